@@ -1,0 +1,18 @@
+using Akka.Configuration;
+using Platform.Actors.Topics;
+
+namespace Platform.Actors.Configuration;
+
+/// <summary>The <c>platform.node</c> and <c>platform.topic-defaults</c> settings, read once per node.</summary>
+public sealed record NodeSettings(bool AutoCreateTopics, int AutoCreatePartitions, TimeSpan RequestTimeout, TopicConfig TopicDefaults)
+{
+    public static NodeSettings Create(Config config)
+    {
+        var node = config.GetConfig("platform.node");
+        return new NodeSettings(
+            node.GetBoolean("auto-create-topics"),
+            node.GetInt("auto-create-partitions", 1),
+            node.GetTimeSpan("request-timeout"),
+            TopicConfig.FromDefaults(config.GetConfig("platform.topic-defaults")));
+    }
+}

@@ -1,0 +1,48 @@
+using System.Reflection;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+
+namespace Platform.Actors.Configuration;
+
+/// <summary>
+/// Builds a node's HOCON in one place, in this order of precedence: the operator's switches, an optional
+/// profile file (hocon/single-node.conf), the defaults embedded from hocon/platform.conf, then the
+/// reference configs of the Akka modules.
+/// </summary>
+public static class PlatformConfig
+{
+    /// <summary>The embedded hocon/platform.conf.</summary>
+    public static Config Defaults { get; } = Load(typeof(PlatformConfig).Assembly, "Platform.Actors.platform.conf");
+
+    public static Config Load(Assembly assembly, string resource)
+    {
+        using var stream = assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"Embedded resource {resource} is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    /// <summary>The whole configuration of a node started with <paramref name="options"/>.</summary>
+    public static Config ForNode(NodeOptions options, Config? profile = null)
+    {
+        var database = Path.GetFullPath(Path.Combine(options.DataDir, "platform.db"));
+        var connection = $"Data Source={database};Default Timeout=60;Pooling=True";
+        var overrides = ConfigurationFactory.ParseString($$"""
+            platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
+            akka.remote.dot-netty.tcp.hostname = {{Quote(options.Host)}}
+            akka.remote.dot-netty.tcp.port = {{options.Port}}
+            akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
+            """);
+        var config = overrides;
+        if (options.Extra is not null) config = options.Extra.WithFallback(config);
+        if (profile is not null) config = config.WithFallback(profile);
+        return config.WithFallback(Defaults).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    internal static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
+
+/// <summary>What an operator changes when starting a node (switches and environment variables).</summary>
+/// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
+public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null);

@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+using Platform.Actors.Configuration;
+using Platform.Actors.Partitions;
+using Platform.Actors.Topics;
+
+namespace Platform.Actors.Hosting;
+
+/// <summary>
+/// A running broker node: an ActorSystem that joins the cluster, hosts the partition shard region, the
+/// topic registry singleton and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
+/// the cluster and hands its shards off before the process ends.
+/// </summary>
+public sealed class PlatformNode : IAsyncDisposable
+{
+    public const string SystemName = "platform";
+
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry)
+    {
+        System = system;
+        Gateway = gateway;
+        Partitions = partitions;
+        Registry = registry;
+    }
+
+    public ActorSystem System { get; }
+
+    public IActorRef Gateway { get; }
+
+    public IActorRef Partitions { get; }
+
+    public IActorRef Registry { get; }
+
+    /// <summary>host:port that clients pass as their bootstrap server.</summary>
+    public string Endpoint
+    {
+        get
+        {
+            var address = Cluster.Get(System).SelfAddress;
+            return $"{address.Host}:{address.Port}";
+        }
+    }
+
+    public Task WhenTerminated => System.WhenTerminated;
+
+    /// <summary>Starts a node on <paramref name="config"/> and returns once it is an Up cluster member.</summary>
+    public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
+    {
+        PrepareSqlite(config);
+        var system = ActorSystem.Create(SystemName, config);
+        try
+        {
+            var cluster = Cluster.Get(system);
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            var seeds = config.GetStringList("akka.cluster.seed-nodes");
+            if (seeds.Count == 0) cluster.Join(cluster.SelfAddress); // a cluster of one: join itself
+
+            var partitionSettings = PartitionSettings.Create(system.Settings.Config);
+            var nodeSettings = NodeSettings.Create(system.Settings.Config);
+            var sharding = ClusterSharding.Get(system);
+            var shardingSettings = ClusterShardingSettings.Create(system);
+
+            var registryProxy = system.ActorOf(ClusterSingletonProxy.Props("/user/topic-registry",
+                ClusterSingletonProxySettings.Create(system)), "topic-registry-proxy");
+            var partitions = await sharding.StartAsync(PartitionEntity.TypeName,
+                entityId =>
+                {
+                    var (topicId, partition) = PartitionEntity.Parse(entityId);
+                    return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings);
+                },
+                shardingSettings,
+                new PartitionMessageExtractor(partitionSettings.NumberOfShards));
+            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
+                PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
+            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions), Platform.Actors.Gateway.Gateway.Name);
+
+            var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
+            if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
+                throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
+            return new PlatformNode(system, gateway, partitions, registryProxy);
+        }
+        catch
+        {
+            await system.Terminate();
+            throw;
+        }
+    }
+
+    /// <summary>Leaves the cluster, hands off shards and terminates the ActorSystem.</summary>
+    public Task StopAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>
+    /// Creates the data directory and switches the SQLite file to WAL mode (a property of the file, so
+    /// every later connection uses it): readers of old offsets then never block the journal's writer.
+    /// </summary>
+    private static void PrepareSqlite(Config config)
+    {
+        if (config.GetString("akka.persistence.journal.sql.provider-name") is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
+            return;
+        var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+}

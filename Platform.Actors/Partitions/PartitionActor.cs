@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using Platform.Actors.Configuration;
+using Platform.Actors.Log;
+using Platform.Actors.Topics;
+
+namespace Platform.Actors.Partitions;
+
+/// <summary>
+/// One partition's log: a sharded persistent actor whose home node is the partition's leader. It assigns
+/// offsets, persists each batch as one journal event and acknowledges after the write; serves reads from
+/// its in-memory tail, from the journal by sequence-number range (through a <see cref="JournalReader"/>
+/// child), or parks them at the log end (long poll); and applies retention.
+/// </summary>
+public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed class RetentionTick
+    {
+        public static readonly RetentionTick Instance = new();
+    }
+
+    private sealed record ParkedFetchExpired(long Id);
+
+    private sealed class AskTopicAgain
+    {
+        public static readonly AskTopicAgain Instance = new();
+    }
+
+    private readonly Guid _topicId;
+    private readonly int _partition;
+    private readonly IActorRef _registry;
+    private readonly PartitionSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PartitionLog _partitionLog;
+    private readonly TailCache _tail;
+    private readonly Dictionary<long, (Fetch Request, IActorRef ReplyTo)> _parked = new();
+    private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
+    private readonly string _leader;
+    private TopicConfig? _config;
+    private long _nextOffset;
+    private long _nextParkedId;
+    private long _recoveryMs;
+    private long _eventsSinceSnapshot;
+
+    public PartitionActor(Guid topicId, int partition, IActorRef registry, PartitionSettings settings)
+    {
+        _topicId = topicId;
+        _partition = partition;
+        _registry = registry;
+        _settings = settings;
+        _partitionLog = new PartitionLog(settings.IndexIntervalBytes);
+        _tail = new TailCache(TailCacheBudget.For(Context.System), settings.TailMaxBytesPerPartition);
+        var self = Cluster.Get(Context.System).SelfAddress;
+        _leader = $"{self.Host}:{self.Port}";
+        PersistenceId = PartitionEntity.PersistenceId(topicId, partition);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is PartitionSnapshot s)
+            {
+                _partitionLog.Restore(s.LogStartOffset, s.LogEndOffset, s.Segments);
+            }
+        });
+        Recover<RecordBatchAppended>(e =>
+        {
+            ApplyAppended(e.Batch, LastSequenceNr);
+            _eventsSinceSnapshot++;
+        });
+        Recover<LogStartAdvanced>(e => ApplyLogStart(e.LogStartOffset));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _nextOffset = _partitionLog.LogEndOffset;
+            _recoveryMs = _recoveryWatch.ElapsedMilliseconds;
+            _log.Debug("Partition {0}-{1} recovered at offset {2} in {3} ms", _topicId, _partition, _nextOffset, _recoveryMs);
+        });
+
+        AwaitingTopic();
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Guid topicId, int partition, IActorRef registry, PartitionSettings settings) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(topicId, partition, registry, settings));
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        // The reply is stashed by persistence until recovery is done, so the config is there right after.
+        _registry.Tell(new GetTopicById(_topicId));
+        Timers.StartPeriodicTimer("ask-topic", AskTopicAgain.Instance, TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Until the registry says which topic this is (and its config), requests wait in the stash.</summary>
+    private void AwaitingTopic()
+    {
+        Command<TopicByIdResult>(result =>
+        {
+            Timers.Cancel("ask-topic");
+            if (result.Topic is { } topic && _partition < topic.PartitionCount)
+            {
+                _config = topic.Config;
+                Become(Active);
+                Timers.StartPeriodicTimer("retention", RetentionTick.Instance, _settings.RetentionCheckInterval);
+            }
+            else
+            {
+                Become(Deleted);
+            }
+            Stash.UnstashAll();
+        });
+        Command<AskTopicAgain>(_ => _registry.Tell(new GetTopicById(_topicId)));
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Active()
+    {
+        Command<Produce>(HandleProduce);
+        Command<Fetch>(HandleFetch);
+        Command<GetPartitionStatus>(_ => Sender.Tell(Status()));
+        Command<ParkedFetchExpired>(expired =>
+        {
+            if (_parked.Remove(expired.Id, out var parked)) parked.ReplyTo.Tell(Empty(parked.Request));
+        });
+        Command<RetentionTick>(_ => ApplyRetention());
+        Command<RestartPartition>(_ =>
+        {
+            Sender.Tell(Status());
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
+        Command<DeletePartition>(_ => DeleteEverything());
+        Command<WakePartition>(_ => { });
+        Command<TopicByIdResult>(result =>
+        {
+            if (result.Topic is { } topic) _config = topic.Config;
+        });
+        Command<AskTopicAgain>(_ => { });
+        Command<SaveSnapshotSuccess>(success =>
+            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(failure =>
+            _log.Warning("Partition {0}-{1}: snapshot failed: {2}", _topicId, _partition, failure.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failure =>
+            _log.Warning("Partition {0}-{1}: deleting old events failed: {2}", _topicId, _partition, failure.Cause.Message));
+    }
+
+    /// <summary>The topic is gone (or never had this partition): answer every request with an error.</summary>
+    private void Deleted()
+    {
+        CommandAny(message =>
+        {
+            switch (message)
+            {
+                case IPartitionRequest request:
+                    Sender.Tell(request.Reject(ErrorCode.UnknownTopicOrPartition,
+                        $"Partition {_partition} of topic {_topicId} does not exist"));
+                    break;
+                case DeletePartition:
+                    DeleteEverything();
+                    break;
+            }
+        });
+    }
+
+    private void HandleProduce(Produce produce)
+    {
+        var batch = produce.Batch;
+        var config = _config!;
+        if (batch.Length > config.MaxMessageBytes)
+        {
+            Reply(produce, ErrorCode.MessageTooLarge,
+                $"Batch of {batch.Length} bytes exceeds max.message.bytes={config.MaxMessageBytes} of the topic");
+            return;
+        }
+        switch (RecordBatch.Validate(batch))
+        {
+            case BatchError.None:
+                break;
+            case BatchError.CorruptMessage:
+                Reply(produce, ErrorCode.CorruptMessage, "Record batch CRC32C does not match its contents");
+                return;
+            case var error:
+                Reply(produce, ErrorCode.CorruptMessage, $"Malformed record batch: {error}");
+                return;
+        }
+        var count = RecordBatch.RecordCount(batch);
+        if (count == 0)
+        {
+            Reply(produce, ErrorCode.InvalidRequest, "Record batch holds no records");
+            return;
+        }
+        var compression = RecordBatch.Compression(batch);
+        if (compression is not (CompressionType.None or CompressionType.Gzip))
+        {
+            Reply(produce, ErrorCode.UnsupportedCompressionType, $"Compression {compression} is not supported by this broker");
+            return;
+        }
+
+        var baseOffset = _nextOffset;
+        RecordBatch.SetBaseOffset(batch, baseOffset);
+        _nextOffset += count;
+        var replyTo = Sender;
+        PersistAsync(new RecordBatchAppended(batch), appended =>
+        {
+            ApplyAppended(appended.Batch, LastSequenceNr);
+            replyTo.Tell(new ProduceResult(_topicId, _partition, produce.CorrelationId, ErrorCode.None, null, baseOffset, _partitionLog.LogStartOffset));
+            ServeParked();
+            if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
+        });
+    }
+
+    private void Reply(Produce produce, ErrorCode error, string message) =>
+        Sender.Tell(produce.Reject(error, message));
+
+    private void HandleFetch(Fetch fetch)
+    {
+        var hw = _partitionLog.LogEndOffset;
+        if (fetch.Offset < _partitionLog.LogStartOffset || fetch.Offset > hw)
+        {
+            Sender.Tell(fetch.Reject(ErrorCode.OffsetOutOfRange,
+                $"Offset {fetch.Offset} is outside the log [{_partitionLog.LogStartOffset}, {hw}] of partition {_partition}") switch
+            {
+                FetchResult r => r with { HighWatermark = hw, LogStartOffset = _partitionLog.LogStartOffset },
+                var other => other,
+            });
+            return;
+        }
+        if (fetch.MaxBytes <= 0)
+        {
+            Sender.Tell(fetch.Reject(ErrorCode.InvalidFetchSize, $"Fetch max bytes must be positive, got {fetch.MaxBytes}"));
+            return;
+        }
+        if (fetch.Offset == hw)
+        {
+            var wait = Math.Min(fetch.MaxWaitMs, (long)_settings.MaxFetchWait.TotalMilliseconds);
+            if (wait <= 0)
+            {
+                Sender.Tell(Empty(fetch));
+                return;
+            }
+            var id = _nextParkedId++;
+            _parked[id] = (fetch, Sender);
+            Timers.StartSingleTimer(("parked", id), new ParkedFetchExpired(id), TimeSpan.FromMilliseconds(wait));
+            return;
+        }
+        Serve(fetch, Sender);
+    }
+
+    private void Serve(Fetch fetch, IActorRef replyTo)
+    {
+        var batches = new List<byte[]>();
+        if (_tail.TryRead(fetch.Offset, fetch.MaxBytes, batches))
+        {
+            replyTo.Tell(new FetchResult(_topicId, _partition, fetch.CorrelationId, ErrorCode.None, null,
+                _partitionLog.LogEndOffset, _partitionLog.LogStartOffset, batches));
+            return;
+        }
+        if (_partitionLog.Locate(fetch.Offset, fetch.MaxBytes, _settings.MaxJournalReadEvents) is not { } range)
+        {
+            replyTo.Tell(Empty(fetch));
+            return;
+        }
+        Context.ActorOf(JournalReader.Props(PersistenceId, range.FromSequenceNr, range.ToSequenceNr, fetch,
+            _partitionLog.LogEndOffset, _partitionLog.LogStartOffset, replyTo));
+    }
+
+    private void ServeParked()
+    {
+        if (_parked.Count == 0) return;
+        foreach (var (id, parked) in _parked)
+        {
+            Timers.Cancel(("parked", id));
+            Serve(parked.Request, parked.ReplyTo);
+        }
+        _parked.Clear();
+    }
+
+    private FetchResult Empty(Fetch fetch) => new(_topicId, _partition, fetch.CorrelationId, ErrorCode.None, null,
+        _partitionLog.LogEndOffset, _partitionLog.LogStartOffset, []);
+
+    private PartitionStatus Status() => new(_topicId, _partition, ErrorCode.None, null,
+        _partitionLog.LogStartOffset, _partitionLog.LogEndOffset, _leader, _partitionLog.SizeBytes, _recoveryMs);
+
+    private void ApplyAppended(byte[] batch, long sequenceNr)
+    {
+        var baseOffset = RecordBatch.BaseOffset(batch);
+        var count = RecordBatch.LastOffsetDelta(batch) + 1;
+        _partitionLog.Append(baseOffset, count, batch.Length, RecordBatch.MaxTimestamp(batch), sequenceNr);
+        _tail.Add(baseOffset, baseOffset + count, batch);
+    }
+
+    private void ApplyLogStart(long offset)
+    {
+        _partitionLog.AdvanceLogStart(offset);
+        _tail.TruncateBefore(offset);
+    }
+
+    private void ApplyRetention()
+    {
+        var config = _config!;
+        if (_partitionLog.Retention(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), config.RetentionMs, config.RetentionBytes) is not { } cut)
+            return;
+        Persist(new LogStartAdvanced(cut.NewLogStartOffset, cut.DeleteToSequenceNr), e =>
+        {
+            ApplyLogStart(e.LogStartOffset);
+            DeleteMessages(e.DeletedToSequenceNr);
+            Snapshot();
+            _log.Info("Partition {0}-{1}: retention moved the log start to {2}", _topicId, _partition, e.LogStartOffset);
+        });
+    }
+
+    private void Snapshot()
+    {
+        var (start, end, segments) = _partitionLog.Snapshot();
+        SaveSnapshot(new PartitionSnapshot(start, end, segments));
+        _eventsSinceSnapshot = 0;
+    }
+
+    private void DeleteEverything()
+    {
+        foreach (var (id, parked) in _parked)
+        {
+            Timers.Cancel(("parked", id));
+            parked.ReplyTo.Tell(parked.Request.Reject(ErrorCode.UnknownTopicOrPartition, "The topic was deleted"));
+        }
+        _parked.Clear();
+        _tail.Clear();
+        DeleteMessages(long.MaxValue);
+        DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+        Become(Deleted);
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    protected override void PostStop()
+    {
+        _tail.Clear();
+        base.PostStop();
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // Akka stops the actor after this; the write was never acknowledged, and the next incarnation
+        // recovers from what the journal really holds.
+        _log.Error(cause, "Partition {0}-{1}: journal write {2} failed; restarting from the journal", _topicId, _partition, sequenceNr);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Partition {0}-{1}: journal rejected write {2}", _topicId, _partition, sequenceNr);
+        // A rejected batch was never stored: the offsets assigned after it would leave a gap, so restart.
+        Context.Stop(Self);
+    }
+}

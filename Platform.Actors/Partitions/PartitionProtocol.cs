@@ -1,0 +1,102 @@
+using Platform.Actors.Log;
+using Platform.Actors.Serialization;
+
+namespace Platform.Actors.Partitions;
+
+/// <summary>
+/// A message for one partition. The shard extractor routes it by <see cref="TopicId"/> and
+/// <see cref="Partition"/>; both go into the entity id, so a re-created topic never reaches an old log.
+/// </summary>
+public interface IPartitionMessage : IPlatformMessage
+{
+    Guid TopicId { get; }
+    int Partition { get; }
+}
+
+/// <summary>
+/// A partition message that expects an answer: the gateway uses <see cref="Reject"/> to answer with a
+/// Kafka error when it cannot route the request (unknown topic id, partition out of range).
+/// </summary>
+public interface IPartitionRequest : IPartitionMessage
+{
+    IPlatformMessage Reject(ErrorCode error, string message);
+}
+
+/// <summary>
+/// Append one RecordBatch v2. The partition assigns the base offset by writing it into
+/// <paramref name="Batch"/> (the field is outside the CRC), persists, and only then acknowledges.
+/// <paramref name="CorrelationId"/> lets a pipelining client match results without an Ask per batch.
+/// </summary>
+public sealed record Produce(Guid TopicId, int Partition, byte[] Batch, long CorrelationId) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) =>
+        new ProduceResult(TopicId, Partition, CorrelationId, error, message, -1, -1);
+}
+
+/// <summary>Acknowledgement of a <see cref="Produce"/>: the batch's first offset once it is in the journal.</summary>
+public sealed record ProduceResult(
+    Guid TopicId, int Partition, long CorrelationId, ErrorCode Error, string? ErrorMessage, long BaseOffset, long LogStartOffset)
+    : IPlatformMessage;
+
+/// <summary>
+/// Read batches from <paramref name="Offset"/> on, up to about <paramref name="MaxBytes"/> (at least one
+/// whole batch is always returned, as in Kafka). At the log end the fetch waits up to
+/// <paramref name="MaxWaitMs"/> for data.
+/// </summary>
+public sealed record Fetch(Guid TopicId, int Partition, long Offset, int MaxBytes, int MaxWaitMs, long CorrelationId) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) =>
+        new FetchResult(TopicId, Partition, CorrelationId, error, message, -1, -1, []);
+}
+
+/// <summary>
+/// Batches exactly as stored (RecordBatch v2 with their offsets); the first may start before the
+/// requested offset, and readers skip those records, as Kafka consumers do.
+/// </summary>
+public sealed record FetchResult(
+    Guid TopicId, int Partition, long CorrelationId, ErrorCode Error, string? ErrorMessage,
+    long HighWatermark, long LogStartOffset, IReadOnlyList<byte[]> Batches) : IPlatformMessage;
+
+/// <summary>Offsets and placement of a partition: what describe and ListOffsets need.</summary>
+public sealed record GetPartitionStatus(Guid TopicId, int Partition) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) =>
+        new PartitionStatus(TopicId, Partition, error, message, -1, -1, "", 0, 0);
+}
+
+/// <param name="Leader">Address of the node hosting the partition (its leader).</param>
+/// <param name="SizeBytes">Bytes of record batches between log start and log end.</param>
+/// <param name="LastRecoveryMs">How long this incarnation took to recover from its snapshot and journal.</param>
+public sealed record PartitionStatus(
+    Guid TopicId, int Partition, ErrorCode Error, string? ErrorMessage,
+    long LogStartOffset, long HighWatermark, string Leader, long SizeBytes, long LastRecoveryMs) : IPlatformMessage;
+
+/// <summary>Stops the partition so that its next message recovers it anew; used to measure recovery.</summary>
+public sealed record RestartPartition(Guid TopicId, int Partition) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) =>
+        new PartitionStatus(TopicId, Partition, error, message, -1, -1, "", 0, 0);
+}
+
+/// <summary>Sent by the registry when a topic is deleted: drop the journal and snapshots, then stop.</summary>
+public sealed record DeletePartition(Guid TopicId, int Partition) : IPartitionMessage;
+
+/// <summary>
+/// Starts a partition without a client request, so retention runs after a node restart. The registry sends
+/// it for every partition once it has recovered.
+/// </summary>
+public sealed record WakePartition(Guid TopicId, int Partition) : IPartitionMessage;
+
+// Journal events and snapshot of a partition.
+
+/// <summary>
+/// The journal event for one appended batch. Its serialized form is the RecordBatch v2 itself, base offset
+/// included: the same bytes travel from producer to journal to consumer without re-encoding.
+/// </summary>
+public sealed record RecordBatchAppended(byte[] Batch) : IPlatformMessage;
+
+/// <summary>Retention moved the log start: events up to <paramref name="DeletedToSequenceNr"/> are being deleted.</summary>
+public sealed record LogStartAdvanced(long LogStartOffset, long DeletedToSequenceNr) : IPlatformMessage;
+
+/// <summary>Offsets and the segment index; never records, so recovery is fast whatever the log's size.</summary>
+public sealed record PartitionSnapshot(long LogStartOffset, long LogEndOffset, IReadOnlyList<Segment> Segments) : IPlatformMessage;

@@ -1,0 +1,162 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Platform.Actors.Configuration;
+using Platform.Actors.Partitions;
+
+namespace Platform.Actors.Topics;
+
+/// <summary>
+/// The persistent list of topics (Kafka keeps it in ZooKeeper or KRaft). It runs as a cluster singleton;
+/// gateways forward admin requests to it and subscribe to its changes. It also tells partitions when
+/// their topic is deleted and starts every partition once it has recovered, so retention runs without a
+/// client request.
+/// </summary>
+public sealed class TopicRegistry : ReceivePersistentActor
+{
+    public const string PersistenceIdValue = "topic-registry";
+    private const int SnapshotEvery = 100;
+
+    private readonly IActorRef _partitions;
+    private readonly NodeSettings _settings;
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private TopicRegistryState _state = TopicRegistryState.Empty;
+
+    public TopicRegistry(IActorRef partitions, NodeSettings settings)
+    {
+        _partitions = partitions;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is TopicRegistrySnapshot s) _state = TopicRegistryState.FromSnapshot(s);
+        });
+        Recover<TopicCreated>(e => _state = _state.Apply(e));
+        Recover<TopicPartitionsIncreased>(e => _state = _state.Apply(e));
+        Recover<TopicDeleted>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            foreach (var topic in _state.Topics) Wake(topic, 0);
+            _log.Info("Topic registry recovered with {0} topics", _state.ByName.Count);
+        });
+
+        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid())));
+        Command<CreatePartitions>(command => Handle(_state.Decide(command)));
+        Command<DeleteTopic>(command => Handle(_state.Decide(command)));
+        Command<GetTopics>(HandleGetTopics);
+        Command<GetTopicById>(query => Sender.Tell(new TopicByIdResult(query.TopicId, _state.FindById(query.TopicId))));
+        Command<SubscribeTopics>(_ =>
+        {
+            if (_subscribers.Add(Sender)) Context.Watch(Sender);
+            Sender.Tell(new TopicsChanged(_state.Topics.ToList()));
+        });
+        Command<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        // A gateway whose cache does not know a topic id asks here, the source of truth, before saying no.
+        Command<IPartitionRequest>(request =>
+        {
+            var topic = _state.FindById(request.TopicId);
+            if (topic is not null && request.Partition >= 0 && request.Partition < topic.PartitionCount)
+                _partitions.Forward(request);
+            else
+                Sender.Tell(request.Reject(ErrorCode.UnknownTopicOrPartition,
+                    topic is null ? $"Unknown topic id {request.TopicId}" : $"Topic '{topic.Name}' has no partition {request.Partition}"));
+        });
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Topic registry snapshot failed: {0}", f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId => PersistenceIdValue;
+
+    public static Props Props(IActorRef partitions, NodeSettings settings) =>
+        Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings));
+
+    private void Handle(TopicRegistryState.Decision decision)
+    {
+        if (decision.Event is null)
+        {
+            Sender.Tell(new TopicCommandResult(decision.Error, decision.Message, null));
+            return;
+        }
+        var replyTo = Sender;
+        Persist(decision.Event, e =>
+        {
+            var topic = Applied(e);
+            replyTo.Tell(new TopicCommandResult(ErrorCode.None, null, topic));
+        });
+    }
+
+    /// <summary>Applies a persisted event, tells subscribers and partitions, and returns the topic it touched.</summary>
+    private TopicInfo? Applied(object e)
+    {
+        var before = e switch
+        {
+            TopicPartitionsIncreased p => _state.FindById(p.TopicId),
+            TopicDeleted d => _state.FindById(d.TopicId),
+            _ => null,
+        };
+        _state = _state.Apply(e);
+        if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+
+        // Subscribers first: a local gateway then has the change in its mailbox before the client has
+        // the reply, so the client's next request is routed with current metadata.
+        var changed = new TopicsChanged(_state.Topics.ToList());
+        foreach (var subscriber in _subscribers) subscriber.Tell(changed);
+
+        switch (e)
+        {
+            case TopicCreated created:
+                _log.Info("Created topic {0} ({1}) with {2} partitions", created.Topic.Name, created.Topic.TopicId, created.Topic.PartitionCount);
+                Wake(created.Topic, 0);
+                return created.Topic;
+            case TopicPartitionsIncreased increased:
+                var grown = _state.FindById(increased.TopicId)!;
+                _log.Info("Topic {0} now has {1} partitions", grown.Name, grown.PartitionCount);
+                Wake(grown, before!.PartitionCount);
+                return grown;
+            case TopicDeleted:
+                _log.Info("Deleted topic {0} ({1})", before!.Name, before.TopicId);
+                for (var p = 0; p < before.PartitionCount; p++) _partitions.Tell(new DeletePartition(before.TopicId, p));
+                return before;
+            default:
+                return null;
+        }
+    }
+
+    private void Wake(TopicInfo topic, int fromPartition)
+    {
+        for (var p = fromPartition; p < topic.PartitionCount; p++) _partitions.Tell(new WakePartition(topic.TopicId, p));
+    }
+
+    private void HandleGetTopics(GetTopics query)
+    {
+        if (query.Names.Count == 0)
+        {
+            Sender.Tell(new TopicsResult(_state.Topics.Select(t => new TopicLookup(t.Name, ErrorCode.None, null, t)).ToList()));
+            return;
+        }
+
+        var missing = query.Names.Where(n => _state.Find(n) is null && TopicNames.Validate(n) is null).Distinct().ToList();
+        if (!query.AllowAutoCreate || !_settings.AutoCreateTopics || missing.Count == 0)
+        {
+            Sender.Tell(Lookup(query.Names));
+            return;
+        }
+        var replyTo = Sender;
+        var events = missing
+            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid()).Event)
+            .OfType<TopicCreated>()
+            .ToList();
+        PersistAll(events, e => Applied(e));
+        DeferAsync(query, q => replyTo.Tell(Lookup(q.Names)));
+    }
+
+    private TopicsResult Lookup(IReadOnlyList<string> names) => new(names.Select(name =>
+        TopicNames.Validate(name) is { } invalid
+            ? new TopicLookup(name, ErrorCode.InvalidTopicException, invalid, null)
+            : _state.Find(name) is { } topic
+                ? new TopicLookup(name, ErrorCode.None, null, topic)
+                : new TopicLookup(name, ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist", null)).ToList());
+}

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+
+namespace Platform.Actors.Topics;
+
+/// <summary>
+/// The registry's logic without an actor: decide whether a command is valid and which event records it,
+/// and apply events. The actor only persists what <c>Decide</c> returns, so these rules are unit-tested
+/// directly.
+/// </summary>
+public sealed class TopicRegistryState
+{
+    public static readonly TopicRegistryState Empty = new(ImmutableSortedDictionary.Create<string, TopicInfo>(StringComparer.Ordinal));
+
+    private TopicRegistryState(ImmutableSortedDictionary<string, TopicInfo> byName) => ByName = byName;
+
+    public ImmutableSortedDictionary<string, TopicInfo> ByName { get; }
+
+    public IEnumerable<TopicInfo> Topics => ByName.Values;
+
+    public TopicInfo? Find(string name) => ByName.GetValueOrDefault(name);
+
+    public TopicInfo? FindById(Guid id) => ByName.Values.FirstOrDefault(t => t.TopicId == id);
+
+    /// <summary>
+    /// A result of deciding: either an event to persist or a Kafka error explaining the refusal.
+    /// </summary>
+    public readonly record struct Decision(object? Event, ErrorCode Error, string? Message)
+    {
+        public static Decision Accept(object @event) => new(@event, ErrorCode.None, null);
+        public static Decision Reject(ErrorCode error, string message) => new(null, error, message);
+    }
+
+    public Decision Decide(CreateTopic command, TopicConfig defaults, Guid newId)
+    {
+        if (TopicNames.Validate(command.Name) is { } invalid)
+            return Decision.Reject(ErrorCode.InvalidTopicException, invalid);
+        if (ByName.ContainsKey(command.Name))
+            return Decision.Reject(ErrorCode.TopicAlreadyExists, $"Topic '{command.Name}' already exists");
+        if (command.Partitions < 1)
+            return Decision.Reject(ErrorCode.InvalidPartitions, $"Number of partitions must be at least 1, got {command.Partitions}");
+        var (config, error) = TopicConfig.Parse(command.Configs, defaults);
+        if (config is null)
+            return Decision.Reject(ErrorCode.InvalidConfig, error!);
+        return Decision.Accept(new TopicCreated(new TopicInfo(command.Name, newId, command.Partitions, config)));
+    }
+
+    public Decision Decide(CreatePartitions command)
+    {
+        if (Find(command.Name) is not { } topic)
+            return Decision.Reject(ErrorCode.UnknownTopicOrPartition, $"Topic '{command.Name}' does not exist");
+        if (command.TotalCount < topic.PartitionCount)
+            return Decision.Reject(ErrorCode.InvalidPartitions,
+                $"Topic '{command.Name}' has {topic.PartitionCount} partitions; the count can only grow, not go down to {command.TotalCount}");
+        if (command.TotalCount == topic.PartitionCount)
+            return Decision.Reject(ErrorCode.InvalidPartitions,
+                $"Topic '{command.Name}' already has {topic.PartitionCount} partitions");
+        return Decision.Accept(new TopicPartitionsIncreased(topic.TopicId, command.TotalCount));
+    }
+
+    public Decision Decide(DeleteTopic command) =>
+        Find(command.Name) is { } topic
+            ? Decision.Accept(new TopicDeleted(topic.TopicId))
+            : Decision.Reject(ErrorCode.UnknownTopicOrPartition, $"Topic '{command.Name}' does not exist");
+
+    public TopicRegistryState Apply(object @event) => @event switch
+    {
+        TopicCreated e => new(ByName.SetItem(e.Topic.Name, e.Topic)),
+        TopicPartitionsIncreased e when FindById(e.TopicId) is { } t => new(ByName.SetItem(t.Name, t with { PartitionCount = e.PartitionCount })),
+        TopicDeleted e when FindById(e.TopicId) is { } t => new(ByName.Remove(t.Name)),
+        _ => this,
+    };
+
+    public TopicRegistrySnapshot ToSnapshot() => new(ByName.Values.ToList());
+
+    public static TopicRegistryState FromSnapshot(TopicRegistrySnapshot snapshot) =>
+        new(snapshot.Topics.ToImmutableSortedDictionary(t => t.Name, t => t, StringComparer.Ordinal));
+}

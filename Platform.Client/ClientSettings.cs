@@ -1,0 +1,60 @@
+using Akka.Configuration;
+using Platform.Actors.Configuration;
+
+namespace Platform.Client;
+
+/// <summary>
+/// Client settings read once from <c>platform.client</c> (defaults in hocon/client.conf, embedded), in
+/// the immutable With... style so that Akka.Streams settings can build on them later.
+/// </summary>
+public sealed record ClientSettings(
+    IReadOnlyList<string> BootstrapServers,
+    TimeSpan RequestTimeout,
+    int BatchSize,
+    TimeSpan Linger,
+    int MaxInFlight,
+    long MaxBufferedBytes,
+    TimeSpan FetchMaxWait,
+    int MaxPartitionFetchBytes,
+    int BufferedRecords)
+{
+    /// <summary>The embedded hocon/client.conf over the platform defaults (for serializer bindings).</summary>
+    public static Config DefaultConfig { get; } =
+        PlatformConfig.Load(typeof(ClientSettings).Assembly, "Platform.Client.client.conf").WithFallback(PlatformConfig.Defaults);
+
+    public static ClientSettings Create(string bootstrapServers, Config? config = null)
+    {
+        var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("platform.client");
+        return new ClientSettings(
+            ParseServers(bootstrapServers),
+            c.GetTimeSpan("request-timeout"),
+            c.GetInt("producer.batch-size"),
+            c.GetTimeSpan("producer.linger"),
+            c.GetInt("producer.max-in-flight"),
+            c.GetByteSize("producer.max-buffered-bytes") ?? 64L * 1024 * 1024,
+            c.GetTimeSpan("consumer.fetch-max-wait"),
+            c.GetInt("consumer.max-partition-fetch-bytes"),
+            c.GetInt("consumer.buffered-records"));
+    }
+
+    /// <summary>Kafka's form: comma-separated host:port pairs.</summary>
+    public static IReadOnlyList<string> ParseServers(string servers)
+    {
+        var list = servers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Length == 0) throw new ArgumentException("No bootstrap server given (expected host:port)");
+        foreach (var server in list)
+        {
+            var colon = server.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+                throw new ArgumentException($"Invalid bootstrap server '{server}' (expected host:port)");
+        }
+        return list;
+    }
+
+    public ClientSettings WithBatchSize(int bytes) => this with { BatchSize = bytes };
+    public ClientSettings WithLinger(TimeSpan linger) => this with { Linger = linger };
+    public ClientSettings WithMaxInFlight(int count) => this with { MaxInFlight = count };
+    public ClientSettings WithRequestTimeout(TimeSpan timeout) => this with { RequestTimeout = timeout };
+    public ClientSettings WithFetchMaxWait(TimeSpan wait) => this with { FetchMaxWait = wait };
+    public ClientSettings WithMaxPartitionFetchBytes(int bytes) => this with { MaxPartitionFetchBytes = bytes };
+}

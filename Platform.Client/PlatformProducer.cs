@@ -1,0 +1,283 @@
+using Akka.Actor;
+using Platform.Actors;
+using Platform.Actors.Log;
+using Platform.Actors.Partitions;
+using Platform.Actors.Topics;
+
+namespace Platform.Client;
+
+/// <summary>
+/// Produces records: gathers them per partition into RecordBatch v2 batches (cut at batch size or after
+/// linger), sends up to max-in-flight batches per partition, and completes each record's task when the
+/// node has persisted its batch. Keyed records go where Kafka's partitioner puts them; keyless records
+/// stick to one partition per batch, then move on (Kafka's sticky partitioner). Thread-safe.
+/// </summary>
+public sealed class PlatformProducer : IAsyncDisposable
+{
+    private sealed record Pending(TaskCompletionSource<DeliveryResult> Completion, long Timestamp);
+
+    private sealed record Intake(string Topic, Message Message, int? Partition, int Size, Pending Pending);
+
+    /// <summary>A topic's metadata, or the error of looking it up; guarded by the producer's lock.</summary>
+    private sealed class MetadataEntry
+    {
+        public TopicInfo? Topic { get; set; }
+        public PlatformException? Error { get; set; }
+        public bool IsCompleted { get; set; }
+        public DateTime FetchedAt { get; set; }
+    }
+
+    private sealed record SealedBatch(byte[] Bytes, List<Pending> Records, long BufferedBytes);
+
+    /// <summary>Everything about one partition the producer writes to; guarded by the producer's lock.</summary>
+    private sealed class PartitionBuffer(TopicInfo topic, int partition)
+    {
+        public TopicInfo Topic { get; } = topic;
+        public int Partition { get; } = partition;
+        public RecordBatchBuilder Builder { get; } = new();
+        public List<Pending> Records { get; set; } = [];
+        public long Bytes { get; set; }
+        public DateTime FirstAdded { get; set; }
+        public Queue<SealedBatch> Ready { get; } = new();
+        public int InFlight { get; set; }
+    }
+
+    private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromSeconds(30);
+
+    private readonly PlatformConnection _connection;
+    private readonly ClientSettings _settings;
+    private readonly IActorRef _channel;
+    private readonly object _lock = new();
+    private readonly Dictionary<(Guid TopicId, int Partition), PartitionBuffer> _buffers = new();
+    private readonly Dictionary<string, int> _sticky = new();
+    private readonly Dictionary<string, MetadataEntry> _metadata = new();
+    private readonly Queue<Intake> _intake = new();
+    private readonly Timer _lingerTimer;
+    private long _bufferedBytes;
+    private TaskCompletionSource _space = NewSignal();
+    private bool _disposed;
+
+    public PlatformProducer(PlatformConnection connection, ClientSettings? settings = null)
+    {
+        _connection = connection;
+        _settings = settings ?? connection.Settings;
+        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Gateway, _settings.RequestTimeout));
+        var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
+        _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);
+    }
+
+    /// <summary>Whether topics missing on the node may be created by this producer's lookups (if the node allows it).</summary>
+    public bool AllowAutoCreateTopics { get; init; } = true;
+
+    public Task<DeliveryResult> ProduceAsync(string topic, string? key, string value, CancellationToken cancellationToken = default) =>
+        ProduceAsync(topic, new Message(key is null ? null : System.Text.Encoding.UTF8.GetBytes(key), System.Text.Encoding.UTF8.GetBytes(value)),
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Completes when the record's batch is in the node's journal; fails with a <see cref="PlatformException"/>
+    /// carrying Kafka's error code otherwise. Records enter batches in call order (so two records with one
+    /// key keep their order), waiting while topic metadata is looked up or max-buffered-bytes are outstanding.
+    /// </summary>
+    public Task<DeliveryResult> ProduceAsync(string topic, Message message, int? partition = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var size = (message.Key?.Length ?? 0) + (message.Value?.Length ?? 0) + 21 +
+                   (message.Headers?.Sum(h => h.Key.Length + (h.Value?.Length ?? 0) + 4) ?? 0);
+        var record = new Intake(topic, message, partition, size,
+            new Pending(new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously),
+                (message.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()));
+        if (cancellationToken.CanBeCanceled)
+            cancellationToken.Register(() => record.Pending.Completion.TrySetCanceled(cancellationToken));
+        lock (_lock)
+        {
+            _intake.Enqueue(record);
+            Drain();
+        }
+        return record.Pending.Completion.Task;
+    }
+
+    /// <summary>Sends everything gathered so far and waits until all of it is acknowledged or failed.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_lock)
+            {
+                foreach (var buffer in _buffers.Values)
+                    if (buffer.Builder.Count > 0) Seal(buffer);
+                if (_bufferedBytes == 0 && _intake.Count == 0) return;
+                signal = _space.Task;
+            }
+            await signal.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        await FlushAsync();
+        _disposed = true;
+        await _lingerTimer.DisposeAsync();
+        _connection.System.Stop(_channel);
+    }
+
+    /// <summary>
+    /// Moves records from the intake queue into partition batches, strictly in call order. Stops at the
+    /// first record whose topic metadata is not known yet (and starts the lookup) or for which there is no
+    /// buffer space; the lookup's completion and every acknowledgement drain again. Called under _lock.
+    /// </summary>
+    private void Drain()
+    {
+        while (_intake.TryPeek(out var record))
+        {
+            if (record.Pending.Completion.Task.IsCompleted)
+            {
+                _intake.Dequeue(); // cancelled while waiting
+                continue;
+            }
+            if (!_metadata.TryGetValue(record.Topic, out var lookup) || (lookup.IsCompleted && DateTime.UtcNow - lookup.FetchedAt > MetadataMaxAge))
+            {
+                LookUp(record.Topic);
+                return;
+            }
+            if (!lookup.IsCompleted) return;
+            if (lookup.Error is { } error)
+            {
+                _intake.Dequeue();
+                _metadata.Remove(record.Topic); // the next record asks again
+                record.Pending.Completion.TrySetException(error);
+                continue;
+            }
+            if (_bufferedBytes > 0 && _bufferedBytes + record.Size > _settings.MaxBufferedBytes) return;
+            _intake.Dequeue();
+            Append(lookup.Topic!, record);
+        }
+    }
+
+    private void LookUp(string topic)
+    {
+        var entry = new MetadataEntry();
+        _metadata[topic] = entry;
+        _connection.GetTopicAsync(topic, AllowAutoCreateTopics).ContinueWith(t =>
+        {
+            TaskCompletionSource signal;
+            lock (_lock)
+            {
+                entry.FetchedAt = DateTime.UtcNow;
+                if (t.IsCompletedSuccessfully) entry.Topic = t.Result;
+                else entry.Error = t.Exception?.InnerException as PlatformException
+                                   ?? new PlatformException(ErrorCode.UnknownServerError, t.Exception?.InnerException?.Message ?? "metadata lookup failed");
+                entry.IsCompleted = true;
+                Drain();
+                signal = _space;
+                _space = NewSignal();
+            }
+            signal.TrySetResult(); // wakes FlushAsync when the lookup failed and nothing else is pending
+        }, TaskScheduler.Default);
+    }
+
+    // Called under _lock.
+    private void Append(TopicInfo info, Intake record)
+    {
+        var message = record.Message;
+        var target = record.Partition ?? (message.Key is { } key ? Murmur2.PartitionForKey(key, info.PartitionCount) : StickyPartition(info));
+        if (target < 0 || target >= info.PartitionCount)
+        {
+            record.Pending.Completion.TrySetException(new PlatformException(ErrorCode.UnknownTopicOrPartition,
+                $"Topic '{info.Name}' has no partition {target} (it has {info.PartitionCount})"));
+            return;
+        }
+        if (!_buffers.TryGetValue((info.TopicId, target), out var buffer))
+            _buffers[(info.TopicId, target)] = buffer = new PartitionBuffer(info, target);
+        if (buffer.Builder.Count > 0 && buffer.Builder.EstimatedSizeInBytes + record.Size > _settings.BatchSize) Seal(buffer);
+        if (buffer.Builder.Count == 0) buffer.FirstAdded = DateTime.UtcNow;
+        buffer.Builder.Add(record.Pending.Timestamp, message.Key, message.Value, message.Headers);
+        buffer.Records.Add(record.Pending);
+        buffer.Bytes += record.Size;
+        _bufferedBytes += record.Size;
+        if (buffer.Builder.EstimatedSizeInBytes >= _settings.BatchSize || SendNow(buffer)) Seal(buffer);
+    }
+
+    /// <summary>
+    /// With linger 0 a batch goes out as soon as the partition has room in flight; while it has none,
+    /// records gather and leave together with the next acknowledgement (Kafka's natural batching).
+    /// </summary>
+    private bool SendNow(PartitionBuffer buffer) =>
+        _settings.Linger == TimeSpan.Zero && buffer.Builder.Count > 0 && buffer.Ready.Count == 0 && buffer.InFlight < _settings.MaxInFlight;
+
+    // Called under _lock.
+    private int StickyPartition(TopicInfo topic)
+    {
+        if (!_sticky.TryGetValue(topic.Name, out var partition) || partition >= topic.PartitionCount)
+            _sticky[topic.Name] = partition = Random.Shared.Next(topic.PartitionCount);
+        return partition;
+    }
+
+    private void SealLingering()
+    {
+        lock (_lock)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var buffer in _buffers.Values)
+                if (buffer.Builder.Count > 0 && now - buffer.FirstAdded >= _settings.Linger) Seal(buffer);
+        }
+    }
+
+    // Called under _lock.
+    private void Seal(PartitionBuffer buffer)
+    {
+        buffer.Ready.Enqueue(new SealedBatch(buffer.Builder.Build(), buffer.Records, buffer.Bytes));
+        buffer.Builder.Clear();
+        buffer.Records = [];
+        buffer.Bytes = 0;
+        // Kafka's sticky partitioner: a keyless stream moves to another partition with each new batch.
+        if (_sticky.TryGetValue(buffer.Topic.Name, out var sticky) && sticky == buffer.Partition && buffer.Topic.PartitionCount > 1)
+            _sticky[buffer.Topic.Name] = (sticky + 1 + Random.Shared.Next(buffer.Topic.PartitionCount - 1)) % buffer.Topic.PartitionCount;
+        Pump(buffer);
+    }
+
+    // Called under _lock: sends ready batches in order while the in-flight limit allows.
+    private void Pump(PartitionBuffer buffer)
+    {
+        while (buffer.InFlight < _settings.MaxInFlight && buffer.Ready.TryDequeue(out var batch))
+        {
+            buffer.InFlight++;
+            var completion = new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _channel.Tell(new ProducerChannel.Send(new Produce(buffer.Topic.TopicId, buffer.Partition, batch.Bytes, 0), completion));
+            completion.Task.ContinueWith(t => Acknowledged(buffer, batch, t.Result), TaskContinuationOptions.ExecuteSynchronously);
+        }
+    }
+
+    private void Acknowledged(PartitionBuffer buffer, SealedBatch batch, ProduceResult result)
+    {
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            buffer.InFlight--;
+            _bufferedBytes -= batch.BufferedBytes;
+            signal = _space;
+            _space = NewSignal();
+            if (result.Error == ErrorCode.UnknownTopicOrPartition) _metadata.Remove(buffer.Topic.Name);
+            Pump(buffer);
+            if (SendNow(buffer)) Seal(buffer);
+            Drain();
+        }
+        signal.TrySetResult();
+
+        if (result.Error != ErrorCode.None)
+        {
+            var error = new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
+            foreach (var record in batch.Records) record.Completion.TrySetException(error);
+            return;
+        }
+        for (var i = 0; i < batch.Records.Count; i++)
+        {
+            var record = batch.Records[i];
+            record.Completion.TrySetResult(new DeliveryResult(buffer.Topic.Name, buffer.Partition, result.BaseOffset + i,
+                DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

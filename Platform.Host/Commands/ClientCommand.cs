@@ -1,0 +1,33 @@
+using Akka.Configuration;
+using Platform.Client;
+
+namespace Platform.Host.Commands;
+
+/// <summary>What every client command shares: the bootstrap server and a quiet client ActorSystem.</summary>
+public static class ClientCommand
+{
+    public const string DefaultBootstrapServer = "127.0.0.1:9192";
+
+    // Standard output carries records; Akka must not log there.
+    private static readonly Config Quiet = ConfigurationFactory.ParseString("""
+        akka.loglevel = OFF
+        akka.stdout-loglevel = OFF
+        """);
+
+    public static string BootstrapServer(CommandLine line) =>
+        line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
+
+    public static Task<PlatformConnection> ConnectAsync(CommandLine line, Config? extra = null)
+    {
+        var servers = BootstrapServer(line);
+        try
+        {
+            ClientSettings.ParseServers(servers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        return PlatformConnection.ConnectAsync(servers, extra is null ? Quiet : extra.WithFallback(Quiet));
+    }
+}

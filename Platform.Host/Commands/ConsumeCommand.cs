@@ -1,0 +1,81 @@
+using System.Text;
+using Platform.Actors;
+using Platform.Client;
+
+namespace Platform.Host.Commands;
+
+/// <summary>
+/// <c>platform consume TOPIC</c>: prints one value per line (optionally offset and key first, separated
+/// by tabs) and stops after --max-messages or when --timeout-ms passes with nothing new.
+/// </summary>
+public static class ConsumeCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var line = new CommandLine(args, new HashSet<string> { "from-beginning", "print-key", "print-offset" });
+        if (line.Positionals.Count != 1) throw new UsageException("consume needs exactly one topic name");
+        var topic = line.Positionals[0];
+        var fromBeginning = line.Flag("from-beginning");
+        var partition = line.Int("partition", 0);
+        var offset = line.Long("offset", 0);
+        var maxMessages = line.Long("max-messages", 1);
+        var timeoutMs = line.Long("timeout-ms", 0);
+        var printKey = line.Flag("print-key");
+        var printOffset = line.Flag("print-offset");
+        if (offset is not null && partition is null) throw new UsageException("--offset needs --partition");
+        if (offset is not null && fromBeginning) throw new UsageException("--offset and --from-beginning exclude each other");
+        await using var connection = await ClientCommand.ConnectAsync(line);
+        line.RejectUnknown();
+
+        var topicInfo = await new PlatformAdmin(connection).GetTopicAsync(topic);
+        if (partition is not null && partition >= topicInfo.PartitionCount)
+            throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition} (it has {topicInfo.PartitionCount})");
+        var start = offset ?? (fromBeginning ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End);
+        var partitions = partition is { } only ? [only] : Enumerable.Range(0, topicInfo.PartitionCount).ToArray();
+
+        await using var consumer = new PlatformConsumer(connection, fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, start)));
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+        long count = 0;
+        try
+        {
+            while (maxMessages is null || count < maxMessages)
+            {
+                ConsumeResult? record;
+                if (timeoutMs is { } ms)
+                {
+                    record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(ms), stop.Token);
+                    if (record is null) break;
+                }
+                else
+                {
+                    // Flush while idle so that a live tail shows records as they come.
+                    record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(200), stop.Token);
+                    if (record is null)
+                    {
+                        await output.FlushAsync(stop.Token);
+                        continue;
+                    }
+                }
+                if (printOffset) output.Write($"{record.Partition}:{record.Offset}\t");
+                if (printKey) output.Write((record.Key is null ? "null" : Encoding.UTF8.GetString(record.Key)) + "\t");
+                output.Write(record.Value is null ? "null" : Encoding.UTF8.GetString(record.Value));
+                output.Write('\n');
+                count++;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        await output.FlushAsync(CancellationToken.None);
+        Console.Error.WriteLine($"consumed {count} records");
+        return 0;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Akka.Configuration;
+using Platform.Actors.Configuration;
+using Platform.Actors.Hosting;
+
+namespace Platform.Host.Commands;
+
+/// <summary><c>platform node</c>: runs a node until Ctrl-C or SIGTERM, then shuts down gracefully.</summary>
+public static class NodeCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var line = new CommandLine(args, new HashSet<string>());
+        var dataDir = line.Option("data-dir") ?? Environment.GetEnvironmentVariable("PLATFORM_DATA_DIR") ?? "data";
+        var host = line.Option("host") ?? Environment.GetEnvironmentVariable("PLATFORM_HOST") ?? "127.0.0.1";
+        var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
+        var configFile = line.Option("config");
+        line.RejectUnknown();
+        if (line.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{line.Positionals[0]}'");
+
+        Config? extra = null;
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
+            extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
+        }
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra), Profile("single-node.conf"));
+        var node = await PlatformNode.StartAsync(config);
+        // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
+        // dying mid-write; cancelling the default handling lets this method finish the shutdown itself.
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            _ = node.StopAsync();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint} (data in {Path.GetFullPath(dataDir)}). Ctrl-C stops it.");
+        await node.WhenTerminated;
+        Console.Error.WriteLine("Platform node stopped.");
+        return 0;
+    }
+
+    /// <summary>A profile from the hocon/ folder next to the executable, if present.</summary>
+    public static Config? Profile(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "hocon", name);
+        return File.Exists(path) ? ConfigurationFactory.ParseString(File.ReadAllText(path)) : null;
+    }
+}

@@ -1,0 +1,36 @@
+namespace Platform.Host;
+
+/// <summary>The help text: every command with its options, as the README documents them.</summary>
+public static class Usage
+{
+    public const string Text = """
+        Platform: a Kafka-style streaming platform on Akka.NET.
+
+        platform [node] [--data-dir DIR] [--host H] [--port P] [--config FILE]
+            Run a node (a cluster of one on the embedded SQLite store). Environment:
+            PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT.
+
+        Client commands take --bootstrap-server HOST:PORT[,HOST:PORT...]
+        (default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9192).
+
+        platform topics create NAME --partitions N [--config key=value]...
+        platform topics list
+        platform topics describe NAME
+        platform topics delete NAME
+        platform topics alter NAME --partitions N
+        platform produce TOPIC [--key-separator S]
+            One record per line of standard input. Exits 0 only when every record was acknowledged.
+        platform consume TOPIC [--from-beginning] [--partition N [--offset N]] [--max-messages N]
+                               [--timeout-ms N] [--print-key] [--print-offset]
+            One value per line on standard output (key and offset first, tab-separated, when asked).
+        platform bench [--records N] [--record-size B] [--partitions P] [--producers K] [--rate R]
+                       [--batch-size B] [--linger-ms N] [--warmup-records N] [--keep]
+            Create a topic, produce, consume it back, and print throughput and latency figures.
+        """;
+
+    public static int Print(TextWriter writer, int exitCode)
+    {
+        writer.WriteLine(Text);
+        return exitCode;
+    }
+}

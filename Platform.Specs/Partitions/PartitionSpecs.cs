@@ -1,0 +1,180 @@
+using Akka.Actor;
+using Platform.Actors;
+using Platform.Actors.Log;
+using Platform.Actors.Partitions;
+using Platform.Specs.Support;
+
+namespace Platform.Specs.Partitions;
+
+/// <summary>The partition actor's protocol, through a real node's gateway, shard region and SQLite journal.</summary>
+public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture>
+{
+    private static string Name() => $"t-{Guid.NewGuid():N}"[..12];
+
+    [Fact]
+    public void Batches_are_acknowledged_after_persist_with_consecutive_base_offsets()
+    {
+        var topic = node.CreateTopic(Name());
+        Assert.Equal(0, node.Produce(topic, 0, "a", "b", "c").BaseOffset);
+        Assert.Equal(3, node.Produce(topic, 0, "d").BaseOffset);
+        Assert.Equal(4, node.Produce(topic, 0, "e", "f").BaseOffset);
+        var records = node.ReadAll(topic, 0);
+        Assert.Equal(["a", "b", "c", "d", "e", "f"], records.Select(NodeFixture.Text));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => (long)i), records.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public void Concurrent_producers_keep_their_order_and_offsets_stay_dense()
+    {
+        var topic = node.CreateTopic(Name());
+        var probes = Enumerable.Range(0, 4).Select(_ => node.Probe()).ToList();
+        for (var n = 0; n < 50; n++)
+            for (var p = 0; p < probes.Count; p++)
+                node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, NodeFixture.Batch($"{p}:{n}"), n), probes[p].Ref);
+        foreach (var probe in probes)
+        {
+            var acks = Enumerable.Range(0, 50).Select(_ => probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(20))).ToList();
+            Assert.All(acks, a => Assert.Equal(ErrorCode.None, a.Error));
+            Assert.Equal(acks.Select(a => a.BaseOffset).Order(), acks.Select(a => a.BaseOffset)); // acknowledged in order
+        }
+        var records = node.ReadAll(topic, 0);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), records.Select(r => r.Offset));
+        foreach (var group in records.Select(NodeFixture.Text).GroupBy(v => v.Split(':')[0]))
+            Assert.Equal(Enumerable.Range(0, 50), group.Select(v => int.Parse(v.Split(':')[1])));
+    }
+
+    [Fact]
+    public void Fetch_at_log_end_waits_until_a_record_arrives()
+    {
+        var topic = node.CreateTopic(Name());
+        var fetcher = node.Probe();
+        node.Node.Gateway.Tell(new Fetch(topic.TopicId, 0, 0, 1 << 20, 10_000, 7), fetcher.Ref);
+        fetcher.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        node.Produce(topic, 0, "late");
+        var result = fetcher.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(3));
+        Assert.Equal(7, result.CorrelationId);
+        Assert.Equal("late", NodeFixture.Text(RecordBatch.Decode(Assert.Single(result.Batches)).Single()));
+    }
+
+    [Fact]
+    public void Fetch_at_log_end_answers_empty_when_max_wait_passes()
+    {
+        var topic = node.CreateTopic(Name());
+        node.Produce(topic, 0, "x");
+        var fetcher = node.Probe();
+        node.Node.Gateway.Tell(new Fetch(topic.TopicId, 0, 1, 1 << 20, 300, 1), fetcher.Ref);
+        fetcher.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        var result = fetcher.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(3));
+        Assert.Equal(ErrorCode.None, result.Error);
+        Assert.Empty(result.Batches);
+        Assert.Equal(1, result.HighWatermark);
+    }
+
+    [Fact]
+    public void Old_offsets_beyond_the_tail_are_read_from_the_journal_in_small_steps()
+    {
+        var topic = node.CreateTopic(Name());
+        var values = Enumerable.Range(0, 300).Select(i => $"record-{i:D4}-" + new string('x', 100)).ToList();
+        foreach (var chunk in values.Chunk(3)) node.Produce(topic, 0, chunk);
+        // The tail holds 4 KiB, so offset 0 is only in the journal; 1 KiB fetches cross many segments.
+        var records = node.ReadAll(topic, 0, from: 0, maxBytes: 1024);
+        Assert.Equal(values, records.Select(NodeFixture.Text));
+        Assert.Equal(values.Skip(137), node.ReadAll(topic, 0, from: 137).Select(NodeFixture.Text));
+    }
+
+    [Fact]
+    public void Retention_by_size_moves_the_log_start_and_older_offsets_are_out_of_range()
+    {
+        var topic = node.CreateTopic(Name(), 1, new() { ["retention.bytes"] = "2000" });
+        for (var i = 0; i < 40; i++) node.Produce(topic, 0, $"r{i}-" + new string('y', 150));
+        // Whole segments (about 512 bytes here) go, while the rest stays at least retention.bytes.
+        node.Kit.AwaitAssert(() => Assert.InRange(node.Status(topic, 0).SizeBytes, 2000, 2000 + 1024), TimeSpan.FromSeconds(10));
+        var status = node.Status(topic, 0);
+        Assert.True(status.LogStartOffset > 0);
+        Assert.Equal(40, status.HighWatermark);
+        var below = node.Fetch(topic, 0, 0);
+        Assert.Equal(ErrorCode.OffsetOutOfRange, below.Error);
+        Assert.Equal(status.LogStartOffset, below.LogStartOffset);
+        var kept = node.ReadAll(topic, 0, status.LogStartOffset);
+        Assert.Equal(Enumerable.Range((int)status.LogStartOffset, 40 - (int)status.LogStartOffset).Select(i => $"r{i}-" + new string('y', 150)),
+            kept.Select(NodeFixture.Text));
+    }
+
+    [Fact]
+    public void Retention_by_time_deletes_expired_records_and_appends_continue_after_them()
+    {
+        var topic = node.CreateTopic(Name(), 1, new() { ["retention.ms"] = "1" });
+        for (var i = 0; i < 5; i++) node.Produce(topic, 0, $"old{i}");
+        node.Kit.AwaitAssert(() => Assert.Equal(5, node.Status(topic, 0).LogStartOffset), TimeSpan.FromSeconds(10));
+        Assert.Equal(ErrorCode.OffsetOutOfRange, node.Fetch(topic, 0, 2).Error);
+        Assert.Equal(5, node.Produce(topic, 0, "new").BaseOffset);
+    }
+
+    [Fact]
+    public void A_restarted_partition_recovers_offsets_and_records_from_snapshot_and_journal()
+    {
+        var topic = node.CreateTopic(Name());
+        for (var i = 0; i < 25; i++) node.Produce(topic, 0, $"v{i}"); // snapshots at 10 and 20, then 5 events
+        var probe = node.Probe();
+        node.Node.Gateway.Tell(new RestartPartition(topic.TopicId, 0), probe.Ref);
+        probe.ExpectMsg<PartitionStatus>();
+        var status = node.Status(topic, 0);
+        Assert.Equal(25, status.HighWatermark);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"v{i}"), node.ReadAll(topic, 0).Select(NodeFixture.Text));
+        Assert.Equal(25, node.Produce(topic, 0, "after").BaseOffset);
+    }
+
+    [Fact]
+    public void A_batch_over_max_message_bytes_is_refused_with_MessageTooLarge()
+    {
+        var topic = node.CreateTopic(Name(), 1, new() { ["max.message.bytes"] = "200" });
+        var result = node.Produce(topic, 0, new string('z', 300));
+        Assert.Equal(ErrorCode.MessageTooLarge, result.Error);
+        Assert.Equal(0, node.Produce(topic, 0, "small").BaseOffset);
+    }
+
+    [Fact]
+    public void A_batch_with_a_wrong_crc_is_refused_with_CorruptMessage_and_nothing_is_stored()
+    {
+        var topic = node.CreateTopic(Name());
+        node.Produce(topic, 0, "good");
+        var batch = NodeFixture.Batch("evil");
+        batch[^1] ^= 0xFF;
+        var probe = node.Probe();
+        node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, batch, 1), probe.Ref);
+        Assert.Equal(ErrorCode.CorruptMessage, probe.ExpectMsg<ProduceResult>().Error);
+        Assert.Equal(["good"], node.ReadAll(topic, 0).Select(NodeFixture.Text));
+    }
+
+    [Fact]
+    public void Garbage_instead_of_a_batch_is_refused_with_CorruptMessage()
+    {
+        var topic = node.CreateTopic(Name());
+        var probe = node.Probe();
+        node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, [1, 2, 3], 1), probe.Ref);
+        Assert.Equal(ErrorCode.CorruptMessage, probe.ExpectMsg<ProduceResult>().Error);
+        Assert.Equal(0, node.Status(topic, 0).HighWatermark);
+    }
+
+    [Fact]
+    public void Fetching_past_the_high_watermark_is_OffsetOutOfRange()
+    {
+        var topic = node.CreateTopic(Name());
+        node.Produce(topic, 0, "a");
+        Assert.Equal(ErrorCode.OffsetOutOfRange, node.Fetch(topic, 0, 5).Error);
+        Assert.Equal(ErrorCode.OffsetOutOfRange, node.Fetch(topic, 0, -1).Error);
+    }
+
+    [Fact]
+    public void Unknown_topic_ids_and_partitions_out_of_range_are_UnknownTopicOrPartition()
+    {
+        var topic = node.CreateTopic(Name(), 2);
+        var probe = node.Probe();
+        node.Node.Gateway.Tell(new Produce(Guid.NewGuid(), 0, NodeFixture.Batch("a"), 1), probe.Ref);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, probe.ExpectMsg<ProduceResult>().Error);
+        node.Node.Gateway.Tell(new Fetch(topic.TopicId, 2, 0, 100, 0, 1), probe.Ref);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, probe.ExpectMsg<FetchResult>().Error);
+        node.Node.Gateway.Tell(new Fetch(topic.TopicId, -1, 0, 100, 0, 1), probe.Ref);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, probe.ExpectMsg<FetchResult>().Error);
+    }
+}

@@ -1,0 +1,141 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Platform.Actors;
+using Platform.Actors.Configuration;
+using Platform.Actors.Gateway;
+using Platform.Actors.Log;
+using Platform.Actors.Partitions;
+using Platform.Actors.Serialization;
+using Platform.Actors.Topics;
+
+namespace Platform.Specs.Serialization;
+
+public sealed class SerializerSpecs : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serializer-specs",
+        ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(PlatformConfig.Defaults));
+
+    private static readonly TopicInfo Topic = new("orders", Guid.NewGuid(), 3, new TopicConfig(1000, 2000, 3000, "delete"));
+
+    private static byte[] Batch()
+    {
+        var builder = new RecordBatchBuilder();
+        builder.Add(1234, [1, 2], [3, 4, 5], [new Header("h", [9])]);
+        var batch = builder.Build();
+        RecordBatch.SetBaseOffset(batch, 42);
+        return batch;
+    }
+
+    /// <summary>One instance of every message type, with non-default values in every field.</summary>
+    public static IEnumerable<object> Samples()
+    {
+        var id = Guid.NewGuid();
+        yield return new CreateTopic("t", 3, new Dictionary<string, string> { ["retention.ms"] = "5" });
+        yield return new DeleteTopic("t");
+        yield return new CreatePartitions("t", 7);
+        yield return new TopicCommandResult(ErrorCode.TopicAlreadyExists, "exists", Topic);
+        yield return new TopicCommandResult(ErrorCode.None, null, null);
+        yield return new GetTopics(["a", "b"], true);
+        yield return new TopicsResult([new TopicLookup("a", ErrorCode.None, null, Topic), new TopicLookup("b", ErrorCode.UnknownTopicOrPartition, "no", null)]);
+        yield return new GetTopicById(id);
+        yield return new TopicByIdResult(id, Topic);
+        yield return SubscribeTopics.Instance;
+        yield return new TopicsChanged([Topic, Topic with { Name = "x" }]);
+        yield return new TopicCreated(Topic);
+        yield return new TopicPartitionsIncreased(id, 9);
+        yield return new TopicDeleted(id);
+        yield return new TopicRegistrySnapshot([Topic]);
+        yield return new Produce(id, 2, Batch(), 77);
+        yield return new ProduceResult(id, 2, 77, ErrorCode.MessageTooLarge, "big", 10, 3);
+        yield return new Fetch(id, 1, 99, 1024, 500, 5);
+        yield return new FetchResult(id, 1, 5, ErrorCode.None, null, 100, 2, [Batch(), Batch()]);
+        yield return new GetPartitionStatus(id, 4);
+        yield return new PartitionStatus(id, 4, ErrorCode.None, null, 1, 2, "127.0.0.1:9192", 300, 12);
+        yield return new RestartPartition(id, 4);
+        yield return new DeletePartition(id, 4);
+        yield return new WakePartition(id, 4);
+        yield return new RecordBatchAppended(Batch());
+        yield return new LogStartAdvanced(10, 20);
+        yield return new PartitionSnapshot(1, 2, [new Segment(1, 2, 3, 4, 5, 6)]);
+        yield return GetNodeStats.Instance;
+        yield return new NodeStats("a:1", 1, 2, 3, 4);
+    }
+
+    [Fact]
+    public void Every_platform_message_type_has_a_sample_and_a_binary_format()
+    {
+        var implementations = typeof(IPlatformMessage).Assembly.GetTypes()
+            .Where(t => typeof(IPlatformMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+            .ToHashSet();
+        Assert.Equal(implementations.OrderBy(t => t.Name), PlatformSerializer.SupportedTypes.OrderBy(t => t.Name));
+        Assert.Equal(implementations.OrderBy(t => t.Name), Samples().Select(s => s.GetType()).Distinct().OrderBy(t => t.Name));
+    }
+
+    [Fact]
+    public void Every_message_goes_through_the_platform_serializer_and_round_trips()
+    {
+        foreach (var sample in Samples())
+        {
+            var serializer = _system.Serialization.FindSerializerFor(sample);
+            Assert.IsType<PlatformSerializer>(serializer);
+            var platform = (PlatformSerializer)serializer;
+            var bytes = platform.ToBinary(sample);
+            var back = platform.FromBinary(bytes, platform.Manifest(sample));
+            AssertEquivalent(sample, back);
+        }
+    }
+
+    [Fact]
+    public void A_message_without_a_binding_cannot_fall_back_to_json()
+    {
+        var unbound = new { Hello = "world" };
+        var e = Assert.ThrowsAny<Exception>(() => _system.Serialization.FindSerializerFor(unbound).ToBinary(unbound));
+        Assert.Contains("JSON", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_versions_and_truncated_payloads_are_refused_not_misread()
+    {
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(new DeleteTopic("t"));
+        var bytes = serializer.ToBinary(new DeleteTopic("topic"));
+        bytes[0] = 9;
+        Assert.Throws<InvalidDataException>(() => serializer.FromBinary(bytes, "TD"));
+        var good = serializer.ToBinary(new DeleteTopic("topic"));
+        Assert.Throws<InvalidDataException>(() => serializer.FromBinary(good[..^2], "TD"));
+    }
+
+    private static void AssertEquivalent(object expected, object actual)
+    {
+        Assert.Equal(expected.GetType(), actual.GetType());
+        // Records compare collections by reference; compare their serialized forms field by field instead.
+        foreach (var property in expected.GetType().GetProperties())
+        {
+            var e = property.GetValue(expected);
+            var a = property.GetValue(actual);
+            switch (e)
+            {
+                case byte[] eb:
+                    Assert.Equal(eb, (byte[])a!);
+                    break;
+                case IReadOnlyDictionary<string, string> ed:
+                    Assert.Equal(ed.OrderBy(kv => kv.Key), ((IReadOnlyDictionary<string, string>)a!).OrderBy(kv => kv.Key));
+                    break;
+                case System.Collections.IEnumerable ee and not string:
+                    var el = ee.Cast<object>().ToList();
+                    var al = ((System.Collections.IEnumerable)a!).Cast<object>().ToList();
+                    Assert.Equal(el.Count, al.Count);
+                    for (var i = 0; i < el.Count; i++)
+                    {
+                        if (el[i] is byte[] b) Assert.Equal(b, (byte[])al[i]);
+                        else Assert.Equal(el[i], al[i]);
+                    }
+                    break;
+                default:
+                    Assert.Equal(e, a);
+                    break;
+            }
+        }
+    }
+
+    public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+}

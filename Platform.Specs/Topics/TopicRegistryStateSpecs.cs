@@ -1,0 +1,103 @@
+using Platform.Actors;
+using Platform.Actors.Topics;
+
+namespace Platform.Specs.Topics;
+
+public class TopicRegistryStateSpecs
+{
+    private static readonly TopicConfig Defaults = new(604800000, -1, 1048588, "delete");
+    private static readonly Dictionary<string, string> NoConfig = new();
+
+    private static TopicRegistryState With(string name, int partitions, out TopicInfo topic)
+    {
+        var decision = TopicRegistryState.Empty.Decide(new CreateTopic(name, partitions, NoConfig), Defaults, Guid.NewGuid());
+        topic = ((TopicCreated)decision.Event!).Topic;
+        return TopicRegistryState.Empty.Apply(decision.Event);
+    }
+
+    [Fact]
+    public void Create_assigns_the_given_id_and_resolved_config()
+    {
+        var id = Guid.NewGuid();
+        var decision = TopicRegistryState.Empty.Decide(
+            new CreateTopic("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, id);
+        var created = Assert.IsType<TopicCreated>(decision.Event);
+        Assert.Equal(new TopicInfo("orders", id, 3, Defaults with { RetentionMs = 1000 }), created.Topic);
+    }
+
+    [Theory]
+    [InlineData("", ErrorCode.InvalidTopicException)]
+    [InlineData("..", ErrorCode.InvalidTopicException)]
+    [InlineData("has space", ErrorCode.InvalidTopicException)]
+    [InlineData("ünïcode", ErrorCode.InvalidTopicException)]
+    public void Create_rejects_names_Kafka_rejects(string name, ErrorCode expected)
+    {
+        Assert.Equal(expected, TopicRegistryState.Empty.Decide(new CreateTopic(name, 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+    }
+
+    [Fact]
+    public void Create_rejects_a_name_longer_than_249_characters() =>
+        Assert.Equal(ErrorCode.InvalidTopicException,
+            TopicRegistryState.Empty.Decide(new CreateTopic(new string('a', 250), 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Create_rejects_fewer_than_one_partition(int partitions) =>
+        Assert.Equal(ErrorCode.InvalidPartitions,
+            TopicRegistryState.Empty.Decide(new CreateTopic("t", partitions, NoConfig), Defaults, Guid.NewGuid()).Error);
+
+    [Fact]
+    public void Create_rejects_an_existing_name()
+    {
+        var state = With("t", 1, out _);
+        Assert.Equal(ErrorCode.TopicAlreadyExists, state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+    }
+
+    [Theory]
+    [InlineData("retention.ms", "soon")]
+    [InlineData("retention.ms", "-2")]
+    [InlineData("retention.bytes", "1.5")]
+    [InlineData("max.message.bytes", "-1")]
+    [InlineData("cleanup.policy", "compact")]
+    [InlineData("no.such.config", "1")]
+    public void Create_rejects_bad_config_values(string key, string value) =>
+        Assert.Equal(ErrorCode.InvalidConfig, TopicRegistryState.Empty.Decide(
+            new CreateTopic("t", 1, new Dictionary<string, string> { [key] = value }), Defaults, Guid.NewGuid()).Error);
+
+    [Fact]
+    public void Partitions_only_grow()
+    {
+        var state = With("t", 3, out var topic);
+        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 2)).Error);
+        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 3)).Error);
+        var grow = state.Decide(new CreatePartitions("t", 5));
+        Assert.Equal(5, state.Apply(grow.Event!).Find("t")!.PartitionCount);
+        Assert.Equal(topic.TopicId, state.Apply(grow.Event!).Find("t")!.TopicId);
+    }
+
+    [Fact]
+    public void Deleting_and_recreating_a_name_gives_a_new_topic_id()
+    {
+        var state = With("t", 1, out var first);
+        state = state.Apply(state.Decide(new DeleteTopic("t")).Event!);
+        Assert.Null(state.Find("t"));
+        var again = state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid());
+        Assert.NotEqual(first.TopicId, ((TopicCreated)again.Event!).Topic.TopicId);
+    }
+
+    [Fact]
+    public void Unknown_topics_cannot_be_deleted_or_altered()
+    {
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, TopicRegistryState.Empty.Decide(new DeleteTopic("x")).Error);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, TopicRegistryState.Empty.Decide(new CreatePartitions("x", 2)).Error);
+    }
+
+    [Fact]
+    public void Snapshot_round_trips_the_state()
+    {
+        var state = With("a", 2, out _);
+        var restored = TopicRegistryState.FromSnapshot(state.ToSnapshot());
+        Assert.Equal(state.Topics, restored.Topics);
+    }
+}
