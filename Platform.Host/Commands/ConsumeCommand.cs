@@ -33,7 +33,9 @@ public static class ConsumeCommand
         var start = offset ?? (fromBeginning ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End);
         var partitions = partition is { } only ? [only] : Enumerable.Range(0, topicInfo.PartitionCount).ToArray();
 
-        await using var consumer = new PlatformConsumer(connection, fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest);
+        // An explicit --offset outside the log is an error (OffsetOutOfRange), not a silent jump elsewhere.
+        var reset = offset is not null ? AutoOffsetReset.None : fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest;
+        await using var consumer = new PlatformConsumer(connection, reset);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, start)));
 
         using var stop = new CancellationTokenSource();

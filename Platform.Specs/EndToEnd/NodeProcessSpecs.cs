@@ -87,6 +87,18 @@ public sealed class NodeProcessSpecs
         await ExpectError("UnknownTopicOrPartition", "a\nb\n", "produce", "missing");
         await ExpectError("UnknownTopicOrPartition", null, "consume", "t", "--partition", "9", "--timeout-ms", "100");
 
+        var produced = await HostProcess.RunAsync("one\ntwo\nthree\n", "produce", "t", "--bootstrap-server", server);
+        Assert.Equal(0, produced.ExitCode);
+        var two = await HostProcess.RunAsync(null, "consume", "t", "--from-beginning", "--max-messages", "2", "--bootstrap-server", server);
+        Assert.Equal(0, two.ExitCode);
+        Assert.Equal(2, two.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var partition = (await HostProcess.RunAsync(null, "topics", "describe", "t", "--bootstrap-server", server)).Stdout
+            .Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .First(cols => cols.Length == 5 && cols[2] == "3")[0]; // keyless lines share one batch, so one partition
+        var fromOffset = await HostProcess.RunAsync(null, "consume", "t", "--partition", partition, "--offset", "1", "--timeout-ms", "1000", "--bootstrap-server", server);
+        Assert.Equal(["two", "three"], fromOffset.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await ExpectError("OffsetOutOfRange", null, "consume", "t", "--partition", partition, "--offset", "99", "--timeout-ms", "1000");
+
         var list = await HostProcess.RunAsync(null, "topics", "list", "--bootstrap-server", server);
         Assert.Equal("t", list.Stdout.Trim());
         var alter = await HostProcess.RunAsync(null, "topics", "alter", "t", "--partitions", "4", "--bootstrap-server", server);
