@@ -1,5 +1,7 @@
 using Platform.Actors;
 using Platform.Actors.Gateway;
+using Platform.Actors.Groups;
+using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Partitions;
 using Platform.Actors.Serialization;
 using Platform.Actors.Topics;
@@ -10,6 +12,10 @@ namespace Platform.Client;
 public sealed record PartitionDescription(int Partition, long LogStartOffset, long HighWatermark, string Leader, long SizeBytes);
 
 public sealed record TopicDescription(TopicInfo Topic, IReadOnlyList<PartitionDescription> Partitions);
+
+/// <summary>One row of a group's lag: LAG = LOG-END-OFFSET − CURRENT-OFFSET, as kafka-consumer-groups.sh shows it.</summary>
+public sealed record PartitionLag(string Topic, int Partition, long? CurrentOffset, long LogEndOffset, long? Lag,
+    string? MemberId, string? Host, string? ClientId);
 
 /// <summary>Topic administration (Kafka's AdminClient): every failure is a <see cref="PlatformException"/>
 /// carrying Kafka's error code.</summary>
@@ -38,6 +44,71 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         var statuses = await Task.WhenAll(Enumerable.Range(0, topic.PartitionCount).Select(p => PartitionStatusAsync(topic.TopicId, p)));
         return new TopicDescription(topic, statuses.Select(s =>
             new PartitionDescription(s.Partition, s.LogStartOffset, s.HighWatermark, s.Leader, s.SizeBytes)).ToList());
+    }
+
+    public async Task<IReadOnlyList<string>> ListGroupsAsync() =>
+        (await connection.RequestAsync<GroupList>(ListGroups.Instance)).GroupIds;
+
+    public async Task<GroupDescription> DescribeGroupAsync(string groupId)
+    {
+        var description = await connection.RequestAsync<GroupDescription>(new DescribeGroup(groupId));
+        return description.Error == ErrorCode.None ? description : throw new PlatformException(description.Error, description.ErrorMessage ?? "");
+    }
+
+    /// <summary>Committed offsets of a group (every partition it has one for, when <paramref name="partitions"/> is null).</summary>
+    public async Task<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(string groupId, IReadOnlyList<TopicPartition>? partitions = null)
+    {
+        var result = await connection.RequestAsync<OffsetFetchResult>(new OffsetFetch(groupId,
+            partitions?.Select(p => new TopicPartitionId(p.Topic, p.Partition)).ToList()));
+        return result.Error == ErrorCode.None ? result.Offsets : throw new PlatformException(result.Error, result.ErrorMessage ?? "");
+    }
+
+    /// <summary>Commits offsets for a group without membership (generation -1): refused while the group has active members.</summary>
+    public async Task CommitOffsetsAsync(string groupId, IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        var result = await connection.RequestAsync<OffsetCommitResult>(new OffsetCommit(groupId, "", -1, null,
+            offsets.Select(o => new OffsetCommitEntry(o.Topic, o.Partition, o.Offset, null)).ToList()));
+        if (result.Error != ErrorCode.None) throw new PlatformException(result.Error, result.ErrorMessage ?? "");
+        if (result.Partitions.FirstOrDefault(p => p.Error != ErrorCode.None) is { } failed)
+            throw new PlatformException(failed.Error, $"Topic '{failed.Topic}' has no partition {failed.Partition}");
+    }
+
+    public async Task DeleteGroupAsync(string groupId)
+    {
+        var result = await connection.RequestAsync<DeleteGroupResult>(new DeleteGroup(groupId));
+        if (result.Error != ErrorCode.None) throw new PlatformException(result.Error, result.ErrorMessage ?? "");
+    }
+
+    /// <summary>Per partition with a committed offset or an assignment: committed offset, log end and lag.</summary>
+    public async Task<IReadOnlyList<PartitionLag>> GroupLagAsync(string groupId)
+    {
+        var description = await DescribeGroupAsync(groupId);
+        var committed = await FetchOffsetsAsync(groupId);
+        var partitions = committed.Select(c => new TopicPartitionId(c.Topic, c.Partition))
+            .Concat(description.Members.SelectMany(m => m.Assignment)).Distinct().Order().ToList();
+        var topics = new Dictionary<string, TopicInfo?>();
+        var rows = new List<PartitionLag>();
+        foreach (var tp in partitions)
+        {
+            if (!topics.TryGetValue(tp.Topic, out var topic))
+            {
+                try
+                {
+                    topic = await GetTopicAsync(tp.Topic);
+                }
+                catch (PlatformException e) when (e.Code == ErrorCode.UnknownTopicOrPartition)
+                {
+                    topic = null;
+                }
+                topics[tp.Topic] = topic;
+            }
+            var current = committed.FirstOrDefault(c => c.Topic == tp.Topic && c.Partition == tp.Partition)?.Offset ?? -1;
+            var logEnd = topic is null || tp.Partition >= topic.PartitionCount ? -1 : (await PartitionStatusAsync(topic.TopicId, tp.Partition)).HighWatermark;
+            var owner = description.Members.FirstOrDefault(m => m.Assignment.Contains(tp));
+            rows.Add(new PartitionLag(tp.Topic, tp.Partition, current >= 0 ? current : null, logEnd,
+                current >= 0 && logEnd >= 0 ? logEnd - current : null, owner?.MemberId, owner?.ClientHost, owner?.ClientId));
+        }
+        return rows;
     }
 
     public Task<NodeStats> GetNodeStatsAsync() => connection.RequestAsync<NodeStats>(GetNodeStats.Instance);

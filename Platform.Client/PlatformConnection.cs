@@ -31,6 +31,9 @@ public sealed class PlatformConnection : IAsyncDisposable
 
     internal IActorRef Gateway { get; }
 
+    /// <summary>The host this client's remoting listens on: what <c>groups describe</c> shows as a member's host.</summary>
+    internal string LocalHost => ((ExtendedActorSystem)System).Provider.DefaultAddress.Host ?? "unknown";
+
     /// <summary>
     /// Connects to the first reachable node of <paramref name="bootstrapServers"/> (comma-separated
     /// host:port). Passing <paramref name="system"/> reuses an application's ActorSystem, which must have

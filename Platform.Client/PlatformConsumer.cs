@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Platform.Actors;
 using Platform.Actors.Log;
@@ -33,6 +34,18 @@ public sealed class PlatformConsumer : IAsyncDisposable
     private readonly Dictionary<TopicPartition, PartitionAssignment> _assignments = new();
     private long _nextEpoch;
 
+    private readonly ConsumerGroupSettings? _group;
+    private GroupMembership? _membership;
+
+    /// <summary>A consumer in a group: <see cref="Subscribe(IEnumerable{string})"/> lets the group assign partitions,
+    /// and commits go to the group's coordinator.</summary>
+    public PlatformConsumer(PlatformConnection connection, ConsumerGroupSettings group, AutoOffsetReset autoOffsetReset = AutoOffsetReset.Latest,
+        ClientSettings? settings = null)
+        : this(connection, autoOffsetReset, settings)
+    {
+        _group = group;
+    }
+
     public PlatformConsumer(PlatformConnection connection, AutoOffsetReset autoOffsetReset = AutoOffsetReset.Latest, ClientSettings? settings = null)
     {
         _connection = connection;
@@ -44,6 +57,88 @@ public sealed class PlatformConsumer : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>Raised after the group assigned partitions to this consumer (Kafka's onPartitionsAssigned).</summary>
+    public event Action<IReadOnlyList<TopicPartition>>? PartitionsAssigned;
+
+    /// <summary>Raised before partitions are taken away in a rebalance, after their positions were committed
+    /// (with auto-commit); Kafka's onPartitionsRevoked.</summary>
+    public event Action<IReadOnlyList<TopicPartition>>? PartitionsRevoked;
+
+    /// <summary>Joins the group for these topics; the coordinator assigns partitions and moves them as members come and go.</summary>
+    public void Subscribe(IEnumerable<string> topics) => StartMembership(topics.ToList(), null);
+
+    /// <summary>Subscribes to every topic matching <paramref name="pattern"/>, now and as topics are created or deleted.</summary>
+    public void Subscribe(Regex pattern) => StartMembership(null, pattern);
+
+    private void StartMembership(IReadOnlyList<string>? topics, Regex? pattern)
+    {
+        if (_group is null) throw new InvalidOperationException("Subscribe needs a consumer created with ConsumerGroupSettings (a group id)");
+        if (_membership is not null) throw new InvalidOperationException("The consumer is already subscribed");
+        _membership = new GroupMembership(_connection, this, _group, topics, pattern);
+    }
+
+    /// <summary>The member id the coordinator issued, once joined.</summary>
+    public string? MemberId => _membership?.MemberId is { Length: > 0 } id ? id : null;
+
+    /// <summary>
+    /// Commits the positions of every assigned partition (the offset of the next record to consume), as a
+    /// group member, or as a standalone consumer of the group when not subscribed.
+    /// </summary>
+    public Task CommitAsync(CancellationToken cancellationToken = default) => CommitAsync(Positions(), cancellationToken);
+
+    /// <summary>Commits the given offsets (each the next offset to consume).</summary>
+    public async Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default)
+    {
+        if (_group is null) throw new InvalidOperationException("Committing needs a consumer created with ConsumerGroupSettings (a group id)");
+        if (_membership is not null)
+        {
+            await _membership.CommitAsync(offsets, cancellationToken);
+            return;
+        }
+        await new PlatformAdmin(_connection).CommitOffsetsAsync(_group.GroupId, offsets);
+    }
+
+    /// <summary>The group's committed offsets for the partitions (null where none is committed).</summary>
+    public async Task<IReadOnlyDictionary<TopicPartition, long?>> CommittedAsync(IEnumerable<TopicPartition> partitions)
+    {
+        if (_group is null) throw new InvalidOperationException("Committed offsets need a consumer created with ConsumerGroupSettings (a group id)");
+        var offsets = await new PlatformAdmin(_connection).FetchOffsetsAsync(_group.GroupId, partitions.ToList());
+        return offsets.ToDictionary(o => new TopicPartition(o.Topic, o.Partition), o => o.Offset >= 0 ? o.Offset : (long?)null);
+    }
+
+    /// <summary>Positions of the assigned partitions that have one.</summary>
+    internal IReadOnlyList<TopicPartitionOffset> Positions()
+    {
+        lock (_lock)
+            return _assignments.Values.Where(a => a.Position >= 0)
+                .Select(a => new TopicPartitionOffset(a.Partition.Topic, a.Partition.Partition, a.Position)).ToList();
+    }
+
+    /// <summary>The group assigned these partitions: start each at the committed offset, or auto.offset.reset without one.</summary>
+    internal async Task TakeAssignmentAsync(IReadOnlyList<TopicPartition> partitions, CancellationToken token)
+    {
+        var committed = partitions.Count == 0
+            ? new Dictionary<TopicPartition, long?>()
+            : await CommittedAsync(partitions);
+        var positions = partitions.Select(p => committed.GetValueOrDefault(p) is { } offset
+            ? new TopicPartitionOffset(p.Topic, p.Partition, offset)
+            : new TopicPartitionOffset(p.Topic, p.Partition, _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End)).ToList();
+        token.ThrowIfCancellationRequested();
+        Assign(positions);
+        PartitionsAssigned?.Invoke(partitions);
+    }
+
+    internal void ReleaseAssignment(IReadOnlyList<TopicPartition> partitions)
+    {
+        PartitionsRevoked?.Invoke(partitions);
+        Assign(Array.Empty<TopicPartition>());
+    }
+
+    /// <summary>A group error that retrying cannot fix (e.g. InvalidSessionTimeout) surfaces from ConsumeAsync.</summary>
+    internal void FailGroup(PlatformException error) => _buffer.Writer.TryWrite(new Item(default, GroupErrorEpoch, null, error));
+
+    private const long GroupErrorEpoch = -1;
 
     public IReadOnlyCollection<TopicPartition> Assignment
     {
@@ -126,6 +221,7 @@ public sealed class PlatformConsumer : IAsyncDisposable
         while (true)
         {
             var item = await _buffer.Reader.ReadAsync(cancellationToken);
+            if (item.Epoch == GroupErrorEpoch) throw item.Error!;
             lock (_lock)
             {
                 if (!_assignments.TryGetValue(item.Partition, out var assignment) || assignment.Epoch != item.Epoch)
@@ -214,14 +310,14 @@ public sealed class PlatformConsumer : IAsyncDisposable
         return spec == TopicPartitionOffset.Beginning ? status.LogStartOffset : status.HighWatermark;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_membership is not null) await _membership.DisposeAsync();
         lock (_lock)
         {
             foreach (var assignment in _assignments.Values) assignment.Stop.Cancel();
             _assignments.Clear();
         }
         _buffer.Writer.TryComplete();
-        return ValueTask.CompletedTask;
     }
 }

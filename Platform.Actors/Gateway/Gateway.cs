@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
+using Platform.Actors.Groups;
 using Platform.Actors.Log;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
@@ -24,12 +25,16 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     private readonly IActorRef _registry;
     private readonly IActorRef _partitions;
+    private readonly IActorRef _groups;
+    private readonly IActorRef _groupDirectory;
     private Dictionary<Guid, TopicInfo> _topics = new();
 
-    public Gateway(IActorRef registry, IActorRef partitions)
+    public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory)
     {
         _registry = registry;
         _partitions = partitions;
+        _groups = groups;
+        _groupDirectory = groupDirectory;
         Starting();
     }
 
@@ -37,8 +42,8 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef registry, IActorRef partitions) =>
-        Akka.Actor.Props.Create(() => new Gateway(registry, partitions));
+    public static Props Props(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory) =>
+        Akka.Actor.Props.Create(() => new Gateway(registry, partitions, groups, groupDirectory));
 
     protected override void PreStart()
     {
@@ -80,6 +85,12 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<DeleteTopic>(m => _registry.Forward(m));
         Receive<CreatePartitions>(m => _registry.Forward(m));
         Receive<GetTopics>(m => _registry.Forward(m));
+        Receive<IGroupMessage>(m =>
+        {
+            if (string.IsNullOrEmpty(m.GroupId)) Sender.Tell(InvalidGroupId(m));
+            else _groups.Forward(m);
+        });
+        Receive<ListGroups>(m => _groupDirectory.Forward(m));
         Receive<GetNodeStats>(_ =>
         {
             using var process = Process.GetCurrentProcess();
@@ -87,6 +98,25 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
             Sender.Tell(new NodeStats($"{address.Host}:{address.Port}", process.WorkingSet64, process.PeakWorkingSet64,
                 GC.GetTotalMemory(false), TailCacheBudget.For(Context.System).UsedBytes));
         });
+    }
+
+    /// <summary>Kafka answers INVALID_GROUP_ID for an empty group id; each request type has its own reply.</summary>
+    private static object InvalidGroupId(IGroupMessage message)
+    {
+        const ErrorCode code = ErrorCode.InvalidGroupId;
+        const string text = "The group id must not be empty";
+        return message switch
+        {
+            JoinGroup j => new JoinGroupResult(code, text, -1, null, null, "", j.MemberId, []),
+            SyncGroup => new SyncGroupResult(code, text, null, []),
+            Heartbeat => new HeartbeatResult(code, text),
+            LeaveGroup => new LeaveGroupResult(code, text),
+            OffsetCommit c => new OffsetCommitResult(code, text, c.Offsets.Select(o => new PartitionError(o.Topic, o.Partition, code)).ToList()),
+            OffsetFetch => new OffsetFetchResult(code, text, []),
+            DescribeGroup => new GroupDescription("", code, text, "Dead", "", "", -1, []),
+            DeleteGroup => new DeleteGroupResult(code, text),
+            _ => new Status.Failure(new ArgumentException(text)),
+        };
     }
 
     private void Update(TopicsChanged changed) => _topics = changed.Topics.ToDictionary(t => t.TopicId);

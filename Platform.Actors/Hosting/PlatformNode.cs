@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
+using Platform.Actors.Groups;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
 
@@ -77,7 +78,19 @@ public sealed class PlatformNode : IAsyncDisposable
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards));
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
-            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions), Platform.Actors.Gateway.Gateway.Name);
+
+            var groupSettings = GroupSettings.Create(system.Settings.Config);
+            system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(), PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system)), "group-directory");
+            var directoryProxy = system.ActorOf(ClusterSingletonProxy.Props("/user/group-directory",
+                ClusterSingletonProxySettings.Create(system)), "group-directory-proxy");
+            var groups = await sharding.StartAsync(GroupEntity.TypeName,
+                groupId => GroupCoordinator.Props(groupId, groupSettings, registryProxy, directoryProxy),
+                shardingSettings,
+                new GroupMessageExtractor(groupSettings.NumberOfShards));
+
+            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, directoryProxy),
+                Platform.Actors.Gateway.Gateway.Name);
 
             var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)

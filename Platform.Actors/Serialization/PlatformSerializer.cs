@@ -2,6 +2,8 @@ using Akka.Actor;
 using System.Runtime.Serialization;
 using Akka.Serialization;
 using Platform.Actors.Gateway;
+using Platform.Actors.Groups;
+using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Log;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
@@ -14,7 +16,7 @@ namespace Platform.Actors.Serialization;
 /// node can refuse what it cannot read instead of misreading it; the one exception is
 /// <see cref="RecordBatchAppended"/>, stored as the bare RecordBatch v2, whose magic byte is its version.
 /// </summary>
-public sealed class PlatformSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : SerializerWithStringManifest(actorSystem)
 {
     private const byte Version1 = 1;
 
@@ -194,6 +196,217 @@ public sealed class PlatformSerializer(ExtendedActorSystem system) : SerializerW
             return new PartitionSnapshot(start, end, segments);
         }),
 
+        [typeof(JoinGroup)] = new(JoinGroupManifest, (w, o) =>
+        {
+            var m = (JoinGroup)o;
+            w.String(m.GroupId);
+            w.String(m.MemberId);
+            w.NullableString(m.GroupInstanceId);
+            w.String(m.ProtocolType);
+            w.List(m.Protocols, (x, p) =>
+            {
+                x.String(p.Name);
+                x.Bytes(p.Metadata);
+            });
+            w.Int32(m.SessionTimeoutMs);
+            w.Int32(m.RebalanceTimeoutMs);
+            w.String(m.ClientId);
+            w.String(m.ClientHost);
+            w.NullableString(m.MemberRef is null ? null : Akka.Serialization.Serialization.SerializedActorPath(m.MemberRef));
+            w.Bool(m.ServerAssignment);
+        }, null!),
+        [typeof(JoinGroupResult)] = new("GK", (w, o) =>
+        {
+            var m = (JoinGroupResult)o;
+            w.Int16((short)m.Error);
+            w.NullableString(m.ErrorMessage);
+            w.Int32(m.GenerationId);
+            w.NullableString(m.ProtocolType);
+            w.NullableString(m.ProtocolName);
+            w.String(m.LeaderId);
+            w.String(m.MemberId);
+            w.List(m.Members, (x, j) =>
+            {
+                x.String(j.MemberId);
+                x.NullableString(j.GroupInstanceId);
+                x.Bytes(j.Metadata);
+            });
+        }, (ref WireReader r) =>
+        {
+            var (error, message, generation, type, name, leader, member) =
+                ((ErrorCode)r.Int16(), r.NullableString(), r.Int32(), r.NullableString(), r.NullableString(), r.String(), r.String());
+            var members = new JoinGroupMember[r.Count()];
+            for (var i = 0; i < members.Length; i++) members[i] = new JoinGroupMember(r.String(), r.NullableString(), r.Bytes());
+            return new JoinGroupResult(error, message, generation, type, name, leader, member, members);
+        }),
+        [typeof(SyncGroup)] = new("GS", (w, o) =>
+        {
+            var m = (SyncGroup)o;
+            w.String(m.GroupId);
+            w.String(m.MemberId);
+            w.Int32(m.GenerationId);
+            w.NullableString(m.GroupInstanceId);
+            w.List(m.Assignments, (x, a) =>
+            {
+                x.String(a.MemberId);
+                x.Bytes(a.Assignment);
+            });
+        }, (ref WireReader r) =>
+        {
+            var (group, member, generation, instance) = (r.String(), r.String(), r.Int32(), r.NullableString());
+            var assignments = new SyncGroupAssignment[r.Count()];
+            for (var i = 0; i < assignments.Length; i++) assignments[i] = new SyncGroupAssignment(r.String(), r.Bytes());
+            return new SyncGroup(group, member, generation, instance, assignments);
+        }),
+        [typeof(SyncGroupResult)] = new("GT", (w, o) =>
+        {
+            var m = (SyncGroupResult)o;
+            w.Int16((short)m.Error);
+            w.NullableString(m.ErrorMessage);
+            w.NullableString(m.ProtocolName);
+            w.Bytes(m.Assignment);
+        }, (ref WireReader r) => new SyncGroupResult((ErrorCode)r.Int16(), r.NullableString(), r.NullableString(), r.Bytes())),
+        [typeof(Heartbeat)] = new("GH", (w, o) =>
+        {
+            var m = (Heartbeat)o;
+            w.String(m.GroupId);
+            w.String(m.MemberId);
+            w.Int32(m.GenerationId);
+            w.NullableString(m.GroupInstanceId);
+        }, (ref WireReader r) => new Heartbeat(r.String(), r.String(), r.Int32(), r.NullableString())),
+        [typeof(HeartbeatResult)] = new("GI", (w, o) => WriteError(w, ((HeartbeatResult)o).Error, ((HeartbeatResult)o).ErrorMessage),
+            (ref WireReader r) => new HeartbeatResult((ErrorCode)r.Int16(), r.NullableString())),
+        [typeof(LeaveGroup)] = new("GL", (w, o) =>
+        {
+            var m = (LeaveGroup)o;
+            w.String(m.GroupId);
+            w.String(m.MemberId);
+            w.NullableString(m.GroupInstanceId);
+        }, (ref WireReader r) => new LeaveGroup(r.String(), r.String(), r.NullableString())),
+        [typeof(LeaveGroupResult)] = new("GM", (w, o) => WriteError(w, ((LeaveGroupResult)o).Error, ((LeaveGroupResult)o).ErrorMessage),
+            (ref WireReader r) => new LeaveGroupResult((ErrorCode)r.Int16(), r.NullableString())),
+        [typeof(OffsetCommit)] = new("GC", (w, o) =>
+        {
+            var m = (OffsetCommit)o;
+            w.String(m.GroupId);
+            w.String(m.MemberId);
+            w.Int32(m.GenerationId);
+            w.NullableString(m.GroupInstanceId);
+            w.List(m.Offsets, (x, e) =>
+            {
+                x.String(e.Topic);
+                x.Int32(e.Partition);
+                x.Int64(e.Offset);
+                x.NullableString(e.Metadata);
+            });
+        }, (ref WireReader r) =>
+        {
+            var (group, member, generation, instance) = (r.String(), r.String(), r.Int32(), r.NullableString());
+            var offsets = new OffsetCommitEntry[r.Count()];
+            for (var i = 0; i < offsets.Length; i++) offsets[i] = new OffsetCommitEntry(r.String(), r.Int32(), r.Int64(), r.NullableString());
+            return new OffsetCommit(group, member, generation, instance, offsets);
+        }),
+        [typeof(OffsetCommitResult)] = new("GD", (w, o) =>
+        {
+            var m = (OffsetCommitResult)o;
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.List(m.Partitions, (x, p) =>
+            {
+                x.String(p.Topic);
+                x.Int32(p.Partition);
+                x.Int16((short)p.Error);
+            });
+        }, (ref WireReader r) =>
+        {
+            var (error, message) = ((ErrorCode)r.Int16(), r.NullableString());
+            var partitions = new PartitionError[r.Count()];
+            for (var i = 0; i < partitions.Length; i++) partitions[i] = new PartitionError(r.String(), r.Int32(), (ErrorCode)r.Int16());
+            return new OffsetCommitResult(error, message, partitions);
+        }),
+        [typeof(OffsetFetch)] = new("GF", (w, o) =>
+        {
+            var m = (OffsetFetch)o;
+            w.String(m.GroupId);
+            w.Bool(m.Partitions is not null);
+            if (m.Partitions is not null) w.List(m.Partitions, WriteTopicPartitionId);
+        }, (ref WireReader r) =>
+        {
+            var group = r.String();
+            return new OffsetFetch(group, r.Bool() ? ReadTopicPartitionIds(ref r) : null);
+        }),
+        [typeof(OffsetFetchResult)] = new("GG", (w, o) =>
+        {
+            var m = (OffsetFetchResult)o;
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.List(m.Offsets, WriteCommitted);
+        }, (ref WireReader r) =>
+        {
+            var (error, message) = ((ErrorCode)r.Int16(), r.NullableString());
+            return new OffsetFetchResult(error, message, ReadCommittedList(ref r));
+        }),
+        [typeof(DescribeGroup)] = new("GN", (w, o) => w.String(((DescribeGroup)o).GroupId), (ref WireReader r) => new DescribeGroup(r.String())),
+        [typeof(GroupDescription)] = new("GO", (w, o) =>
+        {
+            var m = (GroupDescription)o;
+            w.String(m.GroupId);
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.String(m.State);
+            w.String(m.ProtocolType);
+            w.String(m.ProtocolName);
+            w.Int32(m.GenerationId);
+            w.List(m.Members, (x, d) =>
+            {
+                x.String(d.MemberId);
+                x.NullableString(d.GroupInstanceId);
+                x.String(d.ClientId);
+                x.String(d.ClientHost);
+                x.List(d.Assignment, WriteTopicPartitionId);
+            });
+        }, (ref WireReader r) =>
+        {
+            var (group, error, message, state, type, name, generation) =
+                (r.String(), (ErrorCode)r.Int16(), r.NullableString(), r.String(), r.String(), r.String(), r.Int32());
+            var members = new GroupMemberDescription[r.Count()];
+            for (var i = 0; i < members.Length; i++)
+                members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r));
+            return new GroupDescription(group, error, message, state, type, name, generation, members);
+        }),
+        [typeof(DeleteGroup)] = new("GX", (w, o) => w.String(((DeleteGroup)o).GroupId), (ref WireReader r) => new DeleteGroup(r.String())),
+        [typeof(DeleteGroupResult)] = new("GY", (w, o) => WriteError(w, ((DeleteGroupResult)o).Error, ((DeleteGroupResult)o).ErrorMessage),
+            (ref WireReader r) => new DeleteGroupResult((ErrorCode)r.Int16(), r.NullableString())),
+        [typeof(RebalanceStarted)] = new("GQ", (w, o) =>
+        {
+            w.String(((RebalanceStarted)o).GroupId);
+            w.Int32(((RebalanceStarted)o).GenerationId);
+        }, (ref WireReader r) => new RebalanceStarted(r.String(), r.Int32())),
+        [typeof(ListGroups)] = new("GA", (_, _) => { }, (ref WireReader _) => ListGroups.Instance),
+        [typeof(GroupList)] = new("GB", (w, o) => w.List(((GroupList)o).GroupIds, (x, g) => x.String(g)), (ref WireReader r) =>
+        {
+            var ids = new string[r.Count()];
+            for (var i = 0; i < ids.Length; i++) ids[i] = r.String();
+            return new GroupList(ids);
+        }),
+        [typeof(RegisterGroup)] = new("GR", (w, o) => w.String(((RegisterGroup)o).GroupId), (ref WireReader r) => new RegisterGroup(r.String())),
+        [typeof(UnregisterGroup)] = new("GU", (w, o) => w.String(((UnregisterGroup)o).GroupId), (ref WireReader r) => new UnregisterGroup(r.String())),
+        [typeof(OffsetsCommitted)] = new("E-OC", (w, o) => w.List(((OffsetsCommitted)o).Offsets, WriteCommitted),
+            (ref WireReader r) => new OffsetsCommitted(ReadCommittedList(ref r))),
+        [typeof(OffsetsRemoved)] = new("E-OR", (w, o) => w.List(((OffsetsRemoved)o).Partitions, WriteTopicPartitionId),
+            (ref WireReader r) => new OffsetsRemoved(ReadTopicPartitionIds(ref r))),
+        [typeof(GroupSnapshot)] = new("S-G", (w, o) =>
+        {
+            var m = (GroupSnapshot)o;
+            w.List(m.Offsets, WriteCommitted);
+            w.Int64(m.EmptySinceMs);
+        }, (ref WireReader r) => new GroupSnapshot(ReadCommittedList(ref r), r.Int64())),
+        [typeof(GroupRegistered)] = new("E-GR", (w, o) => w.String(((GroupRegistered)o).GroupId), (ref WireReader r) => new GroupRegistered(r.String())),
+        [typeof(GroupUnregistered)] = new("E-GU", (w, o) => w.String(((GroupUnregistered)o).GroupId), (ref WireReader r) => new GroupUnregistered(r.String())),
+        [typeof(GroupDirectorySnapshot)] = new("S-GD", (w, o) => w.List(((GroupDirectorySnapshot)o).GroupIds, (x, g) => x.String(g)), (ref WireReader r) =>
+        {
+            var ids = new string[r.Count()];
+            for (var i = 0; i < ids.Length; i++) ids[i] = r.String();
+            return new GroupDirectorySnapshot(ids);
+        }),
+
         [typeof(GetNodeStats)] = new("NS", (_, _) => { }, (ref WireReader _) => GetNodeStats.Instance),
         [typeof(NodeStats)] = new("NT", (w, o) =>
         {
@@ -207,6 +420,18 @@ public sealed class PlatformSerializer(ExtendedActorSystem system) : SerializerW
     };
 
     private const string BatchManifest = "E-RB";
+    private const string JoinGroupManifest = "GJ";
+
+    /// <summary>JoinGroup carries the member's actor, which only the ActorSystem can resolve.</summary>
+    private JoinGroup ReadJoinGroup(ref WireReader r)
+    {
+        var (group, member, instance, type) = (r.String(), r.String(), r.NullableString(), r.String());
+        var protocols = new GroupProtocol[r.Count()];
+        for (var i = 0; i < protocols.Length; i++) protocols[i] = new GroupProtocol(r.String(), r.Bytes());
+        var (session, rebalance, client, host, path) = (r.Int32(), r.Int32(), r.String(), r.String(), r.NullableString());
+        var memberRef = path is null ? null : system.Provider.ResolveActorRef(path);
+        return new JoinGroup(group, member, instance, type, protocols, session, rebalance, client, host, memberRef, r.Bool());
+    }
 
     private static readonly Dictionary<string, Format> ByManifest = ByType.Values.ToDictionary(f => f.Manifest);
 
@@ -243,7 +468,42 @@ public sealed class PlatformSerializer(ExtendedActorSystem system) : SerializerW
             throw new SerializationException($"Unknown manifest '{manifest}' for {nameof(PlatformSerializer)}");
         var reader = new WireReader(bytes);
         reader.ExpectVersion(Version1, manifest);
-        return format.Read(ref reader);
+        return manifest == JoinGroupManifest ? ReadJoinGroup(ref reader) : format.Read(ref reader);
+    }
+
+    private static void WriteError(WireWriter w, ErrorCode error, string? message)
+    {
+        w.Int16((short)error);
+        w.NullableString(message);
+    }
+
+    private static void WriteTopicPartitionId(WireWriter w, TopicPartitionId tp)
+    {
+        w.String(tp.Topic);
+        w.Int32(tp.Partition);
+    }
+
+    private static TopicPartitionId[] ReadTopicPartitionIds(ref WireReader r)
+    {
+        var list = new TopicPartitionId[r.Count()];
+        for (var i = 0; i < list.Length; i++) list[i] = new TopicPartitionId(r.String(), r.Int32());
+        return list;
+    }
+
+    private static void WriteCommitted(WireWriter w, CommittedOffset o)
+    {
+        w.String(o.Topic);
+        w.Int32(o.Partition);
+        w.Int64(o.Offset);
+        w.NullableString(o.Metadata);
+        w.Int64(o.CommitTimestamp);
+    }
+
+    private static CommittedOffset[] ReadCommittedList(ref WireReader r)
+    {
+        var list = new CommittedOffset[r.Count()];
+        for (var i = 0; i < list.Length; i++) list[i] = new CommittedOffset(r.String(), r.Int32(), r.Int64(), r.NullableString(), r.Int64());
+        return list;
     }
 
     private static void WriteTopicPartition(WireWriter w, IPartitionMessage m)

@@ -1,0 +1,193 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using Platform.Actors.Configuration;
+using Platform.Actors.Groups.Assignors;
+using Platform.Actors.Topics;
+
+namespace Platform.Actors.Groups;
+
+/// <summary>
+/// One consumer group's coordinator: a sharded persistent actor that runs <see cref="GroupCoordinatorState"/>,
+/// persists committed offsets (with snapshots, so a long commit history recovers fast), watches native
+/// members' actors, and keeps topic metadata from the registry for assignment and commit validation.
+/// </summary>
+public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
+{
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private readonly GroupSettings _settings;
+    private readonly IActorRef _registry;
+    private readonly IActorRef _directory;
+    private readonly GroupCoordinatorState _state;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _commitsSinceSnapshot;
+    private bool _registered;
+
+    public GroupCoordinator(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory)
+    {
+        _settings = settings;
+        _registry = registry;
+        _directory = directory;
+        _state = new GroupCoordinatorState(groupId, settings);
+        PersistenceId = GroupEntity.PersistenceId(groupId);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is GroupSnapshot s) _state.Restore(s);
+        });
+        Recover<OffsetsCommitted>(e => _state.ApplyCommitted(e.Offsets));
+        Recover<OffsetsRemoved>(e => _state.ApplyRemoved(e.Partitions));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _state.MarkRecovered(Now);
+            _registered = _state.Offsets.Count > 0;
+        });
+
+        Command<JoinGroup>(join => Apply(_state.Join(join, Sender, Now, () => NewMemberId(join.ClientId))));
+        Command<SyncGroup>(sync => Apply(_state.Sync(sync, Sender, Now)));
+        Command<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));
+        Command<LeaveGroup>(leave => Apply(_state.Leave(leave, Sender, Now)));
+        Command<Terminated>(t => Apply(_state.MemberTerminated(t.ActorRef, Now)));
+        Command<OffsetCommit>(HandleCommit);
+        Command<OffsetFetch>(HandleFetch);
+        Command<DescribeGroup>(_ => Sender.Tell(_state.Describe()));
+        Command<DeleteGroup>(HandleDelete);
+        Command<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
+        Command<Tick>(_ => OnTick());
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Group {0}: snapshot failed: {1}", _state.GroupId, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory) =>
+        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, registry, directory));
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static string NewMemberId(string clientId) => $"{(clientId == "" ? "member" : clientId)}-{Guid.NewGuid():N}";
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _registry.Tell(SubscribeTopics.Instance);
+        Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.Tick);
+    }
+
+    private void Apply(List<GroupEffect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case ReplyTo r:
+                    ((IActorRef)r.Target).Tell(r.Message);
+                    break;
+                case WatchMember w:
+                    Context.Watch((IActorRef)w.Ref);
+                    break;
+                case UnwatchMember u:
+                    Context.Unwatch((IActorRef)u.Ref);
+                    break;
+            }
+        }
+        if (!_registered && _state.Members.Count > 0) Register();
+    }
+
+    private void Register()
+    {
+        _registered = true;
+        _directory.Tell(new RegisterGroup(_state.GroupId));
+    }
+
+    private void OnTick()
+    {
+        Apply(_state.Tick(Now));
+        var expired = _state.ExpiredOffsets(Now);
+        if (expired.Count > 0)
+        {
+            _log.Info("Group {0}: dropping {1} offsets after offsets retention", _state.GroupId, expired.Count);
+            Persist(new OffsetsRemoved(expired), e => _state.ApplyRemoved(e.Partitions));
+        }
+    }
+
+    private void HandleCommit(OffsetCommit commit)
+    {
+        var (error, message) = _state.CheckCommit(commit.MemberId, commit.GenerationId, commit.GroupInstanceId);
+        if (error != ErrorCode.None)
+        {
+            Sender.Tell(new OffsetCommitResult(error, message, commit.Offsets.Select(o => new PartitionError(o.Topic, o.Partition, error)).ToList()));
+            return;
+        }
+        var now = Now;
+        var results = new List<PartitionError>();
+        var accepted = new List<CommittedOffset>();
+        foreach (var o in commit.Offsets)
+        {
+            var known = _state.Topics.TryGetValue(o.Topic, out var count) && o.Partition >= 0 && o.Partition < count;
+            results.Add(new PartitionError(o.Topic, o.Partition, known ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition));
+            if (known) accepted.Add(new CommittedOffset(o.Topic, o.Partition, o.Offset, o.Metadata, now));
+        }
+        var replyTo = Sender;
+        var reply = new OffsetCommitResult(ErrorCode.None, null, results);
+        if (accepted.Count == 0)
+        {
+            replyTo.Tell(reply);
+            return;
+        }
+        PersistAsync(new OffsetsCommitted(accepted), e =>
+        {
+            _state.ApplyCommitted(e.Offsets);
+            replyTo.Tell(reply);
+            if (!_registered) Register();
+            if (++_commitsSinceSnapshot >= _settings.SnapshotEvery)
+            {
+                _commitsSinceSnapshot = 0;
+                SaveSnapshot(_state.ToSnapshot());
+            }
+        });
+    }
+
+    private void HandleFetch(OffsetFetch fetch)
+    {
+        var wanted = fetch.Partitions ?? _state.Offsets.Keys.OrderBy(tp => tp).ToList();
+        Sender.Tell(new OffsetFetchResult(ErrorCode.None, null, wanted.Select(tp =>
+            _state.Offsets.TryGetValue(tp, out var o) ? o : new CommittedOffset(tp.Topic, tp.Partition, -1, null, -1)).ToList()));
+    }
+
+    private void HandleDelete(DeleteGroup delete)
+    {
+        if (_state.Members.Count > 0)
+        {
+            Sender.Tell(new DeleteGroupResult(ErrorCode.NonEmptyGroup, $"Group {delete.GroupId} has {_state.Members.Count} active members"));
+            return;
+        }
+        if (!_registered && _state.Offsets.Count == 0)
+        {
+            Sender.Tell(new DeleteGroupResult(ErrorCode.GroupIdNotFound, $"Group {delete.GroupId} does not exist"));
+            return;
+        }
+        var replyTo = Sender;
+        Persist(new OffsetsRemoved(_state.Offsets.Keys.ToList()), e =>
+        {
+            _state.ApplyRemoved(e.Partitions);
+            DeleteMessages(LastSequenceNr - 1);
+            DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+            _directory.Tell(new UnregisterGroup(_state.GroupId));
+            _registered = false;
+            replyTo.Tell(new DeleteGroupResult(ErrorCode.None, null));
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
+    }
+}
