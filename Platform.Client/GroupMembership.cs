@@ -155,6 +155,17 @@ internal sealed class GroupMembership : IAsyncDisposable
     {
         var owned = _consumer.Assignment.ToList();
         if (owned.Count == 0) return;
+        if (_consumer.RevokingAsync is { } revoking)
+        {
+            try
+            {
+                await revoking(owned);
+            }
+            catch (Exception e) when (e is PlatformException or IOException)
+            {
+                // The application's hook failed; the partitions go anyway.
+            }
+        }
         if (_settings.AutoCommit)
         {
             try

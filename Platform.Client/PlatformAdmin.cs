@@ -111,6 +111,32 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         return rows;
     }
 
+    /// <summary>
+    /// The earliest offset whose record timestamp is at or after <paramref name="time"/> (the high watermark
+    /// if there is none): the partition's index gives where to start, a scan of the records the exact offset.
+    /// </summary>
+    public async Task<long> OffsetForTimeAsync(string topic, int partition, DateTimeOffset time)
+    {
+        var info = await GetTopicAsync(topic);
+        var ms = time.ToUnixTimeMilliseconds();
+        var start = await connection.RequestAsync<OffsetForTimestamp>(new FindOffsetForTimestamp(info.TopicId, partition, ms));
+        if (start.Error != ErrorCode.None) throw new PlatformException(start.Error, start.ErrorMessage ?? "");
+        var offset = start.Offset;
+        while (true)
+        {
+            var fetch = await connection.RequestAsync<FetchResult>(new Fetch(info.TopicId, partition, offset, 1 << 20, 0, 0));
+            if (fetch.Error != ErrorCode.None) throw new PlatformException(fetch.Error, fetch.ErrorMessage ?? "");
+            if (fetch.Batches.Count == 0) return fetch.HighWatermark;
+            foreach (var batch in fetch.Batches)
+            foreach (var record in Actors.Log.RecordBatch.Decode(batch))
+            {
+                if (record.Offset < offset) continue;
+                if (record.Timestamp >= ms) return record.Offset;
+                offset = record.Offset + 1;
+            }
+        }
+    }
+
     public Task<NodeStats> GetNodeStatsAsync() => connection.RequestAsync<NodeStats>(GetNodeStats.Instance);
 
     /// <summary>Stops a partition and returns its status after it recovered again (the recovery time included).</summary>

@@ -65,6 +65,12 @@ public sealed class PlatformConsumer : IAsyncDisposable
     /// (with auto-commit); Kafka's onPartitionsRevoked.</summary>
     public event Action<IReadOnlyList<TopicPartition>>? PartitionsRevoked;
 
+    /// <summary>
+    /// Awaited before partitions are taken away in a rebalance, while this member may still commit them:
+    /// the place to finish work on them and commit (Kafka's onPartitionsRevoked, asynchronous).
+    /// </summary>
+    public Func<IReadOnlyList<TopicPartition>, Task>? RevokingAsync { get; set; }
+
     /// <summary>Joins the group for these topics; the coordinator assigns partitions and moves them as members come and go.</summary>
     public void Subscribe(IEnumerable<string> topics) => StartMembership(topics.ToList(), null);
 

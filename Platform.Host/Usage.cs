@@ -23,6 +23,13 @@ public static class Usage
         platform consume TOPIC [--from-beginning] [--partition N [--offset N]] [--max-messages N]
                                [--timeout-ms N] [--print-key] [--print-offset]
             One value per line on standard output (key and offset first, tab-separated, when asked).
+        platform consume TOPIC --group G [--from-beginning] [--max-messages N] [--timeout-ms N] ...
+            Joins group G: the group assigns partitions; what is printed is committed.
+        platform groups list
+        platform groups describe G
+        platform groups reset-offsets G --topic T (--to-earliest | --to-latest | --to-offset N |
+                                       --to-datetime ISO8601 | --shift-by N) [--execute]
+        platform groups delete G
         platform bench [--records N] [--record-size B] [--partitions P] [--producers K] [--rate R]
                        [--batch-size B] [--linger-ms N] [--warmup-records N] [--keep]
             Create a topic, produce, consume it back, and print throughput and latency figures.

@@ -107,6 +107,10 @@ public sealed class PartitionLog(long indexIntervalBytes)
         return (from, Math.Min(to, from + maxEvents - 1));
     }
 
+    /// <summary>The base offset of the first segment holding a record at or after <paramref name="timestamp"/>; the log end if none.</summary>
+    public long SegmentStartForTimestamp(long timestamp) =>
+        _segments.FirstOrDefault(s => s.MaxTimestamp >= timestamp)?.BaseOffset ?? LogEndOffset;
+
     public (long LogStartOffset, long LogEndOffset, IReadOnlyList<Segment> Segments) Snapshot() =>
         (LogStartOffset, LogEndOffset, _segments.ToList());
 

@@ -123,6 +123,8 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         Command<Produce>(HandleProduce);
         Command<Fetch>(HandleFetch);
         Command<GetPartitionStatus>(_ => Sender.Tell(Status()));
+        Command<FindOffsetForTimestamp>(find => Sender.Tell(new OffsetForTimestamp(_topicId, _partition, ErrorCode.None, null,
+            Math.Max(_partitionLog.LogStartOffset, _partitionLog.SegmentStartForTimestamp(find.Timestamp)))));
         Command<ParkedFetchExpired>(expired =>
         {
             if (_parked.Remove(expired.Id, out var parked)) parked.ReplyTo.Tell(Empty(parked.Request));

@@ -71,6 +71,18 @@ public sealed record PartitionStatus(
     Guid TopicId, int Partition, ErrorCode Error, string? ErrorMessage,
     long LogStartOffset, long HighWatermark, string Leader, long SizeBytes, long LastRecoveryMs) : IPlatformMessage;
 
+/// <summary>
+/// Where to start looking for the first record at or after <paramref name="Timestamp"/> (ms): the base offset of
+/// the first segment whose newest record is that recent, or the high watermark if none is. Segment
+/// granularity keeps it an index lookup; the client scans forward from there (Kafka's ListOffsets by time).
+/// </summary>
+public sealed record FindOffsetForTimestamp(Guid TopicId, int Partition, long Timestamp) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) => new OffsetForTimestamp(TopicId, Partition, error, message, -1);
+}
+
+public sealed record OffsetForTimestamp(Guid TopicId, int Partition, ErrorCode Error, string? ErrorMessage, long Offset) : IPlatformMessage;
+
 /// <summary>Stops the partition so that its next message recovers it anew; used to measure recovery.</summary>
 public sealed record RestartPartition(Guid TopicId, int Partition) : IPartitionRequest
 {

@@ -161,6 +161,20 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             w.Int64(m.SizeBytes);
             w.Int64(m.LastRecoveryMs);
         }, (ref WireReader r) => new PartitionStatus(r.Guid(), r.Int32(), (ErrorCode)r.Int16(), r.NullableString(), r.Int64(), r.Int64(), r.String(), r.Int64(), r.Int64())),
+        [typeof(FindOffsetForTimestamp)] = new("PO", (w, o) =>
+        {
+            var m = (FindOffsetForTimestamp)o;
+            WriteTopicPartition(w, m);
+            w.Int64(m.Timestamp);
+        }, (ref WireReader r) => new FindOffsetForTimestamp(r.Guid(), r.Int32(), r.Int64())),
+        [typeof(OffsetForTimestamp)] = new("PQ", (w, o) =>
+        {
+            var m = (OffsetForTimestamp)o;
+            w.Guid(m.TopicId);
+            w.Int32(m.Partition);
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.Int64(m.Offset);
+        }, (ref WireReader r) => new OffsetForTimestamp(r.Guid(), r.Int32(), (ErrorCode)r.Int16(), r.NullableString(), r.Int64())),
         [typeof(RestartPartition)] = new("PX", (w, o) => WriteTopicPartition(w, (IPartitionMessage)o),
             (ref WireReader r) => new RestartPartition(r.Guid(), r.Int32())),
         [typeof(DeletePartition)] = new("PD", (w, o) => WriteTopicPartition(w, (IPartitionMessage)o),

@@ -24,19 +24,35 @@ public static class ConsumeCommand
         var printOffset = line.Flag("print-offset");
         if (offset is not null && partition is null) throw new UsageException("--offset needs --partition");
         if (offset is not null && fromBeginning) throw new UsageException("--offset and --from-beginning exclude each other");
+        var group = line.Option("group");
         await using var connection = await ClientCommand.ConnectAsync(line);
         line.RejectUnknown();
+        var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+        var gate = new object(); // output is written here and flushed by a rebalance on the group's thread
 
         var topicInfo = await new PlatformAdmin(connection).GetTopicAsync(topic);
-        if (partition is not null && partition >= topicInfo.PartitionCount)
-            throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition} (it has {topicInfo.PartitionCount})");
-        var start = offset ?? (fromBeginning ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End);
-        var partitions = partition is { } only ? [only] : Enumerable.Range(0, topicInfo.PartitionCount).ToArray();
-
-        // An explicit --offset outside the log is an error (OffsetOutOfRange), not a silent jump elsewhere.
-        var reset = offset is not null ? AutoOffsetReset.None : fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest;
-        await using var consumer = new PlatformConsumer(connection, reset);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, start)));
+        PlatformConsumer consumer;
+        if (group is not null)
+        {
+            if (partition is not null) throw new UsageException("--group and --partition exclude each other: the group assigns partitions");
+            // What is printed is committed (after each flush, and at exit): another member continues after it.
+            var settings = ConsumerGroupSettings.Create(group).WithClientId("platform-consume").WithAutoCommit(false);
+            consumer = new PlatformConsumer(connection, settings, fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest);
+            consumer.Subscribe([topic]);
+            consumer.RevokingAsync = _ => FlushAndCommit(consumer, output, gate);
+        }
+        else
+        {
+            if (partition is not null && partition >= topicInfo.PartitionCount)
+                throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition} (it has {topicInfo.PartitionCount})");
+            var start = offset ?? (fromBeginning ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End);
+            var partitions = partition is { } only ? [only] : Enumerable.Range(0, topicInfo.PartitionCount).ToArray();
+            // An explicit --offset outside the log is an error (OffsetOutOfRange), not a silent jump elsewhere.
+            var reset = offset is not null ? AutoOffsetReset.None : fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest;
+            consumer = new PlatformConsumer(connection, reset);
+            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, start)));
+        }
+        await using var disposeConsumer = consumer;
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -44,7 +60,6 @@ public static class ConsumeCommand
             e.Cancel = true;
             stop.Cancel();
         };
-        var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
         long count = 0;
         try
         {
@@ -62,22 +77,38 @@ public static class ConsumeCommand
                     record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(200), stop.Token);
                     if (record is null)
                     {
-                        await output.FlushAsync(stop.Token);
+                        await FlushAndCommit(group is null ? null : consumer, output, gate);
                         continue;
                     }
                 }
-                if (printOffset) output.Write($"{record.Partition}:{record.Offset}\t");
-                if (printKey) output.Write((record.Key is null ? "null" : Encoding.UTF8.GetString(record.Key)) + "\t");
-                output.Write(record.Value is null ? "null" : Encoding.UTF8.GetString(record.Value));
-                output.Write('\n');
+                var text = (printOffset ? $"{record.Partition}:{record.Offset}\t" : "")
+                           + (printKey ? (record.Key is null ? "null" : Encoding.UTF8.GetString(record.Key)) + "\t" : "")
+                           + (record.Value is null ? "null" : Encoding.UTF8.GetString(record.Value)) + "\n";
+                lock (gate) output.Write(text);
                 count++;
+                if (group is not null && count % 500 == 0) await FlushAndCommit(consumer, output, gate);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        await output.FlushAsync(CancellationToken.None);
+        await FlushAndCommit(group is null ? null : consumer, output, gate);
         Console.Error.WriteLine($"consumed {count} records");
         return 0;
+    }
+
+    /// <summary>Output first, then the commit: a committed record has always been printed.</summary>
+    private static async Task FlushAndCommit(PlatformConsumer? groupConsumer, StreamWriter output, object gate)
+    {
+        lock (gate) output.Flush();
+        if (groupConsumer is null) return;
+        try
+        {
+            await groupConsumer.CommitAsync();
+        }
+        catch (PlatformException)
+        {
+            // A rebalance is under way; the next member starts from the last successful commit.
+        }
     }
 }

@@ -54,6 +54,8 @@ public sealed class SerializerSpecs : IDisposable
         yield return new GetPartitionStatus(id, 4);
         yield return new PartitionStatus(id, 4, ErrorCode.None, null, 1, 2, "127.0.0.1:9192", 300, 12);
         yield return new RestartPartition(id, 4);
+        yield return new FindOffsetForTimestamp(id, 4, 1234);
+        yield return new OffsetForTimestamp(id, 4, ErrorCode.None, null, 99);
         yield return new DeletePartition(id, 4);
         yield return new WakePartition(id, 4);
         yield return new RecordBatchAppended(Batch());
