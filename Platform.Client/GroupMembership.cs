@@ -15,9 +15,9 @@ namespace Platform.Client;
 /// </summary>
 internal sealed class GroupMembership : IAsyncDisposable
 {
-    private sealed class MemberActor(Action wake) : ReceiveActor
+    private sealed class MemberActor : ReceiveActor
     {
-        protected override void PreStart() => Receive<RebalanceStarted>(_ => wake());
+        public MemberActor(Action wake) => Receive<RebalanceStarted>(_ => wake());
     }
 
     private readonly PlatformConnection _connection;
