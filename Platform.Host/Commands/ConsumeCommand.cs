@@ -63,24 +63,19 @@ public static class ConsumeCommand
         long count = 0;
         try
         {
+            var idle = System.Diagnostics.Stopwatch.StartNew();
             while (maxMessages is null || count < maxMessages)
             {
-                ConsumeResult? record;
-                if (timeoutMs is { } ms)
+                // Short polls: flush (and, in a group, commit) whenever nothing arrives for a moment, so that a
+                // live tail shows records as they come and a group member never sits on printed, uncommitted work.
+                var record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(200), stop.Token);
+                if (record is null)
                 {
-                    record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(ms), stop.Token);
-                    if (record is null) break;
+                    await FlushAndCommit(group is null ? null : consumer, output, gate);
+                    if (timeoutMs is { } ms && idle.ElapsedMilliseconds >= ms) break;
+                    continue;
                 }
-                else
-                {
-                    // Flush while idle so that a live tail shows records as they come.
-                    record = await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(200), stop.Token);
-                    if (record is null)
-                    {
-                        await FlushAndCommit(group is null ? null : consumer, output, gate);
-                        continue;
-                    }
-                }
+                idle.Restart();
                 var text = (printOffset ? $"{record.Partition}:{record.Offset}\t" : "")
                            + (printKey ? (record.Key is null ? "null" : Encoding.UTF8.GetString(record.Key)) + "\t" : "")
                            + (record.Value is null ? "null" : Encoding.UTF8.GetString(record.Value)) + "\n";

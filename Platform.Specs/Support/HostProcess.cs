@@ -86,6 +86,23 @@ public sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts a command in the background (e.g. a long-running consume) without waiting for it.</summary>
+    public static HostProcess Start(params string[] args)
+    {
+        var host = new HostProcess(Launch(args, redirectInput: true), null);
+        host._process.StandardInput.Close();
+        return host;
+    }
+
+    /// <summary>Waits for a background command to finish and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flushes the asynchronous output readers
+        return _process.ExitCode;
+    }
+
     /// <summary>Runs a command to completion, feeding <paramref name="stdin"/>; returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? stdin, params string[] args)
     {
