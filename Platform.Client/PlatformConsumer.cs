@@ -127,6 +127,13 @@ public sealed class PlatformConsumer : IAsyncDisposable
         var committed = partitions.Count == 0
             ? new Dictionary<TopicPartition, long?>()
             : await CommittedAsync(partitions);
+        if (_reset == AutoOffsetReset.None && partitions.FirstOrDefault(p => committed.GetValueOrDefault(p) is null) is { Topic: not null } missing)
+        {
+            // Kafka's NoOffsetForPartitionException: with auto.offset.reset=none, guessing is not allowed.
+            FailGroup(new PlatformException(ErrorCode.OffsetOutOfRange,
+                $"No committed offset for {missing} in group {_group!.GroupId} and auto.offset.reset is none"));
+            return;
+        }
         var positions = partitions.Select(p => committed.GetValueOrDefault(p) is { } offset
             ? new TopicPartitionOffset(p.Topic, p.Partition, offset)
             : new TopicPartitionOffset(p.Topic, p.Partition, _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End)).ToList();
@@ -297,6 +304,10 @@ public sealed class PlatformConsumer : IAsyncDisposable
         catch (ChannelClosedException)
         {
             // the consumer was disposed
+        }
+        catch (PlatformException error) when (_membership is not null && error.Code == ErrorCode.UnknownTopicOrPartition)
+        {
+            // A subscribed topic was deleted: the group takes the partition away at its next rebalance.
         }
         catch (PlatformException error)
         {

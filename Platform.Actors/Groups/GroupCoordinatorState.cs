@@ -227,11 +227,19 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
         return effects;
     }
 
-    /// <summary>DeathWatch: the member's process is gone, so its partitions move now, not after the session timeout.</summary>
+    /// <summary>
+    /// DeathWatch: the member's process is gone, so its partitions move now, not after the session timeout.
+    /// Static members are the exception: they are expected back under the same instance id and keep their
+    /// partitions until their session times out, as in Kafka.
+    /// </summary>
     public List<GroupEffect> MemberTerminated(object memberRef, long nowMs)
     {
         var effects = new List<GroupEffect>();
-        if (_members.FirstOrDefault(m => Equals(m.Ref, memberRef)) is { } member) Remove(member, nowMs, effects, "its process died");
+        if (_members.FirstOrDefault(m => Equals(m.Ref, memberRef)) is { } member)
+        {
+            if (member.GroupInstanceId is null) Remove(member, nowMs, effects, "its process died");
+            else member.Ref = null;
+        }
         return effects;
     }
 

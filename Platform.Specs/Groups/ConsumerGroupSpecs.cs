@@ -238,4 +238,59 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         Assert.True(await StableWith("g4", 5, 8));
         foreach (var m in members) await m.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_pattern_subscription_follows_topics_as_they_are_created_grow_and_are_deleted()
+    {
+        var admin = new PlatformAdmin(_admin);
+        await admin.CreateTopicAsync("orders-eu", 2);
+        await admin.CreateTopicAsync("payments", 2);
+        await using var connection = await PlatformConnection.ConnectAsync(_node.Endpoint, ClientHocon);
+        var settings = ConsumerGroupSettings.Create("patterns", ClientHocon.WithFallback(
+            ConfigurationFactory.ParseString("platform.client.consumer.group.metadata-refresh = 300ms")));
+        await using var consumer = new PlatformConsumer(connection, settings, AutoOffsetReset.Earliest);
+        consumer.Subscribe(new System.Text.RegularExpressions.Regex("^orders-.*$"));
+        async Task<bool> Owns(params string[] expected)
+        {
+            await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(50));
+            return consumer.Assignment.Select(tp => tp.ToString()).Order().SequenceEqual(expected.Order());
+        }
+        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1"), TimeSpan.FromSeconds(15), "the matching topic only");
+        await admin.CreateTopicAsync("orders-us", 1);
+        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0"), TimeSpan.FromSeconds(15), "a new matching topic");
+        await admin.CreatePartitionsAsync("orders-us", 2);
+        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0", "orders-us-1"), TimeSpan.FromSeconds(15), "the new partition");
+        await admin.DeleteTopicAsync("orders-eu");
+        await AwaitAsync(() => Owns("orders-us-0", "orders-us-1"), TimeSpan.FromSeconds(15), "the deleted topic gone");
+    }
+
+    [Fact]
+    public async Task With_auto_offset_reset_none_a_partition_without_a_committed_offset_is_an_error()
+    {
+        await new PlatformAdmin(_admin).CreateTopicAsync("strict", 1);
+        await using var connection = await PlatformConnection.ConnectAsync(_node.Endpoint, ClientHocon);
+        await using var consumer = new PlatformConsumer(connection, ConsumerGroupSettings.Create("strict-group", ClientHocon), AutoOffsetReset.None);
+        consumer.Subscribe(["strict"]);
+        var e = await Assert.ThrowsAsync<PlatformException>(() => consumer.ConsumeAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(ErrorCode.OffsetOutOfRange, e.Code);
+    }
+
+    [Fact]
+    public async Task A_static_member_that_restarts_gets_its_partitions_back_without_a_rebalance()
+    {
+        await new PlatformAdmin(_admin).CreateTopicAsync("static", 4);
+        var a = await Member.StartAsync(_node.Endpoint, "static-group", "static", instance: "worker-a");
+        await using var b = await Member.StartAsync(_node.Endpoint, "static-group", "static", instance: "worker-b");
+        await AwaitAsync(() => StableWith("static-group", 2, 4), TimeSpan.FromSeconds(15), "two static members");
+        var generation = (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).GenerationId;
+        var before = (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).Members.Single(m => m.GroupInstanceId == "worker-a").Assignment;
+
+        await a.DisposeAsync(); // a static member does not leave the group on close
+        await using var again = await Member.StartAsync(_node.Endpoint, "static-group", "static", instance: "worker-a");
+        await AwaitAsync(async () => (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).Members
+            .Any(m => m.GroupInstanceId == "worker-a" && m.MemberId == again.Consumer.MemberId), TimeSpan.FromSeconds(15), "worker-a back");
+        var after = await new PlatformAdmin(_admin).DescribeGroupAsync("static-group");
+        Assert.Equal(generation, after.GenerationId);
+        Assert.Equal(before, after.Members.Single(m => m.GroupInstanceId == "worker-a").Assignment);
+    }
 }

@@ -309,4 +309,20 @@ public class GroupCoordinatorStateSpecs
         var s = new Handle("s");
         Assert.Equal(ErrorCode.UnknownMemberId, ReplyFor<SyncGroupResult>(_group.Sync(new SyncGroup("g", "ghost", 1, null, []), s, _now), s).Error);
     }
+
+    [Fact]
+    public void A_static_member_whose_process_dies_keeps_its_partitions_until_its_session_times_out()
+    {
+        var a = new Handle("a");
+        var joined = ReplyFor<JoinGroupResult>(DoJoin(Join(instance: "inst"), a), a);
+        var memberRef = new object();
+        _group.Members[0].Ref = memberRef;
+        _group.MemberTerminated(memberRef, _now);
+        Assert.Equal(GroupStateName.Stable, _group.State);
+        Assert.Single(_group.Members);
+        _now += 10_001;
+        _group.Tick(_now);
+        Assert.Empty(_group.Members);
+        Assert.NotEqual("", joined.MemberId);
+    }
 }
