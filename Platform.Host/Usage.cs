@@ -33,6 +33,8 @@ public static class Usage
         platform bench [--records N] [--record-size B] [--partitions P] [--producers K] [--rate R]
                        [--batch-size B] [--linger-ms N] [--warmup-records N] [--keep]
             Create a topic, produce, consume it back, and print throughput and latency figures.
+        platform bench --groups [--members N] [--partitions P] [--initial-rebalance-delay-ms N]
+            Time until a group of N members is assigned, and until a crashed member's partitions are consumed again.
         """;
 
     public static int Print(TextWriter writer, int exitCode)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Remote;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Topics;
@@ -53,6 +54,14 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Command<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));
         Command<LeaveGroup>(leave => Apply(_state.Leave(leave, Sender, Now)));
         Command<Terminated>(t => Apply(_state.MemberTerminated(t.ActorRef, Now)));
+        // The connection to a member's process closed: when a process dies its OS closes the socket at
+        // once, long before the watch failure detector gives up on heartbeats. Treat it as the member's
+        // death; if it was only a network blip, the member finds itself unknown and rejoins.
+        Command<DisassociatedEvent>(e =>
+        {
+            foreach (var member in _state.Members.Where(m => m.Ref is IActorRef r && r.Path.Address.Equals(e.RemoteAddress)).ToList())
+                Apply(_state.MemberTerminated(member.Ref!, Now));
+        });
         Command<OffsetCommit>(HandleCommit);
         Command<OffsetFetch>(HandleFetch);
         Command<DescribeGroup>(_ => Sender.Tell(_state.Describe()));
@@ -83,6 +92,13 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         base.PreStart();
         _registry.Tell(SubscribeTopics.Instance);
         Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.Tick);
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        base.PostStop();
     }
 
     private void Apply(List<GroupEffect> effects)

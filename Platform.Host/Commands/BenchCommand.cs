@@ -14,7 +14,8 @@ public static class BenchCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var line = new CommandLine(args, new HashSet<string> { "keep" });
+        var line = new CommandLine(args, new HashSet<string> { "keep", "groups" });
+        if (line.Flag("groups")) return await GroupBench.RunAsync(line);
         var records = line.Long("records", 1) ?? 1_000_000;
         var recordSize = line.Int("record-size", 0) ?? 100;
         var partitions = line.Int("partitions", 1) ?? 6;

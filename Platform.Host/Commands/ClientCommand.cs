@@ -9,6 +9,8 @@ public static class ClientCommand
     public const string DefaultBootstrapServer = "127.0.0.1:9192";
 
     // Standard output carries records; Akka must not log there.
+    public static Config QuietConfig => Quiet;
+
     private static readonly Config Quiet = ConfigurationFactory.ParseString("""
         akka.loglevel = OFF
         akka.stdout-loglevel = OFF
