@@ -84,6 +84,9 @@ public sealed class PlatformConsumer : IAsyncDisposable
         _membership = new GroupMembership(_connection, this, _group, topics, pattern);
     }
 
+    /// <summary>The group generation of the current assignment, once joined.</summary>
+    public int? GenerationId => _membership is { GenerationId: >= 0 } m ? m.GenerationId : null;
+
     /// <summary>The member id the coordinator issued, once joined.</summary>
     public string? MemberId => _membership?.MemberId is { Length: > 0 } id ? id : null;
 

@@ -54,11 +54,15 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         public required PlatformConsumer Consumer { get; init; }
         public ConcurrentQueue<ConsumeResult> Received { get; } = new();
 
+        /// <summary>Every assignment this member got, with its generation.</summary>
+        public ConcurrentQueue<(int Generation, IReadOnlyList<TopicPartition> Partitions)> Assignments { get; } = new();
+
         public static async Task<Member> StartAsync(string endpoint, string group, string topic, string? instance = null)
         {
             var connection = await PlatformConnection.ConnectAsync(endpoint, ClientHocon);
             var settings = ConsumerGroupSettings.Create(group, ClientHocon).WithGroupInstanceId(instance);
             var member = new Member { Connection = connection, Consumer = new PlatformConsumer(connection, settings, AutoOffsetReset.Earliest) };
+            member.Consumer.PartitionsAssigned += partitions => member.Assignments.Enqueue((member.Consumer.GenerationId ?? -1, partitions));
             member.Consumer.Subscribe([topic]);
             member._loop = Task.Run(async () =>
             {
@@ -157,6 +161,11 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         var afterHandOver = members.Take(2).SelectMany(m => m.Received).GroupBy(r => (r.Partition, r.Offset)).Where(g => g.Count() > 1)
             .Where(g => g.Key.Offset >= 0 && leaving.Received.Any(r => r.Partition == g.Key.Partition && r.Offset == g.Key.Offset)).ToList();
         Assert.Empty(afterHandOver); // nothing member 1 consumed (and committed on leaving) was consumed again
+
+        // No partition was ever held by two members in the same generation.
+        var held = members.SelectMany(m => m.Assignments.SelectMany(a => a.Partitions.Select(p => (a.Generation, p)))).ToList();
+        Assert.All(held, h => Assert.True(h.Generation > 0));
+        Assert.Equal(held.Count, held.Distinct().Count());
         await members[0].DisposeAsync();
     }
 
