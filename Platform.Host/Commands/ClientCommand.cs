@@ -19,6 +19,14 @@ public static class ClientCommand
     public static string BootstrapServer(CommandLine line) =>
         line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
 
+    /// <summary>Connects after checking that the command line has no option the command did not read.</summary>
+    public static Task<PlatformConnection> ConnectStrictAsync(CommandLine line)
+    {
+        var connect = ConnectAsync(line);
+        line.RejectUnknown();
+        return connect;
+    }
+
     public static Task<PlatformConnection> ConnectAsync(CommandLine line, Config? extra = null)
     {
         var servers = BootstrapServer(line);

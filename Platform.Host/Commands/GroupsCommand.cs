@@ -18,14 +18,14 @@ public static class GroupsCommand
         {
             case "list":
             {
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 foreach (var group in await new PlatformAdmin(connection).ListGroupsAsync()) Console.WriteLine(group);
                 return 0;
             }
             case "describe":
             {
                 var group = Group();
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 var admin = new PlatformAdmin(connection);
                 await EnsureExists(admin, group);
                 var d = await admin.DescribeGroupAsync(group);
@@ -49,7 +49,7 @@ public static class GroupsCommand
             case "delete":
             {
                 var group = Group();
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 await new PlatformAdmin(connection).DeleteGroupAsync(group);
                 Console.WriteLine($"Deleted group {group}.");
                 return 0;
@@ -86,7 +86,7 @@ public static class GroupsCommand
                 throw new UsageException($"--to-datetime takes an ISO 8601 time such as 2026-11-25T08:00:00Z, got '{toDatetime}'");
             datetime = parsed;
         }
-        await using var connection = await Connect(line);
+        await using var connection = await ClientCommand.ConnectStrictAsync(line);
         var admin = new PlatformAdmin(connection);
         var description = await admin.DescribeGroupAsync(group);
         if (description.Members.Count > 0)
@@ -117,12 +117,5 @@ public static class GroupsCommand
         await admin.CommitOffsetsAsync(group, plan);
         Console.Error.WriteLine($"Reset the offsets of group {group} for {plan.Count} partitions of {topic}.");
         return 0;
-    }
-
-    private static Task<PlatformConnection> Connect(CommandLine line)
-    {
-        var connect = ClientCommand.ConnectAsync(line);
-        line.RejectUnknown();
-        return connect;
     }
 }

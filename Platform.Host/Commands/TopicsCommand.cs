@@ -26,21 +26,21 @@ public static class TopicsCommand
                     if (eq <= 0) throw new UsageException($"--config takes key=value, got '{pair}'");
                     configs[pair[..eq]] = pair[(eq + 1)..];
                 }
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 var topic = await new PlatformAdmin(connection).CreateTopicAsync(name, partitions, configs);
                 Console.WriteLine($"Created topic {topic.Name} with {topic.PartitionCount} partitions (id {topic.TopicId}).");
                 return 0;
             }
             case "list":
             {
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 foreach (var topic in await new PlatformAdmin(connection).ListTopicsAsync()) Console.WriteLine(topic.Name);
                 return 0;
             }
             case "describe":
             {
                 var name = Name();
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 var d = await new PlatformAdmin(connection).DescribeTopicAsync(name);
                 var configs = string.Join(",", d.Topic.Config.ToDictionary().Select(kv => $"{kv.Key}={kv.Value}"));
                 Console.WriteLine($"Topic: {d.Topic.Name}\tTopicId: {d.Topic.TopicId}\tPartitionCount: {d.Topic.PartitionCount}\tConfigs: {configs}");
@@ -53,7 +53,7 @@ public static class TopicsCommand
             case "delete":
             {
                 var name = Name();
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 await new PlatformAdmin(connection).DeleteTopicAsync(name);
                 Console.WriteLine($"Deleted topic {name}.");
                 return 0;
@@ -62,7 +62,7 @@ public static class TopicsCommand
             {
                 var name = Name();
                 var partitions = line.Int("partitions") ?? throw new UsageException("Missing --partitions N");
-                await using var connection = await Connect(line);
+                await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 var topic = await new PlatformAdmin(connection).CreatePartitionsAsync(name, partitions);
                 Console.WriteLine($"Topic {topic.Name} now has {topic.PartitionCount} partitions.");
                 return 0;
@@ -70,12 +70,5 @@ public static class TopicsCommand
             default:
                 throw new UsageException($"Unknown topics subcommand '{sub}'");
         }
-    }
-
-    private static Task<PlatformConnection> Connect(CommandLine line)
-    {
-        var connect = ClientCommand.ConnectAsync(line);
-        line.RejectUnknown();
-        return connect;
     }
 }
