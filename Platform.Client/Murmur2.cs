@@ -7,6 +7,10 @@ namespace Platform.Client;
 /// </summary>
 public static class Murmur2
 {
+    /// <summary>
+    /// Kafka's Utils.murmur2. Java computes it in signed ints with wrap-around and unsigned shifts (&gt;&gt;&gt;);
+    /// unchecked uint arithmetic gives the same 32 bits, reinterpreted as a signed int at the end.
+    /// </summary>
     public static int Hash(ReadOnlySpan<byte> data)
     {
         unchecked
@@ -47,5 +51,10 @@ public static class Murmur2
     /// <summary>Kafka's Utils.toPositive: masks the sign bit (not Math.Abs, which fails on int.MinValue).</summary>
     public static int ToPositive(int n) => n & 0x7fffffff;
 
-    public static int PartitionForKey(ReadOnlySpan<byte> key, int numPartitions) => ToPositive(Hash(key)) % numPartitions;
+    /// <summary>Kafka's partition for a non-null key (BuiltInPartitioner.partitionForKey).</summary>
+    public static int PartitionForKey(ReadOnlySpan<byte> key, int numPartitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numPartitions);
+        return ToPositive(Hash(key)) % numPartitions;
+    }
 }

@@ -1,6 +1,10 @@
 namespace Platform.Actors.Log;
 
-/// <summary>Kafka's compression codecs: bits 0-2 of a batch's attributes.</summary>
+/// <summary>
+/// Kafka's compression codecs, with Kafka's ids: bits 0-2 of a batch's attributes. Only None and Gzip
+/// can be built or decoded here (the BCL has gzip; the others would need native packages); the rest are
+/// listed so a batch from a Kafka client can be recognised and refused with a precise error.
+/// </summary>
 public enum CompressionType
 {
     None = 0,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -5,60 +6,114 @@ using System.Text;
 namespace Platform.Actors.Log;
 
 /// <summary>
-/// Reading Kafka's RecordBatch v2 (magic 2): header fields straight from the span for the broker's hot
-/// path, validation before anything is stored, and full decoding for consumers. Multi-byte fields are
-/// big-endian, as on Kafka's wire. Decoding treats every length as hostile: a malformed batch ends in an
-/// <see cref="InvalidDataException"/>, never an out-of-range read or a huge allocation.
+/// Reading Kafka's RecordBatch v2 (magic 2), the unit a partition stores as it is: header fields read
+/// straight from the span for the broker's hot path (no decoding), validation before anything is
+/// stored, and full decoding for consumers. Multi-byte fields are big-endian, as on Kafka's wire.
+/// The header accessors assume at least <see cref="HeaderSize"/> bytes (call <see cref="Validate"/>
+/// first); <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/> treats every length as hostile: a
+/// malformed batch ends in an <see cref="InvalidDataException"/>, never an out-of-range read or a
+/// huge allocation.
 /// </summary>
 public static class RecordBatch
 {
     public const int HeaderSize = 61;
     public const byte Magic = 2;
 
-    /// <summary>The CRC covers everything from the attributes on; offsets, length, epoch and magic are outside it.</summary>
-    internal const int CrcStart = 21;
+    /// <summary>batchLength counts the bytes after itself: the 8-byte base offset and 4-byte length are outside it.</summary>
+    public const int LogOverhead = 12;
 
-    public static long BaseOffset(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch);
+    /// <summary>
+    /// Decompressed records larger than this are refused, so a tiny gzip bomb cannot make a consumer
+    /// allocate gigabytes. Producers cut batches on their uncompressed size (batch.size, 16 KiB by
+    /// default) and the broker caps batches at max.message.bytes, so real batches are far below it.
+    /// </summary>
+    public const int MaxDecompressedSize = 64 * 1024 * 1024;
+
+    // Field offsets of the v2 header.
+    private const int BaseOffsetAt = 0;
+    private const int BatchLengthAt = 8;
+    private const int PartitionLeaderEpochAt = 12;
+    private const int MagicAt = 16;
+    private const int CrcAt = 17;
+    private const int AttributesAt = 21;
+    private const int LastOffsetDeltaAt = 23;
+    private const int FirstTimestampAt = 27;
+    private const int MaxTimestampAt = 35;
+    private const int ProducerIdAt = 43;
+    private const int ProducerEpochAt = 51;
+    private const int BaseSequenceAt = 53;
+    private const int RecordCountAt = 57;
+
+    /// <summary>The CRC covers everything from the attributes on; offset, length, leader epoch and magic are outside it.</summary>
+    internal const int CrcStart = AttributesAt;
+
+    internal const short CompressionMask = 0x07;
+    internal const short LogAppendTimeFlag = 0x08;
+
+    /// <summary>Smallest encoded record: length, attributes, timestamp delta, offset delta, key, value, header count.</summary>
+    private const int MinRecordSize = 7;
+
+    public static long BaseOffset(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[BaseOffsetAt..]);
 
     /// <summary>The broker assigns offsets by patching this field: it is outside the CRC, so no re-checksum.</summary>
-    public static void SetBaseOffset(Span<byte> batch, long baseOffset) => BinaryPrimitives.WriteInt64BigEndian(batch, baseOffset);
+    public static void SetBaseOffset(Span<byte> batch, long baseOffset) => BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetAt..], baseOffset);
 
-    public static int BatchLength(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[8..]);
+    /// <summary>Bytes after the length field; a whole batch is <see cref="LogOverhead"/> + this.</summary>
+    public static int BatchLength(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[BatchLengthAt..]);
 
-    public static void SetPartitionLeaderEpoch(Span<byte> batch, int epoch) => BinaryPrimitives.WriteInt32BigEndian(batch[12..], epoch);
+    public static int PartitionLeaderEpoch(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[PartitionLeaderEpochAt..]);
 
-    public static CompressionType Compression(ReadOnlySpan<byte> batch) => (CompressionType)(BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & 0x7);
+    /// <summary>Outside the CRC, like the base offset: the leader stamps it without re-checksumming.</summary>
+    public static void SetPartitionLeaderEpoch(Span<byte> batch, int epoch) => BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochAt..], epoch);
 
-    public static int LastOffsetDelta(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[23..]);
+    public static short Attributes(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt16BigEndian(batch[AttributesAt..]);
 
-    public static long FirstTimestamp(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[27..]);
+    public static CompressionType Compression(ReadOnlySpan<byte> batch) => (CompressionType)(Attributes(batch) & CompressionMask);
 
-    public static long MaxTimestamp(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[35..]);
+    public static int LastOffsetDelta(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[LastOffsetDeltaAt..]);
 
-    public static int RecordCount(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[57..]);
+    public static long FirstTimestamp(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[FirstTimestampAt..]);
 
-    /// <summary>Checks that <paramref name="batch"/> is exactly one well-formed v2 batch with a matching CRC.</summary>
+    public static long MaxTimestamp(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[MaxTimestampAt..]);
+
+    public static long ProducerId(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt64BigEndian(batch[ProducerIdAt..]);
+
+    public static short ProducerEpoch(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt16BigEndian(batch[ProducerEpochAt..]);
+
+    public static int BaseSequence(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[BaseSequenceAt..]);
+
+    public static int RecordCount(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[RecordCountAt..]);
+
+    /// <summary>
+    /// Checks that <paramref name="batch"/> is exactly one well-formed v2 batch with a matching CRC. It reads
+    /// the header and checksums the rest but does not parse records (the broker stores batches as they are);
+    /// <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/> checks the records themselves.
+    /// </summary>
     public static BatchError Validate(ReadOnlySpan<byte> batch)
     {
-        if (batch.Length < HeaderSize || (long)BatchLength(batch) + 12 != batch.Length) return BatchError.Truncated;
-        if (batch[16] != Magic) return BatchError.UnsupportedMagic;
-        if (BinaryPrimitives.ReadUInt32BigEndian(batch[17..]) != Crc32C.Compute(batch[CrcStart..])) return BatchError.CorruptMessage;
+        if (batch.Length < HeaderSize || (long)BatchLength(batch) + LogOverhead != batch.Length) return BatchError.Truncated;
+        if (batch[MagicAt] != Magic) return BatchError.UnsupportedMagic;
+        if (StoredCrc(batch) != Crc32C.Compute(batch[CrcStart..])) return BatchError.CorruptMessage;
         var count = RecordCount(batch);
         if (count < 0 || (count > 0 && LastOffsetDelta(batch) != count - 1)) return BatchError.InvalidRecordCount;
         return BatchError.None;
     }
 
     /// <summary>
-    /// Splits a concatenation of batches (a Kafka produce request's or fetch response's record set) into
-    /// (start, length) ranges. Returns false if the data ends inside a batch.
+    /// Splits a concatenation of batches (the record set of a Kafka produce request or fetch response) into
+    /// (start, length) ranges, appended to <paramref name="into"/>. Only the framing is read: validate each
+    /// range before trusting it. Returns false if the data does not end on a batch boundary (it ends inside
+    /// a batch, or a length field is impossible); the ranges added before that point are still whole batches.
+    /// A fetch response may legitimately end in a partial batch (Kafka cuts at the fetch size); a produce
+    /// request may not.
     /// </summary>
     public static bool Split(ReadOnlySpan<byte> data, List<(int Start, int Length)> into)
     {
         var position = 0;
         while (position < data.Length)
         {
-            if (data.Length - position < 12) return false;
-            var length = (long)BatchLength(data[position..]) + 12;
+            if (data.Length - position < LogOverhead) return false;
+            var length = (long)BatchLength(data[position..]) + LogOverhead;
             if (length < HeaderSize || length > data.Length - position) return false;
             into.Add((position, (int)length));
             position += (int)length;
@@ -66,83 +121,197 @@ public static class RecordBatch
         return true;
     }
 
+    /// <summary>The batch's records; see <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/>.</summary>
     public static IReadOnlyList<Record> Decode(ReadOnlySpan<byte> batch)
     {
-        var records = new List<Record>(Math.Max(0, Math.Min(RecordCountOrZero(batch), 4096)));
+        var records = new List<Record>();
         Decode(batch, records);
         return records;
     }
 
-    /// <summary>Appends the batch's records to <paramref name="into"/> with absolute offsets and timestamps.</summary>
+    /// <summary>
+    /// Validates <paramref name="batch"/> (exactly one batch), decompresses it if needed and appends its
+    /// records to <paramref name="into"/> with absolute offsets and timestamps. A corrupt or malformed batch
+    /// throws <see cref="InvalidDataException"/>, a codec other than gzip <see cref="NotSupportedException"/>;
+    /// either way <paramref name="into"/> is left as it was. Offsets are base offset + offset delta without
+    /// further checks, as Kafka's consumers read them.
+    /// </summary>
     public static void Decode(ReadOnlySpan<byte> batch, List<Record> into)
     {
-        var error = Validate(batch);
-        if (error != BatchError.None) throw new InvalidDataException($"Invalid record batch: {error}");
-        var baseOffset = BaseOffset(batch);
-        var firstTimestamp = FirstTimestamp(batch);
-        var count = RecordCount(batch);
-        var records = batch[HeaderSize..];
-        var compression = Compression(batch);
-        if (compression == CompressionType.Gzip) records = Gunzip(records);
-        else if (compression != CompressionType.None)
-            throw new NotSupportedException($"Compression codec {compression.ToString().ToLowerInvariant()} is not supported");
+        switch (Validate(batch))
+        {
+            case BatchError.None:
+                break;
+            case BatchError.Truncated:
+                throw new InvalidDataException(batch.Length < HeaderSize
+                    ? $"Record batch truncated: {batch.Length} bytes is shorter than the {HeaderSize}-byte header"
+                    : $"Record batch truncated: batchLength {BatchLength(batch)} says {(long)BatchLength(batch) + LogOverhead} bytes but {batch.Length} were given");
+            case BatchError.UnsupportedMagic:
+                throw new InvalidDataException($"Record batch has magic {batch[MagicAt]}; only magic {Magic} (RecordBatch v2) is supported");
+            case BatchError.CorruptMessage:
+                throw new InvalidDataException(
+                    $"Record batch is corrupt: stored CRC32C 0x{StoredCrc(batch):X8} but its bytes give 0x{Crc32C.Compute(batch[CrcStart..]):X8}");
+            case BatchError.InvalidRecordCount:
+                throw new InvalidDataException($"Record batch has record count {RecordCount(batch)} but last offset delta {LastOffsetDelta(batch)}");
+            case var error:
+                throw new InvalidDataException($"Invalid record batch: {error}");
+        }
 
+        var count = RecordCount(batch);
+        var attributes = Attributes(batch);
+        var context = new Context(
+            BaseOffset(batch),
+            FirstTimestamp(batch),
+            (attributes & LogAppendTimeFlag) != 0 ? MaxTimestamp(batch) : null);
+        var compression = (CompressionType)(attributes & CompressionMask);
+        var start = into.Count;
+        try
+        {
+            switch (compression)
+            {
+                case CompressionType.None:
+                    ParseRecords(batch[HeaderSize..], count, context, into);
+                    break;
+                case CompressionType.Gzip:
+                    var buffer = Gunzip(batch[HeaderSize..], out var length);
+                    try
+                    {
+                        ParseRecords(buffer.AsSpan(0, length), count, context, into);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                    break;
+                case CompressionType.Snappy or CompressionType.Lz4 or CompressionType.Zstd:
+                    throw new NotSupportedException($"compression codec {compression.ToString().ToLowerInvariant()} is not supported");
+                default:
+                    throw new InvalidDataException($"Record batch has unknown compression codec id {(int)compression}");
+            }
+        }
+        catch
+        {
+            into.RemoveRange(start, into.Count - start);
+            throw;
+        }
+    }
+
+    private static uint StoredCrc(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadUInt32BigEndian(batch[CrcAt..]);
+
+    /// <summary>What every record of a batch shares; LogAppendTimestamp is set when the broker's time replaces the records'.</summary>
+    private readonly record struct Context(long BaseOffset, long FirstTimestamp, long? LogAppendTimestamp);
+
+    private static void ParseRecords(ReadOnlySpan<byte> records, int count, Context context, List<Record> into)
+    {
+        if (count > records.Length / MinRecordSize)
+            throw new InvalidDataException($"Record batch claims {count} records but holds only {records.Length} bytes of them");
+        into.EnsureCapacity(into.Count + count);
         var position = 0;
         for (var i = 0; i < count; i++)
         {
-            var length = VarInt.Read(records, ref position);
-            if (length < 0 || length > records.Length - position) throw new InvalidDataException($"Record {i} has an invalid length {length}");
-            var end = position + (int)length;
-            var body = records[..end];
-            position++; // attributes
-            var timestampDelta = VarInt.Read(body, ref position);
-            var offsetDelta = VarInt.Read(body, ref position);
-            var key = ReadBytes(body, ref position);
-            var value = ReadBytes(body, ref position);
-            var headerCount = VarInt.Read(body, ref position);
-            if (headerCount < 0 || headerCount > end - position) throw new InvalidDataException($"Record {i} has an invalid header count {headerCount}");
-            IReadOnlyList<Header> headers = [];
-            if (headerCount > 0)
-            {
-                var array = new Header[headerCount];
-                for (var h = 0; h < headerCount; h++)
-                {
-                    var headerKey = ReadBytes(body, ref position) ?? throw new InvalidDataException($"Record {i} has a null header key");
-                    array[h] = new Header(Encoding.UTF8.GetString(headerKey), ReadBytes(body, ref position));
-                }
-                headers = array;
-            }
-            if (position != end) throw new InvalidDataException($"Record {i} is {length} bytes long but its fields take {position - end + length}");
-            into.Add(new Record(baseOffset + offsetDelta, firstTimestamp + timestampDelta, key, value, headers));
+            var length = VarInt.ReadVarInt(records, ref position);
+            if (length <= 0 || length > records.Length - position)
+                throw new InvalidDataException($"Record {i} has length {length} but {records.Length - position} bytes remain");
+            into.Add(ParseRecord(records.Slice(position, length), i, context));
+            position += length;
         }
-        if (position != records.Length) throw new InvalidDataException("Record batch has bytes after its last record");
+        if (position != records.Length)
+            throw new InvalidDataException($"Record batch has {records.Length - position} bytes after its {count} records");
     }
 
-    private static int RecordCountOrZero(ReadOnlySpan<byte> batch) => batch.Length >= HeaderSize ? RecordCount(batch) : 0;
-
-    private static byte[]? ReadBytes(ReadOnlySpan<byte> data, ref int position)
+    private static Record ParseRecord(ReadOnlySpan<byte> body, int index, Context context)
     {
-        var length = VarInt.Read(data, ref position);
+        var position = 1; // attributes: unused in v2
+        var timestampDelta = VarInt.ReadVarLong(body, ref position);
+        var offsetDelta = VarInt.ReadVarInt(body, ref position);
+        var key = ReadBytes(body, ref position, index, "key");
+        var value = ReadBytes(body, ref position, index, "value");
+        var headerCount = VarInt.ReadVarInt(body, ref position);
+        // Each header takes at least two bytes (two lengths), which bounds the array below.
+        if (headerCount < 0 || headerCount > (body.Length - position) / 2)
+            throw new InvalidDataException($"Record {index} has header count {headerCount} with {body.Length - position} bytes left");
+        IReadOnlyList<Header> headers = [];
+        if (headerCount > 0)
+        {
+            var array = new Header[headerCount];
+            for (var h = 0; h < headerCount; h++)
+            {
+                var keyLength = VarInt.ReadVarInt(body, ref position);
+                if (keyLength < 0 || keyLength > body.Length - position)
+                    throw new InvalidDataException($"Record {index} header {h} has key length {keyLength} with {body.Length - position} bytes left");
+                var headerKey = Encoding.UTF8.GetString(body.Slice(position, keyLength));
+                position += keyLength;
+                array[h] = new Header(headerKey, ReadBytes(body, ref position, index, "header value"));
+            }
+            headers = array;
+        }
+        if (position != body.Length)
+            throw new InvalidDataException($"Record {index} is {body.Length} bytes long but its fields take {position}");
+        return new Record(
+            context.BaseOffset + offsetDelta,
+            context.LogAppendTimestamp ?? context.FirstTimestamp + timestampDelta,
+            key,
+            value,
+            headers);
+    }
+
+    private static byte[]? ReadBytes(ReadOnlySpan<byte> body, ref int position, int index, string field)
+    {
+        var length = VarInt.ReadVarInt(body, ref position);
         if (length == -1) return null;
-        if (length < -1 || length > data.Length - position) throw new InvalidDataException($"Invalid field length {length} in record batch");
-        var bytes = data.Slice(position, (int)length).ToArray();
-        position += (int)length;
+        if (length < -1 || length > body.Length - position)
+            throw new InvalidDataException($"Record {index} has {field} length {length} with {body.Length - position} bytes left");
+        var bytes = body.Slice(position, length).ToArray();
+        position += length;
         return bytes;
     }
 
-    private static byte[] Gunzip(ReadOnlySpan<byte> compressed)
+    /// <summary>Decompresses into a pooled buffer (the caller returns it); at most <see cref="MaxDecompressedSize"/> bytes.</summary>
+    private static byte[] Gunzip(ReadOnlySpan<byte> compressed, out int length)
     {
+        var input = ArrayPool<byte>.Shared.Rent(Math.Max(1, compressed.Length));
+        var output = ArrayPool<byte>.Shared.Rent(Math.Clamp(compressed.Length * 4, 4096, MaxDecompressedSize));
+        length = 0;
+        var tooLarge = false;
         try
         {
-            using var input = new MemoryStream(compressed.ToArray());
-            using var gzip = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gzip.CopyTo(output);
-            return output.ToArray();
+            compressed.CopyTo(input);
+            using var gzip = new GZipStream(new MemoryStream(input, 0, compressed.Length, writable: false), CompressionMode.Decompress);
+            while (true)
+            {
+                var capacity = Math.Min(output.Length, MaxDecompressedSize);
+                if (length == capacity)
+                {
+                    if (capacity == MaxDecompressedSize)
+                    {
+                        tooLarge = gzip.ReadByte() >= 0;
+                        break;
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * output.Length, MaxDecompressedSize));
+                    output.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(output);
+                    output = larger;
+                    continue;
+                }
+                var read = gzip.Read(output, length, capacity - length);
+                if (read == 0) break;
+                length += read;
+            }
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new InvalidDataException($"Gzip-compressed records cannot be decompressed: {e.Message}");
+            ArrayPool<byte>.Shared.Return(output);
+            throw new InvalidDataException($"Gzip-compressed records cannot be decompressed: {e.Message}", e);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+        }
+        if (tooLarge)
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            throw new InvalidDataException($"Gzip-compressed records expand beyond {MaxDecompressedSize} bytes");
+        }
+        return output;
     }
 }

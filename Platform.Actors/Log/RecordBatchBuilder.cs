@@ -6,9 +6,12 @@ using System.Text;
 namespace Platform.Actors.Log;
 
 /// <summary>
-/// Builds one Kafka RecordBatch v2: what a producer sends and what a partition stores as it is. Records
-/// are encoded as they are added, into one growing buffer, so building a batch costs one copy of the
-/// records section. Reusable after <see cref="Clear"/>.
+/// Builds one Kafka RecordBatch v2: what a producer sends and a partition stores as it is. Each record is
+/// encoded as it is added, straight into one growing buffer (header keys too, with no intermediate
+/// arrays), so <see cref="EstimatedSizeInBytes"/> is exact for an uncompressed batch and building costs
+/// one copy of the records section. Kafka's conventions: the first record's timestamp is the batch's
+/// base timestamp (deltas may be negative), timestamp type CreateTime, offset deltas 0..n-1. Not thread-safe;
+/// reusable after <see cref="Clear"/>.
 /// </summary>
 public sealed class RecordBatchBuilder(CompressionType compression = CompressionType.None)
 {
@@ -16,74 +19,90 @@ public sealed class RecordBatchBuilder(CompressionType compression = Compression
     private long _firstTimestamp = -1;
     private long _maxTimestamp = -1;
 
+    public CompressionType Compression { get; } = compression;
+
     public int Count { get; private set; }
 
-    /// <summary>Bytes of the batch uncompressed, header included; producers cut batches on it.</summary>
+    /// <summary>Bytes of the batch uncompressed, header included; producers cut batches at batch.size on it.</summary>
     public int EstimatedSizeInBytes => RecordBatch.HeaderSize + _records.WrittenCount;
 
+    /// <summary>
+    /// Appends a record. A null <paramref name="key"/> or <paramref name="value"/> is written as length -1,
+    /// which Kafka distinguishes from an empty array; so are null header values.
+    /// </summary>
     public void Add(long timestamp, byte[]? key, byte[]? value, IReadOnlyList<Header>? headers = null)
     {
-        if (Count == 0) _firstTimestamp = timestamp;
-        _maxTimestamp = Math.Max(_maxTimestamp, timestamp);
-        var timestampDelta = timestamp - _firstTimestamp;
+        var firstTimestamp = Count == 0 ? timestamp : _firstTimestamp;
+        var timestampDelta = timestamp - firstTimestamp;
         var offsetDelta = Count;
+        var headerCount = headers?.Count ?? 0;
 
-        var headerBytes = headers is null ? null : new byte[headers.Count][];
-        var bodySize = 1 + VarInt.SizeOf(timestampDelta) + VarInt.SizeOf(offsetDelta)
-                       + VarInt.SizeOf(key?.Length ?? -1) + (key?.Length ?? 0)
-                       + VarInt.SizeOf(value?.Length ?? -1) + (value?.Length ?? 0)
-                       + VarInt.SizeOf(headers?.Count ?? 0);
-        for (var i = 0; i < (headers?.Count ?? 0); i++)
+        long bodySize = 1 + VarInt.SizeOf(timestampDelta) + VarInt.SizeOf(offsetDelta)
+                        + SizeOfBytes(key?.Length ?? -1) + SizeOfBytes(value?.Length ?? -1)
+                        + VarInt.SizeOf(headerCount);
+        for (var i = 0; i < headerCount; i++)
         {
             var header = headers![i];
-            headerBytes![i] = Encoding.UTF8.GetBytes(header.Key);
-            bodySize += VarInt.SizeOf(headerBytes[i].Length) + headerBytes[i].Length
-                        + VarInt.SizeOf(header.Value?.Length ?? -1) + (header.Value?.Length ?? 0);
+            var keyLength = Encoding.UTF8.GetByteCount(header.Key ?? throw new ArgumentException($"Header {i} has a null key", nameof(headers)));
+            bodySize += SizeOfBytes(keyLength) + SizeOfBytes(header.Value?.Length ?? -1);
         }
+        if (bodySize > int.MaxValue - RecordBatch.HeaderSize - _records.WrittenCount - VarInt.MaxVarIntBytes)
+            throw new ArgumentException($"A record of {bodySize} bytes does not fit in a record batch");
 
-        VarInt.Write(_records, bodySize);
-        _records.GetSpan(1)[0] = 0; // record attributes: unused in v2
-        _records.Advance(1);
-        VarInt.Write(_records, timestampDelta);
-        VarInt.Write(_records, offsetDelta);
-        WriteBytes(key);
-        WriteBytes(value);
-        VarInt.Write(_records, headers?.Count ?? 0);
-        for (var i = 0; i < (headers?.Count ?? 0); i++)
+        var total = VarInt.SizeOf(bodySize) + (int)bodySize;
+        var span = _records.GetSpan(total);
+        var position = VarInt.Write(span, bodySize);
+        span[position++] = 0; // record attributes: unused in v2
+        position += VarInt.Write(span[position..], timestampDelta);
+        position += VarInt.Write(span[position..], offsetDelta);
+        position += WriteBytes(span[position..], key);
+        position += WriteBytes(span[position..], value);
+        position += VarInt.Write(span[position..], headerCount);
+        for (var i = 0; i < headerCount; i++)
         {
-            WriteBytes(headerBytes![i]);
-            WriteBytes(headers![i].Value);
+            var header = headers![i];
+            var keyLength = Encoding.UTF8.GetByteCount(header.Key);
+            position += VarInt.Write(span[position..], keyLength);
+            position += Encoding.UTF8.GetBytes(header.Key, span[position..]);
+            position += WriteBytes(span[position..], header.Value);
         }
+        _records.Advance(position);
+        _firstTimestamp = firstTimestamp;
+        _maxTimestamp = Count == 0 ? timestamp : Math.Max(_maxTimestamp, timestamp);
         Count++;
     }
 
     /// <summary>
-    /// The finished batch. Producer id, epoch and base sequence default to Kafka's "none" (-1): Platform
-    /// does not offer idempotent producers yet.
+    /// The finished batch; the builder keeps its records until <see cref="Clear"/>. The producer fields
+    /// default to Kafka's "none" (-1), as a non-idempotent Kafka producer writes them; the partition leader
+    /// epoch is -1 and the base offset is whatever the broker will overwrite. Gzip compresses the records
+    /// section (everything after the record count) at zlib's default level, as Kafka does; other codecs
+    /// throw <see cref="NotSupportedException"/>.
     /// </summary>
     public byte[] Build(long baseOffset = 0, long producerId = -1, short producerEpoch = -1, int baseSequence = -1)
     {
         ReadOnlySpan<byte> records = _records.WrittenSpan;
-        byte[]? compressed = null;
-        if (compression == CompressionType.Gzip)
+        MemoryStream? compressed = null;
+        switch (Compression)
         {
-            using var output = new MemoryStream();
-            using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(records);
-            compressed = output.ToArray();
-            records = compressed;
-        }
-        else if (compression != CompressionType.None)
-        {
-            throw new NotSupportedException($"Compression codec {compression} is not supported");
+            case CompressionType.None:
+                break;
+            case CompressionType.Gzip:
+                compressed = new MemoryStream(records.Length / 2 + 64);
+                using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(records);
+                records = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
+                break;
+            default:
+                throw new NotSupportedException($"compression codec {Compression.ToString().ToLowerInvariant()} is not supported");
         }
 
         var batch = new byte[RecordBatch.HeaderSize + records.Length];
         var span = batch.AsSpan();
         BinaryPrimitives.WriteInt64BigEndian(span, baseOffset);
-        BinaryPrimitives.WriteInt32BigEndian(span[8..], batch.Length - 12);
-        BinaryPrimitives.WriteInt32BigEndian(span[12..], -1); // partitionLeaderEpoch
+        BinaryPrimitives.WriteInt32BigEndian(span[8..], batch.Length - RecordBatch.LogOverhead);
+        BinaryPrimitives.WriteInt32BigEndian(span[12..], -1); // partitionLeaderEpoch: the leader's to set
         span[16] = RecordBatch.Magic;
-        BinaryPrimitives.WriteInt16BigEndian(span[21..], (short)compression); // CreateTime, not transactional
+        BinaryPrimitives.WriteInt16BigEndian(span[21..], (short)Compression); // CreateTime, not transactional, not control
         BinaryPrimitives.WriteInt32BigEndian(span[23..], Count - 1);
         BinaryPrimitives.WriteInt64BigEndian(span[27..], Count == 0 ? -1 : _firstTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(span[35..], Count == 0 ? -1 : _maxTimestamp);
@@ -93,22 +112,25 @@ public sealed class RecordBatchBuilder(CompressionType compression = Compression
         BinaryPrimitives.WriteInt32BigEndian(span[57..], Count);
         records.CopyTo(span[RecordBatch.HeaderSize..]);
         BinaryPrimitives.WriteUInt32BigEndian(span[17..], Crc32C.Compute(span[RecordBatch.CrcStart..]));
+        compressed?.Dispose();
         return batch;
     }
 
     public void Clear()
     {
-        _records.Clear();
+        _records.ResetWrittenCount(); // no need to zero what the next batch overwrites
         Count = 0;
         _firstTimestamp = -1;
         _maxTimestamp = -1;
     }
 
-    private void WriteBytes(byte[]? bytes)
+    private static int SizeOfBytes(int length) => VarInt.SizeOf(length) + Math.Max(0, length);
+
+    private static int WriteBytes(Span<byte> destination, byte[]? bytes)
     {
-        VarInt.Write(_records, bytes?.Length ?? -1);
-        if (bytes is null) return;
-        bytes.CopyTo(_records.GetSpan(bytes.Length));
-        _records.Advance(bytes.Length);
+        if (bytes is null) return VarInt.Write(destination, -1);
+        var written = VarInt.Write(destination, bytes.Length);
+        bytes.CopyTo(destination[written..]);
+        return written + bytes.Length;
     }
 }

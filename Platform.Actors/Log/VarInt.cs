@@ -3,14 +3,21 @@ using System.Buffers;
 namespace Platform.Actors.Log;
 
 /// <summary>
-/// Kafka's zig-zag variable-length integers (ByteUtils.writeVarlong): small magnitudes, positive or
-/// negative, take one byte. Readers reject overlong or truncated encodings.
+/// Kafka's zig-zag variable-length integers (ByteUtils.writeVarint/writeVarlong): 7 bits a byte, least
+/// significant group first, so small magnitudes, positive or negative, take one byte. Readers follow
+/// ByteUtils: a varint has at most 5 bytes and a varlong at most 10 (bits past 32/64 are dropped, as
+/// Java drops them); longer or truncated encodings are <see cref="InvalidDataException"/>, because they
+/// only ever come from a damaged or hostile batch.
 /// </summary>
 internal static class VarInt
 {
+    public const int MaxVarIntBytes = 5;
+    public const int MaxVarLongBytes = 10;
+
+    /// <summary>Encoded size of <paramref name="value"/>; the same for an int and the equal long.</summary>
     public static int SizeOf(long value)
     {
-        var zigzag = (ulong)((value << 1) ^ (value >> 63));
+        var zigzag = ZigZag(value);
         var size = 1;
         while (zigzag >= 0x80)
         {
@@ -20,30 +27,50 @@ internal static class VarInt
         return size;
     }
 
-    public static void Write(IBufferWriter<byte> writer, long value)
+    /// <summary>Writes <paramref name="value"/> at the start of <paramref name="destination"/>; returns the bytes written.</summary>
+    public static int Write(Span<byte> destination, long value)
     {
-        var zigzag = (ulong)((value << 1) ^ (value >> 63));
-        var span = writer.GetSpan(10);
+        var zigzag = ZigZag(value);
         var i = 0;
         while (zigzag >= 0x80)
         {
-            span[i++] = (byte)(zigzag | 0x80);
+            destination[i++] = (byte)(zigzag | 0x80);
             zigzag >>= 7;
         }
-        span[i++] = (byte)zigzag;
-        writer.Advance(i);
+        destination[i++] = (byte)zigzag;
+        return i;
     }
 
-    public static long Read(ReadOnlySpan<byte> data, ref int position)
+    public static void Write(IBufferWriter<byte> writer, long value) =>
+        writer.Advance(Write(writer.GetSpan(MaxVarLongBytes), value));
+
+    /// <summary>Reads a varint (Kafka's int32 fields: lengths, offset deltas, counts) and moves past it.</summary>
+    public static int ReadVarInt(ReadOnlySpan<byte> data, ref int position)
+    {
+        uint raw = 0;
+        for (var shift = 0; shift < 7 * MaxVarIntBytes; shift += 7)
+        {
+            if ((uint)position >= (uint)data.Length) throw new InvalidDataException("Record batch ends inside a varint");
+            var b = data[position++];
+            raw |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return (int)(raw >> 1) ^ -(int)(raw & 1);
+        }
+        throw new InvalidDataException($"Varint longer than {MaxVarIntBytes} bytes in record batch");
+    }
+
+    /// <summary>Reads a varlong (Kafka's int64 fields: the timestamp delta) and moves past it.</summary>
+    public static long ReadVarLong(ReadOnlySpan<byte> data, ref int position)
     {
         ulong raw = 0;
-        for (var shift = 0; shift < 64; shift += 7)
+        for (var shift = 0; shift < 7 * MaxVarLongBytes; shift += 7)
         {
-            if (position >= data.Length) throw new InvalidDataException("Record batch truncated inside a varint");
+            if ((uint)position >= (uint)data.Length) throw new InvalidDataException("Record batch ends inside a varlong");
             var b = data[position++];
             raw |= (ulong)(b & 0x7F) << shift;
             if ((b & 0x80) == 0) return (long)(raw >> 1) ^ -(long)(raw & 1);
         }
-        throw new InvalidDataException("Varint longer than 10 bytes in record batch");
+        throw new InvalidDataException($"Varlong longer than {MaxVarLongBytes} bytes in record batch");
     }
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 }

@@ -25,6 +25,7 @@ public class Murmur2Specs
         var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "recordbatch", "murmur2.json");
         var vectors = JsonSerializer.Deserialize<List<Vector>>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         Assert.NotEmpty(vectors);
+        // kafka-python's murmur2 returns the unsigned 32-bit value; Java's (and ours) is the same bits signed.
         foreach (var v in vectors)
         {
             var key = Convert.FromBase64String(v.Key);
@@ -33,6 +34,20 @@ public class Murmur2Specs
                 Assert.Equal(partition, Murmur2.PartitionForKey(key, int.Parse(count)));
         }
     }
+
+    // Computed offline with kafka-python's DefaultPartitioner arithmetic: (murmur2(key) & 0x7fffffff) % n.
+    [Theory]
+    [InlineData("user-1", 6, 2)]
+    [InlineData("order-98765", 7, 1)]
+    [InlineData("", 3, 0)]
+    [InlineData("k\u00e9y", 100, 99)]
+    [InlineData("customer-42", 12, 9)]
+    public void Partition_for_key_matches_kafka_python_hard_coded(string key, int partitions, int expected) =>
+        Assert.Equal(expected, Murmur2.PartitionForKey(Encoding.UTF8.GetBytes(key), partitions));
+
+    [Fact]
+    public void Partition_for_key_needs_a_positive_partition_count() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Murmur2.PartitionForKey([1], 0));
 
     [Fact]
     public void To_positive_masks_the_sign_bit_so_int_min_value_is_not_negative() =>
