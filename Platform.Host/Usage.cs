@@ -6,9 +6,9 @@ public static class Usage
     public const string Text = """
         Platform: a Kafka-style streaming platform on Akka.NET.
 
-        platform [node] [--data-dir DIR] [--host H] [--port P] [--config FILE]
-            Run a node (a cluster of one on the embedded SQLite store). Environment:
-            PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT.
+        platform [node] [--data-dir DIR] [--host H] [--port P] [--config FILE] [--seed HOST:PORT]...
+            Run a node: a cluster of one on the embedded SQLite store, or a member of the cluster its
+            seeds belong to. Environment: PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT, PLATFORM_SEEDS.
 
         Client commands take --bootstrap-server HOST:PORT[,HOST:PORT...]
         (default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9192).

@@ -27,7 +27,9 @@ public static class PlatformConfig
     {
         var database = Path.GetFullPath(Path.Combine(options.DataDir, "platform.db"));
         var connection = $"Data Source={database};Default Timeout=60;Pooling=True";
+        var seeds = string.Join(", ", (options.Seeds ?? []).Select(seed => Quote($"akka.tcp://{Hosting.PlatformNode.SystemName}@{seed}")));
         var overrides = ConfigurationFactory.ParseString($$"""
+            akka.cluster.seed-nodes = [{{seeds}}]
             platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Host)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
@@ -44,5 +46,6 @@ public static class PlatformConfig
 }
 
 /// <summary>What an operator changes when starting a node (switches and environment variables).</summary>
+/// <param name="Seeds">host:port of cluster members to join; none means a cluster of one (the node joins itself).</param>
 /// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
-public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null);
+public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using Platform.Actors.Configuration;
@@ -62,6 +63,14 @@ public sealed class TopicRegistry : ReceivePersistentActor
                 Sender.Tell(request.Reject(ErrorCode.UnknownTopicOrPartition,
                     topic is null ? $"Unknown topic id {request.TopicId}" : $"Topic '{topic.Name}' has no partition {request.Partition}"));
         });
+        // A member left or was downed: its partitions restart elsewhere at once, not at the next client
+        // request, because parked long polls, retention and offsets depend on them running.
+        Command<ClusterEvent.MemberRemoved>(removed =>
+        {
+            _log.Info("Member {0} removed; waking every partition so that its partitions restart elsewhere", removed.Member.Address);
+            foreach (var topic in _state.Topics) Wake(topic, 0);
+        });
+        Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("Topic registry snapshot failed: {0}", f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -69,6 +78,18 @@ public sealed class TopicRegistry : ReceivePersistentActor
     }
 
     public override string PersistenceId => PersistenceIdValue;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop()
+    {
+        Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
 
     public static Props Props(IActorRef partitions, NodeSettings settings) =>
         Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings));

@@ -16,6 +16,9 @@ public static class NodeCommand
         var host = line.Option("host") ?? Environment.GetEnvironmentVariable("PLATFORM_HOST") ?? "127.0.0.1";
         var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
         var configFile = line.Option("config");
+        var seeds = line.Options("seed").ToList();
+        if (Environment.GetEnvironmentVariable("PLATFORM_SEEDS") is { Length: > 0 } envSeeds && seeds.Count == 0)
+            seeds.AddRange(envSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         line.RejectUnknown();
         if (line.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{line.Positionals[0]}'");
 
@@ -25,7 +28,7 @@ public static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra), Profile("single-node.conf"));
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds), Profile("single-node.conf"));
         var node = await PlatformNode.StartAsync(config);
         // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
         // dying mid-write; cancelling the default handling lets this method finish the shutdown itself.
