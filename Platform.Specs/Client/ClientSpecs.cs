@@ -166,4 +166,18 @@ public sealed class ClientSpecs : IAsyncLifetime
         var e = await Assert.ThrowsAsync<PlatformException>(() => consumer.ConsumeAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(ErrorCode.UnknownTopicOrPartition, e.Code);
     }
+
+    [Fact]
+    public async Task The_offset_for_a_time_is_the_first_record_at_or_after_it()
+    {
+        await _admin.CreateTopicAsync("timed", 1);
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        await using (var producer = new PlatformProducer(_connection))
+            for (var i = 0; i < 50; i++)
+                await producer.ProduceAsync("timed", new Message(null, Utf8($"v{i}"), Timestamp: start.AddSeconds(i)));
+        Assert.Equal(0, await _admin.OffsetForTimeAsync("timed", 0, start.AddDays(-1)));
+        Assert.Equal(20, await _admin.OffsetForTimeAsync("timed", 0, start.AddSeconds(20)));
+        Assert.Equal(21, await _admin.OffsetForTimeAsync("timed", 0, start.AddSeconds(20.5)));
+        Assert.Equal(50, await _admin.OffsetForTimeAsync("timed", 0, start.AddDays(1))); // none that late: the log end
+    }
 }
