@@ -7,8 +7,10 @@ public static class Usage
         Platform: a Kafka-style streaming platform on Akka.NET.
 
         platform [node] [--data-dir DIR] [--host H] [--port P] [--config FILE] [--seed HOST:PORT]...
+                        [--storage sqlite|postgres --connection-string CS]
             Run a node: a cluster of one on the embedded SQLite store, or a member of the cluster its
-            seeds belong to. Environment: PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT, PLATFORM_SEEDS.
+            seeds belong to. Environment: PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT, PLATFORM_SEEDS,
+            PLATFORM_STORAGE, PLATFORM_CONNECTION_STRING.
 
         Client commands take --bootstrap-server HOST:PORT[,HOST:PORT...]
         (default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9192).

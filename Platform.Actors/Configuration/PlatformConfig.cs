@@ -26,7 +26,17 @@ public static class PlatformConfig
     public static Config ForNode(NodeOptions options, Config? profile = null)
     {
         var database = Path.GetFullPath(Path.Combine(options.DataDir, "platform.db"));
-        var connection = $"Data Source={database};Default Timeout=60;Pooling=True";
+        var postgres = options.Storage == StorageKind.Postgres;
+        if (postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
+            throw new ArgumentException("PostgreSQL storage needs a connection string (--connection-string or PLATFORM_CONNECTION_STRING)");
+        var connection = postgres ? options.ConnectionString! : $"Data Source={database};Default Timeout=60;Pooling=True";
+        // PostgreSQL takes concurrent writers; SQLite has one (platform.conf keeps parallelism = 1 for it).
+        var storage = postgres
+            ? """
+              akka.persistence.journal.sql { provider-name = "PostgreSQL.15", parallelism = 3 }
+              akka.persistence.snapshot-store.sql.provider-name = "PostgreSQL.15"
+              """
+            : "";
         var seeds = string.Join(", ", (options.Seeds ?? []).Select(seed => Quote($"akka.tcp://{Hosting.PlatformNode.SystemName}@{seed}")));
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.cluster.seed-nodes = [{{seeds}}]
@@ -35,6 +45,7 @@ public static class PlatformConfig
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
+            {{storage}}
             """);
         var config = overrides;
         if (options.Extra is not null) config = options.Extra.WithFallback(config);
@@ -48,4 +59,12 @@ public static class PlatformConfig
 /// <summary>What an operator changes when starting a node (switches and environment variables).</summary>
 /// <param name="Seeds">host:port of cluster members to join; none means a cluster of one (the node joins itself).</param>
 /// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
-public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null);
+public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null,
+    StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null);
+
+/// <summary>Where journal and snapshots live: the embedded SQLite file (one node) or PostgreSQL (shared by a cluster).</summary>
+public enum StorageKind
+{
+    Sqlite,
+    Postgres,
+}

@@ -28,6 +28,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _commitsSinceSnapshot;
     private bool _registered;
+    private int _ticksAwaitingTopics;
 
     public GroupCoordinator(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory)
     {
@@ -49,6 +50,31 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             _registered = _state.Offsets.Count > 0;
         });
 
+        AwaitingTopics();
+    }
+
+    /// <summary>
+    /// Until the registry's topic list arrives, requests wait: assignment and commit validation need it, and
+    /// a new coordinator must not refuse a commit just because it started a moment ago.
+    /// </summary>
+    private void AwaitingTopics()
+    {
+        Command<TopicsChanged>(changed =>
+        {
+            _state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now);
+            Become(Active);
+            Stash.UnstashAll();
+        });
+        // Ask again now and then in case the registry (a singleton) was moving when we first asked.
+        Command<Tick>(_ =>
+        {
+            if (++_ticksAwaitingTopics % 20 == 0) _registry.Tell(SubscribeTopics.Instance);
+        });
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Active()
+    {
         Command<JoinGroup>(join => Apply(_state.Join(join, Sender, Now, () => NewMemberId(join.ClientId))));
         Command<SyncGroup>(sync => Apply(_state.Sync(sync, Sender, Now)));
         Command<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));

@@ -17,6 +17,16 @@ public static class NodeCommand
         var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
         var configFile = line.Option("config");
         var seeds = line.Options("seed").ToList();
+        var storageName = line.Option("storage") ?? Environment.GetEnvironmentVariable("PLATFORM_STORAGE") ?? "sqlite";
+        var storage = storageName switch
+        {
+            "sqlite" => StorageKind.Sqlite,
+            "postgres" or "postgresql" => StorageKind.Postgres,
+            _ => throw new UsageException($"--storage takes sqlite or postgres, got '{storageName}'"),
+        };
+        var connectionString = line.Option("connection-string") ?? Environment.GetEnvironmentVariable("PLATFORM_CONNECTION_STRING");
+        if (storage == StorageKind.Postgres && string.IsNullOrWhiteSpace(connectionString))
+            throw new UsageException("--storage postgres needs --connection-string (or PLATFORM_CONNECTION_STRING), e.g. \"Host=db;Username=platform;Password=...;Database=platform\"");
         if (Environment.GetEnvironmentVariable("PLATFORM_SEEDS") is { Length: > 0 } envSeeds && seeds.Count == 0)
             seeds.AddRange(envSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         line.RejectUnknown();
@@ -28,7 +38,7 @@ public static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds), Profile("single-node.conf"));
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString), Profile("single-node.conf"));
         var node = await PlatformNode.StartAsync(config);
         // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
         // dying mid-write; cancelling the default handling lets this method finish the shutdown itself.
@@ -39,7 +49,8 @@ public static class NodeCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        Console.Error.WriteLine($"Platform node up at {node.Endpoint} (data in {Path.GetFullPath(dataDir)}). Ctrl-C stops it.");
+        var where = storage == StorageKind.Postgres ? "journal on PostgreSQL" : $"data in {Path.GetFullPath(dataDir)}";
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({where}). Ctrl-C stops it.");
         await node.WhenTerminated;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;
