@@ -38,7 +38,8 @@ public static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString), Profile("single-node.conf"));
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString),
+            Profile(seeds.Count > 0 || storage == StorageKind.Postgres ? "cluster.conf" : "single-node.conf"));
         var node = await PlatformNode.StartAsync(config);
         // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
         // dying mid-write; cancelling the default handling lets this method finish the shutdown itself.

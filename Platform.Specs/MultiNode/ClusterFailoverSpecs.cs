@@ -10,12 +10,12 @@ using Platform.Specs.Support;
 namespace Platform.Specs.MultiNode;
 
 /// <summary>
-/// Several nodes forming one Akka cluster over remoting on 127.0.0.1 and sharing one journal: two nodes in
-/// this process and a third as a real `platform node --seed` process, killed with SIGKILL. Its partitions
-/// must come up on the survivors and every acknowledged record must be read back, in order, with dense
-/// offsets. (The shared journal here is the SQLite file; PostgreSQL is the shared store for production.)
+/// Three `platform node --seed` processes forming one Akka cluster over remoting on 127.0.0.1, sharing a
+/// journal on a real PostgreSQL server; one is killed with SIGKILL. Its partitions must come up on the
+/// survivors and every acknowledged record must be read back, in order, with dense offsets.
 /// </summary>
 [Trait("Category", "MultiNode")]
+[Trait("Category", "Postgres")]
 public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string ClusterHocon = """
@@ -29,6 +29,7 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
     public async Task A_killed_nodes_partitions_move_to_the_survivors_and_no_acknowledged_record_is_lost()
     {
         var dataDir = TestNode.NewDataDir();
+        var database = await TestPostgres.NewDatabaseAsync();
         var (p1, p2, p3) = (HostProcess.FreePort(), HostProcess.FreePort(), HostProcess.FreePort());
         var seed = $"127.0.0.1:{p1}";
         var configFile = Path.Combine(dataDir, "cluster-test.conf");
@@ -37,7 +38,8 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
         try
         {
             foreach (var port in new[] { p1, p2, p3 })
-                nodes.Add(await HostProcess.StartNodeAsync(dataDir, port, ["--seed", seed, "--config", configFile]));
+                nodes.Add(await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port,
+                    ["--seed", seed, "--config", configFile, "--storage", "postgres", "--connection-string", database]));
             var n3 = nodes[2];
 
             await using var connection = await PlatformConnection.ConnectAsync($"{seed},127.0.0.1:{p2}");
