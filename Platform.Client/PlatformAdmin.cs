@@ -137,6 +137,9 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         }
     }
 
+    /// <summary>The cluster as the connected node sees it: members, their state, leader and what each hosts.</summary>
+    public Task<ClusterStatus> ClusterStatusAsync() => connection.RequestAsync<ClusterStatus>(GetClusterStatus.Instance);
+
     public Task<NodeStats> GetNodeStatsAsync() => connection.RequestAsync<NodeStats>(GetNodeStats.Instance);
 
     /// <summary>Stops a partition and returns its status after it recovered again (the recovery time included).</summary>

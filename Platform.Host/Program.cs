@@ -15,6 +15,7 @@ try
         "produce" => await ProduceCommand.RunAsync(rest),
         "consume" => await ConsumeCommand.RunAsync(rest),
         "groups" => await GroupsCommand.RunAsync(rest),
+        "cluster" => await ClusterCommand.RunAsync(rest),
         "bench" => await BenchCommand.RunAsync(rest),
         "help" or "-h" or "--help" => Usage.Print(Console.Out, 0),
         _ => throw new UsageException($"Unknown command '{command}'"),

@@ -15,6 +15,8 @@ public static class Usage
         Client commands take --bootstrap-server HOST:PORT[,HOST:PORT...]
         (default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9192).
 
+        platform cluster status
+            Members with status, roles, reachability and the partitions and groups each hosts; the leader.
         platform topics create NAME --partitions N [--config key=value]...
         platform topics list
         platform topics describe NAME

@@ -9,3 +9,15 @@ public sealed record GetNodeStats : IPlatformMessage
 }
 
 public sealed record NodeStats(string Address, long WorkingSetBytes, long PeakWorkingSetBytes, long ManagedHeapBytes, long TailCacheBytes) : IPlatformMessage;
+
+/// <summary>Asks a node for the cluster as it sees it (`platform cluster status`).</summary>
+public sealed record GetClusterStatus : IPlatformMessage
+{
+    public static readonly GetClusterStatus Instance = new();
+}
+
+/// <param name="Partitions">Partition actors running on the member (from sharding's statistics).</param>
+/// <param name="Groups">Group coordinators running on the member.</param>
+public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, int Partitions, int Groups);
+
+public sealed record ClusterStatus(string Leader, IReadOnlyList<ClusterMemberStatus> Members) : IPlatformMessage;

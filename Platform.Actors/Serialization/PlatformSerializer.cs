@@ -421,6 +421,34 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             return new GroupDirectorySnapshot(ids);
         }),
 
+        [typeof(GetClusterStatus)] = new("NC", (_, _) => { }, (ref WireReader _) => GetClusterStatus.Instance),
+        [typeof(ClusterStatus)] = new("ND", (w, o) =>
+        {
+            var m = (ClusterStatus)o;
+            w.String(m.Leader);
+            w.List(m.Members, (x, c) =>
+            {
+                x.String(c.Address);
+                x.String(c.Status);
+                x.List(c.Roles, (y, r) => y.String(r));
+                x.Bool(c.Reachable);
+                x.Int32(c.Partitions);
+                x.Int32(c.Groups);
+            });
+        }, (ref WireReader r) =>
+        {
+            var leader = r.String();
+            var members = new ClusterMemberStatus[r.Count()];
+            for (var i = 0; i < members.Length; i++)
+            {
+                var address = r.String();
+                var status = r.String();
+                var roles = new string[r.Count()];
+                for (var j = 0; j < roles.Length; j++) roles[j] = r.String();
+                members[i] = new ClusterMemberStatus(address, status, roles, r.Bool(), r.Int32(), r.Int32());
+            }
+            return new ClusterStatus(leader, members);
+        }),
         [typeof(GetNodeStats)] = new("NS", (_, _) => { }, (ref WireReader _) => GetNodeStats.Instance),
         [typeof(NodeStats)] = new("NT", (w, o) =>
         {

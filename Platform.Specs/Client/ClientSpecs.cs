@@ -180,4 +180,17 @@ public sealed class ClientSpecs : IAsyncLifetime
         Assert.Equal(21, await _admin.OffsetForTimeAsync("timed", 0, start.AddSeconds(20.5)));
         Assert.Equal(50, await _admin.OffsetForTimeAsync("timed", 0, start.AddDays(1))); // none that late: the log end
     }
+
+    [Fact]
+    public async Task Cluster_status_shows_the_single_member_as_leader_with_the_partitions_it_hosts()
+    {
+        await _admin.CreateTopicAsync("counted", 3);
+        await _admin.DescribeTopicAsync("counted"); // starts all three partitions
+        var status = await _admin.ClusterStatusAsync();
+        var member = Assert.Single(status.Members);
+        Assert.Equal(_node.Endpoint, status.Leader);
+        Assert.Equal((_node.Endpoint, "Up", true), (member.Address, member.Status, member.Reachable));
+        Assert.Contains("broker", member.Roles);
+        Assert.True(member.Partitions >= 3);
+    }
 }

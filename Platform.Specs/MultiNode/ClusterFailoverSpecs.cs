@@ -57,6 +57,14 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
                 description = await admin.DescribeTopicAsync("spread");
                 return description.Partitions.Select(p => p.Leader).Distinct().Count() == 3;
             }, "partitions on all three nodes", TimeSpan.FromSeconds(45));
+            var status = await HostProcess.RunAsync(null, "cluster", "status", "--bootstrap-server", seed);
+            Assert.Equal(0, status.ExitCode);
+            var rows = status.Stdout.Split('\n').Where(l => l.StartsWith("127.0.0.1:", StringComparison.Ordinal))
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+            Assert.Equal(3, rows.Count);
+            Assert.All(rows, r => Assert.Equal(["Up", "yes"], r[1..3]));
+            Assert.Equal(12, rows.Sum(r => int.Parse(r[3])));
+            Assert.Contains($"LEADER 127.0.0.1:", status.Stdout);
             var onDeadNode = description.Partitions.Where(p => p.Leader == $"127.0.0.1:{p3}").Select(p => p.Partition).ToList();
 
             var sent = Enumerable.Range(0, 1200).Select(i => (Key: $"k{i % 37}", Value: $"v{i}")).ToList();
