@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Akka.Actor;
-using Akka.Cluster;
-using Akka.Cluster.Sharding;
 using Platform.Actors;
 using Platform.Client;
 using Platform.Specs.Support;
