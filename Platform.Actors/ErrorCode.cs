@@ -16,6 +16,8 @@ public enum ErrorCode : short
     NotLeaderOrFollower = 6,
     RequestTimedOut = 7,
     MessageTooLarge = 10,
+    /// <summary>The connection to the node broke before an answer came; retriable.</summary>
+    NetworkException = 13,
     CoordinatorNotAvailable = 15,
     InvalidTopicException = 17,
     RecordListTooLarge = 18,
@@ -30,10 +32,26 @@ public enum ErrorCode : short
     InvalidReplicationFactor = 38,
     InvalidConfig = 40,
     InvalidRequest = 42,
+    /// <summary>An idempotent producer's batch skips sequence numbers: an earlier batch is missing.</summary>
+    OutOfOrderSequenceNumber = 45,
+    /// <summary>An idempotent producer's epoch is older than one the partition has seen (a zombie producer).</summary>
+    InvalidProducerEpoch = 47,
     KafkaStorageError = 56,
     NonEmptyGroup = 68,
     GroupIdNotFound = 69,
     UnsupportedCompressionType = 76,
     GroupMaxSizeReached = 81,
     FencedInstanceId = 82,
+}
+
+/// <summary>Which errors a client should retry, as Kafka's RetriableException subclasses mark them.</summary>
+public static class ErrorCodeExtensions
+{
+    /// <summary>
+    /// Transient conditions of a moving cluster: a lost connection, a timeout, a partition between homes,
+    /// a failed journal write, or an idempotent producer's gap that its own retries will fill.
+    /// </summary>
+    public static bool IsRetriable(this ErrorCode code) => code is ErrorCode.NetworkException or ErrorCode.RequestTimedOut
+        or ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable or ErrorCode.KafkaStorageError
+        or ErrorCode.CoordinatorNotAvailable or ErrorCode.OutOfOrderSequenceNumber;
 }

@@ -34,8 +34,29 @@ public sealed record ClientSettings(
             c.GetByteSize("producer.max-buffered-bytes") ?? 64L * 1024 * 1024,
             c.GetTimeSpan("consumer.fetch-max-wait"),
             c.GetInt("consumer.max-partition-fetch-bytes"),
-            c.GetInt("consumer.buffered-records"));
+            c.GetInt("consumer.buffered-records"))
+        {
+            RetryBackoff = c.GetTimeSpan("retry-backoff"),
+            Retries = c.GetInt("producer.retries"),
+            DeliveryTimeout = c.GetTimeSpan("producer.delivery-timeout"),
+            EnableIdempotence = c.GetBoolean("producer.enable-idempotence"),
+        };
     }
+
+    /// <summary>Pause before a retriable request is tried again (Kafka's retry.backoff.ms).</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a batch may be re-sent after a retriable error (Kafka's retries).</summary>
+    public int Retries { get; init; } = int.MaxValue;
+
+    /// <summary>The longest a record may wait for its acknowledgement, retries included (Kafka's delivery.timeout.ms).</summary>
+    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Kafka's enable.idempotence: batches carry a producer id and sequence numbers, so a partition
+    /// recognises a retried batch it already stored and acknowledges it again instead of appending it twice.
+    /// </summary>
+    public bool EnableIdempotence { get; init; } = true;
 
     /// <summary>Kafka's form: comma-separated host:port pairs.</summary>
     public static IReadOnlyList<string> ParseServers(string servers)
@@ -55,6 +76,10 @@ public sealed record ClientSettings(
     public ClientSettings WithLinger(TimeSpan linger) => this with { Linger = linger };
     public ClientSettings WithMaxInFlight(int count) => this with { MaxInFlight = count };
     public ClientSettings WithRequestTimeout(TimeSpan timeout) => this with { RequestTimeout = timeout };
+    public ClientSettings WithRetryBackoff(TimeSpan backoff) => this with { RetryBackoff = backoff };
+    public ClientSettings WithRetries(int retries) => this with { Retries = retries };
+    public ClientSettings WithDeliveryTimeout(TimeSpan timeout) => this with { DeliveryTimeout = timeout };
+    public ClientSettings WithIdempotence(bool enabled) => this with { EnableIdempotence = enabled };
     public ClientSettings WithFetchMaxWait(TimeSpan wait) => this with { FetchMaxWait = wait };
     public ClientSettings WithMaxPartitionFetchBytes(int bytes) => this with { MaxPartitionFetchBytes = bytes };
 }

@@ -262,42 +262,34 @@ public sealed class PlatformConsumer : IAsyncDisposable
         var token = assignment.Stop.Token;
         var (topic, partition) = (assignment.Partition.Topic, assignment.Partition.Partition);
         var records = new List<Record>();
+        TopicInfo? info = null;
+        var offset = start;
         try
         {
-            var info = await _connection.GetTopicAsync(topic, allowAutoCreate: false, token);
-            if (partition < 0 || partition >= info.PartitionCount)
-                throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
-            var offset = start >= 0 ? start : await Resolve(info, partition, start, token);
-            lock (_lock)
-            {
-                if (assignment.Position < 0) assignment.Position = offset;
-            }
             while (!token.IsCancellationRequested)
             {
-                var wait = _settings.FetchMaxWait;
-                var result = await _connection.RequestAsync<FetchResult>(
-                    new Fetch(info.TopicId, partition, offset, _settings.MaxPartitionFetchBytes, (int)wait.TotalMilliseconds, 0),
-                    wait + _settings.RequestTimeout, token);
-                if (result.Error == ErrorCode.OffsetOutOfRange && !failOutOfRange && _reset != AutoOffsetReset.None)
+                try
                 {
-                    // Kafka's auto.offset.reset: a position outside the log (e.g. deleted by retention) restarts at its edge.
-                    offset = _reset == AutoOffsetReset.Earliest || offset < result.LogStartOffset ? result.LogStartOffset : result.HighWatermark;
-                    continue;
-                }
-                if (result.Error != ErrorCode.None)
-                    throw new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
-                foreach (var batch in result.Batches)
-                {
-                    records.Clear();
-                    RecordBatch.Decode(batch, records);
-                    foreach (var record in records)
+                    if (info is null)
                     {
-                        if (record.Offset < offset) continue;
-                        var consumed = new ConsumeResult(topic, partition, record.Offset, record.Key, record.Value, record.Headers,
-                            DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp));
-                        await _buffer.Writer.WriteAsync(new Item(assignment.Partition, assignment.Epoch, consumed, null), token);
-                        offset = record.Offset + 1;
+                        info = await _connection.GetTopicAsync(topic, allowAutoCreate: false, token);
+                        if (partition < 0 || partition >= info.PartitionCount)
+                            throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
                     }
+                    if (offset < 0)
+                    {
+                        offset = await Resolve(info, partition, offset, token);
+                        lock (_lock)
+                        {
+                            if (assignment.Position < 0) assignment.Position = offset;
+                        }
+                    }
+                    offset = await FetchOnceAsync(assignment, info, offset, failOutOfRange, records, token);
+                }
+                catch (PlatformException error) when (error.Code.IsRetriable() && !token.IsCancellationRequested)
+                {
+                    // The node went away or the partition is moving: ask again, through the next node if need be.
+                    await Task.Delay(_settings.RetryBackoff, token);
                 }
             }
         }
@@ -323,9 +315,41 @@ public sealed class PlatformConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>One long-poll fetch from <paramref name="offset"/>; hands its records to the buffer and returns the next offset.</summary>
+    private async Task<long> FetchOnceAsync(PartitionAssignment assignment, TopicInfo info, long offset, bool failOutOfRange,
+        List<Record> records, CancellationToken token)
+    {
+        var (topic, partition) = (info.Name, assignment.Partition.Partition);
+        var wait = _settings.FetchMaxWait;
+        var result = await _connection.RequestAsync<FetchResult>(
+            new Fetch(info.TopicId, partition, offset, _settings.MaxPartitionFetchBytes, (int)wait.TotalMilliseconds, 0),
+            wait + _settings.RequestTimeout, token);
+        if (result.Error == ErrorCode.OffsetOutOfRange && !failOutOfRange && _reset != AutoOffsetReset.None)
+        {
+            // Kafka's auto.offset.reset: a position outside the log (e.g. deleted by retention) restarts at its edge.
+            return _reset == AutoOffsetReset.Earliest || offset < result.LogStartOffset ? result.LogStartOffset : result.HighWatermark;
+        }
+        if (result.Error != ErrorCode.None)
+            throw new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
+        foreach (var batch in result.Batches)
+        {
+            records.Clear();
+            RecordBatch.Decode(batch, records);
+            foreach (var record in records)
+            {
+                if (record.Offset < offset) continue;
+                var consumed = new ConsumeResult(topic, partition, record.Offset, record.Key, record.Value, record.Headers,
+                    DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp));
+                await _buffer.Writer.WriteAsync(new Item(assignment.Partition, assignment.Epoch, consumed, null), token);
+                offset = record.Offset + 1;
+            }
+        }
+        return offset;
+    }
+
     private async Task<long> Resolve(TopicInfo info, int partition, long spec, CancellationToken token)
     {
-        var status = await _connection.RequestAsync<PartitionStatus>(new GetPartitionStatus(info.TopicId, partition), cancellationToken: token);
+        var status = await _connection.RequestWithRetriesAsync<PartitionStatus>(new GetPartitionStatus(info.TopicId, partition), token);
         if (status.Error != ErrorCode.None) throw new PlatformException(status.Error, status.ErrorMessage ?? status.Error.ToString());
         return spec == TopicPartitionOffset.Beginning ? status.LogStartOffset : status.HighWatermark;
     }

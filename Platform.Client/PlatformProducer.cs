@@ -27,7 +27,11 @@ public sealed class PlatformProducer : IAsyncDisposable
         public DateTime FetchedAt { get; set; }
     }
 
-    private sealed record SealedBatch(byte[] Bytes, List<Pending> Records, long BufferedBytes);
+    /// <summary>A batch ready to go; <see cref="Ordinal"/> orders a partition's batches for re-sending.</summary>
+    private sealed record SealedBatch(byte[] Bytes, List<Pending> Records, long BufferedBytes, long Ordinal, DateTime Deadline)
+    {
+        public int Attempts { get; set; }
+    }
 
     /// <summary>Everything about one partition the producer writes to; guarded by the producer's lock.</summary>
     private sealed class PartitionBuffer(TopicInfo topic, int partition)
@@ -39,7 +43,17 @@ public sealed class PlatformProducer : IAsyncDisposable
         public long Bytes { get; set; }
         public DateTime FirstAdded { get; set; }
         public Queue<SealedBatch> Ready { get; } = new();
+        /// <summary>Batches that failed retriably, oldest first; they leave again before anything in Ready.</summary>
+        public List<SealedBatch> Retry { get; } = [];
         public int InFlight { get; set; }
+        /// <summary>
+        /// Set by a retriable failure: nothing more is sent until every batch in flight has answered and the
+        /// retry backoff has passed, so the re-sent batches reach the partition in their original order.
+        /// </summary>
+        public bool Paused { get; set; }
+        public bool ResumeScheduled { get; set; }
+        public int NextSequence { get; set; }
+        public long NextOrdinal { get; set; }
     }
 
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromSeconds(30);
@@ -53,6 +67,8 @@ public sealed class PlatformProducer : IAsyncDisposable
     private readonly Dictionary<string, MetadataEntry> _metadata = new();
     private readonly Queue<Intake> _intake = new();
     private readonly Timer _lingerTimer;
+    /// <summary>Random rather than allocated by a node: 63 bits make a clash between live producers negligible.</summary>
+    private readonly long _producerId = Random.Shared.NextInt64(1, long.MaxValue);
     private long _bufferedBytes;
     private TaskCompletionSource _space = NewSignal();
     private bool _disposed;
@@ -61,7 +77,7 @@ public sealed class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
-        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Gateway, _settings.RequestTimeout));
+        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Link, _settings.RequestTimeout));
         var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
         _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);
     }
@@ -227,7 +243,12 @@ public sealed class PlatformProducer : IAsyncDisposable
     // Called under _lock.
     private void Seal(PartitionBuffer buffer)
     {
-        buffer.Ready.Enqueue(new SealedBatch(buffer.Builder.Build(), buffer.Records, buffer.Bytes));
+        var count = buffer.Builder.Count;
+        var bytes = _settings.EnableIdempotence
+            ? buffer.Builder.Build(producerId: _producerId, producerEpoch: 0, baseSequence: buffer.NextSequence)
+            : buffer.Builder.Build();
+        if (_settings.EnableIdempotence) buffer.NextSequence = ProducerStateTable.LastSequence(buffer.NextSequence, count + 1);
+        buffer.Ready.Enqueue(new SealedBatch(bytes, buffer.Records, buffer.Bytes, buffer.NextOrdinal++, DateTime.UtcNow + _settings.DeliveryTimeout));
         buffer.Builder.Clear();
         buffer.Records = [];
         buffer.Bytes = 0;
@@ -237,11 +258,21 @@ public sealed class PlatformProducer : IAsyncDisposable
         Pump(buffer);
     }
 
-    // Called under _lock: sends ready batches in order while the in-flight limit allows.
+    // Called under _lock: sends batches to retry, then ready ones, in order while the in-flight limit allows.
     private void Pump(PartitionBuffer buffer)
     {
-        while (buffer.InFlight < _settings.MaxInFlight && buffer.Ready.TryDequeue(out var batch))
+        while (!buffer.Paused && buffer.InFlight < _settings.MaxInFlight)
         {
+            SealedBatch batch;
+            if (buffer.Retry.Count > 0)
+            {
+                batch = buffer.Retry[0];
+                buffer.Retry.RemoveAt(0);
+            }
+            else if (!buffer.Ready.TryDequeue(out batch!))
+            {
+                break;
+            }
             buffer.InFlight++;
             var completion = new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             _channel.Tell(new ProducerChannel.Send(new Produce(buffer.Topic.TopicId, buffer.Partition, batch.Bytes, 0), completion));
@@ -251,19 +282,44 @@ public sealed class PlatformProducer : IAsyncDisposable
 
     private void Acknowledged(PartitionBuffer buffer, SealedBatch batch, ProduceResult result)
     {
-        TaskCompletionSource signal;
+        TaskCompletionSource? signal = null;
+        var retry = result.Error.IsRetriable() && batch.Attempts < _settings.Retries && DateTime.UtcNow < batch.Deadline &&
+                    !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
         lock (_lock)
         {
             buffer.InFlight--;
-            _bufferedBytes -= batch.BufferedBytes;
-            signal = _space;
-            _space = NewSignal();
-            if (result.Error == ErrorCode.UnknownTopicOrPartition) _metadata.Remove(buffer.Topic.Name);
+            if (retry)
+            {
+                batch.Attempts++;
+                var at = buffer.Retry.FindIndex(b => b.Ordinal > batch.Ordinal);
+                buffer.Retry.Insert(at < 0 ? buffer.Retry.Count : at, batch);
+                buffer.Paused = true;
+            }
+            else
+            {
+                _bufferedBytes -= batch.BufferedBytes;
+                signal = _space;
+                _space = NewSignal();
+                if (result.Error == ErrorCode.UnknownTopicOrPartition) _metadata.Remove(buffer.Topic.Name);
+            }
+            if (buffer.Paused && buffer.InFlight == 0 && !buffer.ResumeScheduled)
+            {
+                buffer.ResumeScheduled = true;
+                _ = Task.Delay(_settings.RetryBackoff).ContinueWith(_ =>
+                {
+                    lock (_lock)
+                    {
+                        buffer.Paused = buffer.ResumeScheduled = false;
+                        Pump(buffer);
+                    }
+                }, TaskScheduler.Default);
+            }
             Pump(buffer);
             if (SendNow(buffer)) Seal(buffer);
             Drain();
         }
-        signal.TrySetResult();
+        if (retry) return;
+        signal!.TrySetResult();
 
         if (result.Error != ErrorCode.None)
         {

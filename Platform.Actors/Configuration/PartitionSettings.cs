@@ -10,7 +10,8 @@ public sealed record PartitionSettings(
     TimeSpan RetentionCheckInterval,
     TimeSpan MaxFetchWait,
     int MaxJournalReadEvents,
-    long TailMaxBytesPerPartition)
+    long TailMaxBytesPerPartition,
+    TimeSpan ProducerIdExpiration)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -22,6 +23,7 @@ public sealed record PartitionSettings(
             p.GetTimeSpan("retention-check-interval"),
             p.GetTimeSpan("max-fetch-wait"),
             p.GetInt("max-journal-read-events"),
-            config.GetByteSize("platform.tail-cache.max-bytes-per-partition") ?? 64L * 1024 * 1024);
+            config.GetByteSize("platform.tail-cache.max-bytes-per-partition") ?? 64L * 1024 * 1024,
+            p.GetTimeSpan("producer-id-expiration", TimeSpan.FromDays(1)));
     }
 }

@@ -38,6 +38,9 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private readonly PartitionLog _partitionLog;
     private readonly TailCache _tail;
     private readonly Dictionary<long, (Fetch Request, IActorRef ReplyTo)> _parked = new();
+    private readonly ProducerStateTable _producers = new();
+    /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
+    private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
     private readonly string _leader;
     private TopicConfig? _config;
@@ -63,11 +66,14 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             if (offer.Snapshot is PartitionSnapshot s)
             {
                 _partitionLog.Restore(s.LogStartOffset, s.LogEndOffset, s.Segments);
+                _producers.Restore(s.Producers ?? []);
             }
         });
         Recover<RecordBatchAppended>(e =>
         {
             ApplyAppended(e.Batch, LastSequenceNr);
+            // Recovery time stands in for the append time: it only delays the producer's expiry.
+            RecordProducer(e.Batch, RecordBatch.BaseOffset(e.Batch), RecordBatch.RecordCount(e.Batch));
             _eventsSinceSnapshot++;
         });
         Recover<LogStartAdvanced>(e => ApplyLogStart(e.LogStartOffset));
@@ -205,12 +211,35 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        var (producerId, epoch, sequence) = (RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch));
+        switch (_producers.Check(producerId, epoch, sequence, count, out var originalOffset))
+        {
+            case SequenceVerdict.Duplicate:
+            {
+                // A retry of a batch already taken: acknowledge it with its first offset, once that write is done.
+                var retryFrom = Sender;
+                DeferAsync(produce, _ => retryFrom.Tell(new ProduceResult(_topicId, _partition, produce.CorrelationId, ErrorCode.None, null,
+                    originalOffset, _partitionLog.LogStartOffset)));
+                return;
+            }
+            case SequenceVerdict.OutOfOrder:
+                Reply(produce, ErrorCode.OutOfOrderSequenceNumber,
+                    $"Producer {producerId} sent sequence {sequence} but an earlier batch of it is missing");
+                return;
+            case SequenceVerdict.Fenced:
+                Reply(produce, ErrorCode.InvalidProducerEpoch, $"Producer {producerId} epoch {epoch} is older than one already seen");
+                return;
+        }
+
         var baseOffset = _nextOffset;
         RecordBatch.SetBaseOffset(batch, baseOffset);
         _nextOffset += count;
+        RecordProducer(batch, baseOffset, count);
         var replyTo = Sender;
+        _unwritten.Enqueue((produce, replyTo));
         PersistAsync(new RecordBatchAppended(batch), appended =>
         {
+            _unwritten.TryDequeue(out _);
             ApplyAppended(appended.Batch, LastSequenceNr);
             replyTo.Tell(new ProduceResult(_topicId, _partition, produce.CorrelationId, ErrorCode.None, null, baseOffset, _partitionLog.LogStartOffset));
             ServeParked();
@@ -298,6 +327,10 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         _tail.Add(baseOffset, baseOffset + count, batch);
     }
 
+    private void RecordProducer(byte[] batch, long baseOffset, int count) =>
+        _producers.Record(RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch), count,
+            baseOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
     private void ApplyLogStart(long offset)
     {
         _partitionLog.AdvanceLogStart(offset);
@@ -307,6 +340,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void ApplyRetention()
     {
         var config = _config!;
+        _producers.Expire(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)_settings.ProducerIdExpiration.TotalMilliseconds);
         if (_partitionLog.Retention(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), config.RetentionMs, config.RetentionBytes) is not { } cut)
             return;
         Persist(new LogStartAdvanced(cut.NewLogStartOffset, cut.DeleteToSequenceNr), e =>
@@ -321,7 +355,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void Snapshot()
     {
         var (start, end, segments) = _partitionLog.Snapshot();
-        SaveSnapshot(new PartitionSnapshot(start, end, segments));
+        SaveSnapshot(new PartitionSnapshot(start, end, segments, _producers.Snapshot()));
         _eventsSinceSnapshot = 0;
     }
 
@@ -351,12 +385,37 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         // Akka stops the actor after this; the write was never acknowledged, and the next incarnation
         // recovers from what the journal really holds.
         _log.Error(cause, "Partition {0}-{1}: journal write {2} failed; restarting from the journal", _topicId, _partition, sequenceNr);
+        // Tell every producer waiting on this incarnation, so it retries now instead of at its timeout.
+        var (error, message) = IsDuplicateKey(cause)
+            ? (ErrorCode.NotLeaderOrFollower, $"Another incarnation of this partition wrote sequence number {sequenceNr} first; this one stops")
+            : (ErrorCode.KafkaStorageError, $"The journal write failed: {cause.Message}");
+        while (_unwritten.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(waiting.Request.Reject(error, message));
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>
+    /// The journal's unique key on (persistence id, sequence number) refused the write: a second
+    /// incarnation of this partition (e.g. on the other side of a partition, before the split-brain
+    /// resolver acted) appended first. It is the last line of defence against a forked log.
+    /// </summary>
+    private static bool IsDuplicateKey(Exception cause)
+    {
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            var text = e.Message;
+            if (text.Contains("23505") || text.Contains("duplicate key", StringComparison.OrdinalIgnoreCase) ||
+                text.Contains("UNIQUE constraint", StringComparison.OrdinalIgnoreCase))
+                return true;
+            if (e is AggregateException { InnerExceptions.Count: > 0 } aggregate && aggregate.InnerExceptions.Any(IsDuplicateKey)) return true;
+        }
+        return false;
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "Partition {0}-{1}: journal rejected write {2}", _topicId, _partition, sequenceNr);
+        while (_unwritten.TryDequeue(out var waiting))
+            waiting.ReplyTo.Tell(waiting.Request.Reject(ErrorCode.KafkaStorageError, $"The journal rejected the write: {cause.Message}"));
         // A rejected batch was never stored: the offsets assigned after it would leave a gap, so restart.
         Context.Stop(Self);
     }

@@ -110,5 +110,9 @@ public sealed record RecordBatchAppended(byte[] Batch) : IPlatformMessage;
 /// <summary>Retention moved the log start: events up to <paramref name="DeletedToSequenceNr"/> are being deleted.</summary>
 public sealed record LogStartAdvanced(long LogStartOffset, long DeletedToSequenceNr) : IPlatformMessage;
 
-/// <summary>Offsets and the segment index; never records, so recovery is fast whatever the log's size.</summary>
-public sealed record PartitionSnapshot(long LogStartOffset, long LogEndOffset, IReadOnlyList<Segment> Segments) : IPlatformMessage;
+/// <summary>
+/// Offsets, the segment index and the idempotent producers' state; never records, so recovery is fast
+/// whatever the log's size.
+/// </summary>
+public sealed record PartitionSnapshot(long LogStartOffset, long LogEndOffset, IReadOnlyList<Segment> Segments,
+    IReadOnlyList<ProducerState>? Producers = null) : IPlatformMessage;

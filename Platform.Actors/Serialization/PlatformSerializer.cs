@@ -201,13 +201,34 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
                 x.Int64(s.Bytes);
                 x.Int64(s.MaxTimestamp);
             });
+            // Appended after the first release: readers of older snapshots find no bytes left and no producers.
+            w.List(m.Producers ?? [], (x, p) =>
+            {
+                x.Int64(p.ProducerId);
+                x.Int16(p.Epoch);
+                x.Int64(p.LastTimestamp);
+                x.List(p.Batches, (y, b) =>
+                {
+                    y.Int32(b.FirstSequence);
+                    y.Int32(b.LastSequence);
+                    y.Int64(b.BaseOffset);
+                });
+            });
         }, (ref WireReader r) =>
         {
             var (start, end) = (r.Int64(), r.Int64());
             var segments = new Segment[r.Count()];
             for (var i = 0; i < segments.Length; i++)
                 segments[i] = new Segment(r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64());
-            return new PartitionSnapshot(start, end, segments);
+            var producers = new ProducerState[r.Remaining > 0 ? r.Count() : 0];
+            for (var i = 0; i < producers.Length; i++)
+            {
+                var (id, epoch, timestamp) = (r.Int64(), r.Int16(), r.Int64());
+                var batches = new ProducerBatch[r.Count()];
+                for (var j = 0; j < batches.Length; j++) batches[j] = new ProducerBatch(r.Int32(), r.Int32(), r.Int64());
+                producers[i] = new ProducerState(id, epoch, timestamp, batches);
+            }
+            return new PartitionSnapshot(start, end, segments, producers);
         }),
 
         [typeof(JoinGroup)] = new(JoinGroupManifest, (w, o) =>

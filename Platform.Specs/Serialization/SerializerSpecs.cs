@@ -60,7 +60,8 @@ public sealed class SerializerSpecs : IDisposable
         yield return new WakePartition(id, 4);
         yield return new RecordBatchAppended(Batch());
         yield return new LogStartAdvanced(10, 20);
-        yield return new PartitionSnapshot(1, 2, [new Segment(1, 2, 3, 4, 5, 6)]);
+        yield return new PartitionSnapshot(1, 2, [new Segment(1, 2, 3, 4, 5, 6)],
+            [new ProducerState(77, 0, 1_700_000_000_000, [new ProducerBatch(0, 9, 100), new ProducerBatch(10, 19, 110)])]);
         var tp = new TopicPartitionId("t", 1);
         var committed = new CommittedOffset("t", 1, 42, "meta", 1000);
         yield return new JoinGroup("g", "m", "i", "consumer", [new GroupProtocol("range", [1, 2])], 10000, 30000, "client", "host", null, true);
@@ -138,6 +139,17 @@ public sealed class SerializerSpecs : IDisposable
         Assert.Throws<InvalidDataException>(() => serializer.FromBinary(bytes, "TD"));
         var good = serializer.ToBinary(new DeleteTopic("topic"));
         Assert.Throws<InvalidDataException>(() => serializer.FromBinary(good[..^2], "TD"));
+    }
+
+    [Fact]
+    public void A_snapshot_written_before_idempotent_producers_reads_as_one_without_producer_state()
+    {
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(new PartitionSnapshot(0, 0, []));
+        var current = serializer.ToBinary(new PartitionSnapshot(5, 9, [new Segment(5, 9, 1, 2, 100, 7)], []));
+        var older = current[..^4]; // the first format ended after the segments; the producer count came later
+        var read = (PartitionSnapshot)serializer.FromBinary(older, serializer.Manifest(new PartitionSnapshot(0, 0, [])));
+        Assert.Equal((5L, 9L, 1), (read.LogStartOffset, read.LogEndOffset, read.Segments.Count));
+        Assert.Empty(read.Producers!);
     }
 
     private static void AssertEquivalent(object expected, object actual)

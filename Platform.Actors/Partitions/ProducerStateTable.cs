@@ -1,0 +1,105 @@
+namespace Platform.Actors.Partitions;
+
+/// <summary>One batch a producer appended: enough to recognise its retry and answer with the original offset.</summary>
+public readonly record struct ProducerBatch(int FirstSequence, int LastSequence, long BaseOffset);
+
+/// <summary>What a partition remembers of one idempotent producer (Kafka's ProducerStateEntry).</summary>
+public sealed record ProducerState(long ProducerId, short Epoch, long LastTimestamp, IReadOnlyList<ProducerBatch> Batches);
+
+/// <summary>How a batch's producer id, epoch and sequence compare with what the partition has appended.</summary>
+public enum SequenceVerdict
+{
+    /// <summary>The next batch of its producer (or not idempotent): append it.</summary>
+    Append,
+    /// <summary>A retry of a batch already appended: answer with its original offset, append nothing.</summary>
+    Duplicate,
+    /// <summary>A gap: an earlier batch of this producer is missing, so appending would reorder.</summary>
+    OutOfOrder,
+    /// <summary>An older epoch of the producer id than one already seen (a zombie).</summary>
+    Fenced,
+}
+
+/// <summary>
+/// Kafka's idempotent-producer bookkeeping for one partition: per producer id, its epoch and its last
+/// <see cref="BatchesPerProducer"/> batches. A client retries unacknowledged batches after a node dies;
+/// this table turns the retry of a batch that did reach the journal into the original acknowledgement,
+/// so failover neither loses nor duplicates records. Rebuilt on recovery from the batches' own headers
+/// and carried in snapshots. Pure and single-threaded: the partition actor owns it.
+/// </summary>
+public sealed class ProducerStateTable
+{
+    /// <summary>Kafka keeps five, matching max.in.flight.requests.per.connection ≤ 5 for idempotence.</summary>
+    public const int BatchesPerProducer = 5;
+
+    private sealed class Entry(short epoch)
+    {
+        public short Epoch { get; set; } = epoch;
+        public long LastTimestamp { get; set; }
+        public Queue<ProducerBatch> Batches { get; } = new();
+    }
+
+    private readonly Dictionary<long, Entry> _producers = new();
+
+    public int Count => _producers.Count;
+
+    /// <summary>Kafka's sequence arithmetic: sequences wrap from int.MaxValue to 0.</summary>
+    public static int LastSequence(int firstSequence, int recordCount) =>
+        (int)(((long)firstSequence + recordCount - 1) % ((long)int.MaxValue + 1));
+
+    private static int Next(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
+
+    /// <summary>Judges a batch; for a duplicate, <paramref name="originalBaseOffset"/> is where it was stored.</summary>
+    public SequenceVerdict Check(long producerId, short epoch, int firstSequence, int recordCount, out long originalBaseOffset)
+    {
+        originalBaseOffset = -1;
+        if (producerId < 0 || firstSequence < 0) return SequenceVerdict.Append;
+        if (!_producers.TryGetValue(producerId, out var entry)) return SequenceVerdict.Append; // new or expired: any start
+        if (epoch < entry.Epoch) return SequenceVerdict.Fenced;
+        if (epoch > entry.Epoch) return SequenceVerdict.Append; // a new epoch starts its sequences afresh
+        var last = LastSequence(firstSequence, recordCount);
+        foreach (var batch in entry.Batches)
+        {
+            if (batch.FirstSequence == firstSequence && batch.LastSequence == last)
+            {
+                originalBaseOffset = batch.BaseOffset;
+                return SequenceVerdict.Duplicate;
+            }
+        }
+        if (entry.Batches.Count == 0) return SequenceVerdict.Append;
+        var newest = entry.Batches.Last();
+        return firstSequence == Next(newest.LastSequence) ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
+    }
+
+    /// <summary>Records an appended batch (on the live path before its write, and again on recovery).</summary>
+    public void Record(long producerId, short epoch, int firstSequence, int recordCount, long baseOffset, long timestamp)
+    {
+        if (producerId < 0 || firstSequence < 0) return;
+        if (!_producers.TryGetValue(producerId, out var entry) || epoch > entry.Epoch)
+            _producers[producerId] = entry = new Entry(epoch);
+        entry.Batches.Enqueue(new ProducerBatch(firstSequence, LastSequence(firstSequence, recordCount), baseOffset));
+        while (entry.Batches.Count > BatchesPerProducer) entry.Batches.Dequeue();
+        entry.LastTimestamp = Math.Max(entry.LastTimestamp, timestamp);
+    }
+
+    /// <summary>Forgets producers silent for longer than <paramref name="maxIdleMs"/> (Kafka's producer.id.expiration.ms).</summary>
+    public int Expire(long nowMs, long maxIdleMs)
+    {
+        var expired = _producers.Where(p => nowMs - p.Value.LastTimestamp > maxIdleMs).Select(p => p.Key).ToList();
+        foreach (var id in expired) _producers.Remove(id);
+        return expired.Count;
+    }
+
+    public IReadOnlyList<ProducerState> Snapshot() =>
+        _producers.Select(p => new ProducerState(p.Key, p.Value.Epoch, p.Value.LastTimestamp, p.Value.Batches.ToList())).ToList();
+
+    public void Restore(IEnumerable<ProducerState> states)
+    {
+        _producers.Clear();
+        foreach (var state in states)
+        {
+            var entry = new Entry(state.Epoch) { LastTimestamp = state.LastTimestamp };
+            foreach (var batch in state.Batches) entry.Batches.Enqueue(batch);
+            _producers[state.ProducerId] = entry;
+        }
+    }
+}
