@@ -23,6 +23,7 @@ public sealed class PlatformConnection : IAsyncDisposable
     private IActorRef? _gateway;
     private TaskCompletionSource<IActorRef> _available = NewAvailable();
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _memberLeft = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private PlatformConnection(ActorSystem system, IActorRef gateway, int serverIndex, ClientSettings settings, bool ownsSystem)
     {
@@ -89,13 +90,16 @@ public sealed class PlatformConnection : IAsyncDisposable
 
     /// <summary>
     /// Sends a request to the gateway and waits for the typed reply. Fails with NetworkException when the
-    /// gateway is lost before answering, and with RequestTimedOut when no gateway answers in time.
+    /// gateway is lost, or a cluster member leaves, before the answer came (the request may have been routed
+    /// to that member and be lost with it), and with RequestTimedOut when no gateway answers in time.
     /// </summary>
     internal async Task<T> RequestAsync<T>(IPlatformMessage request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var wait = timeout ?? Settings.RequestTimeout;
         IActorRef gateway;
         Task lost;
+        Task memberLeft;
+        lock (_lock) memberLeft = _memberLeft.Task;
         try
         {
             (gateway, lost) = await CurrentAsync(wait, cancellationToken);
@@ -106,11 +110,13 @@ public sealed class PlatformConnection : IAsyncDisposable
                 $"No node of {string.Join(", ", Settings.BootstrapServers)} reachable within {wait.TotalSeconds:0.#} s");
         }
         var ask = gateway.Ask<T>(request, wait, cancellationToken);
-        if (await Task.WhenAny(ask, lost) != ask)
+        var first = await Task.WhenAny(ask, lost, memberLeft);
+        if (first != ask)
         {
             _ = ask.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed: its answer no longer matters
-            throw new PlatformException(ErrorCode.NetworkException,
-                $"The connection to {gateway.Path.Address} broke before {request.GetType().Name} was answered");
+            throw new PlatformException(ErrorCode.NetworkException, first == lost
+                ? $"The connection to {gateway.Path.Address} broke before {request.GetType().Name} was answered"
+                : $"A cluster member left before {request.GetType().Name} was answered");
         }
         try
         {
@@ -180,6 +186,18 @@ public sealed class PlatformConnection : IAsyncDisposable
         lost.TrySetResult();
     }
 
+    /// <summary>Called by the link when a member left the cluster: requests in flight may have gone with it.</summary>
+    internal void OnMemberLeft()
+    {
+        TaskCompletionSource left;
+        lock (_lock)
+        {
+            left = _memberLeft;
+            _memberLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        left.TrySetResult();
+    }
+
     /// <summary>Called by the link when it found a gateway on another (or the same, restarted) node.</summary>
     internal void OnGatewayFound(IActorRef gateway)
     {
@@ -213,6 +231,9 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
     internal sealed record GatewayUp(IActorRef Gateway);
 
     internal sealed record GatewayDown(IActorRef Gateway);
+
+    /// <summary>A member left the cluster (the gateway's <see cref="Actors.Gateway.MemberLeft"/>, passed on).</summary>
+    internal sealed record MemberGone(string Address);
 
     private sealed record ProbeTimedOut(long Attempt);
 
@@ -259,6 +280,11 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
                 Context.System.Log.Info("Platform client: now talking to the node at {0}", found.Path.Address);
             }
         });
+        Receive<Actors.Gateway.MemberLeft>(left =>
+        {
+            _connection.OnMemberLeft();
+            foreach (var subscriber in _subscribers) subscriber.Tell(new MemberGone(left.Address));
+        });
         Receive<ProbeTimedOut>(timedOut =>
         {
             if (_gateway is null && timedOut.Attempt == _attempt) Probe();
@@ -271,6 +297,7 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
     {
         _gateway = gateway;
         Context.Watch(gateway);
+        gateway.Tell(Actors.Gateway.SubscribeMembership.Instance);
     }
 
     private void Probe()

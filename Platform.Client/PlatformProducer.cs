@@ -77,6 +77,10 @@ public sealed class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
+        // Kafka's rule: a partition remembers a producer's last five batches, so more in flight could make a
+        // retry unrecognisable.
+        if (_settings.EnableIdempotence && _settings.MaxInFlight > ProducerStateTable.BatchesPerProducer)
+            throw new ArgumentException($"max-in-flight must be at most {ProducerStateTable.BatchesPerProducer} with idempotence on");
         _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Link, _settings.RequestTimeout));
         var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
         _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);

@@ -55,10 +55,12 @@ internal sealed class ProducerChannel : ReceiveActor, IWithTimers
         Receive<ConnectionLink.GatewayDown>(down =>
         {
             _gateway = null;
-            foreach (var entry in _inFlight.Values)
-                Fail(entry, ErrorCode.NetworkException, $"The connection to {down.Gateway.Path.Address} broke before the batch was acknowledged");
-            _inFlight.Clear();
+            FailInFlight($"The connection to {down.Gateway.Path.Address} broke before the batch was acknowledged");
         });
+        // A batch routed to the partition's old home on a member that left is lost with it: re-send it now.
+        // Batches that did arrive come back as duplicates with their original offsets.
+        Receive<ConnectionLink.MemberGone>(gone =>
+            FailInFlight($"Cluster member {gone.Address} left before the batch was acknowledged"));
         Receive<CheckTimeouts>(_ =>
         {
             var now = DateTime.UtcNow;
@@ -81,6 +83,12 @@ internal sealed class ProducerChannel : ReceiveActor, IWithTimers
     {
         _inFlight[id] = entry;
         _gateway!.Tell(entry.Send.Request with { CorrelationId = id });
+    }
+
+    private void FailInFlight(string reason)
+    {
+        foreach (var entry in _inFlight.Values) Fail(entry, ErrorCode.NetworkException, reason);
+        _inFlight.Clear();
     }
 
     private static void Fail(Entry entry, ErrorCode error, string message) =>

@@ -28,6 +28,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly IActorRef _groups;
     private readonly IActorRef _groupDirectory;
     private Dictionary<Guid, TopicInfo> _topics = new();
+    private readonly HashSet<IActorRef> _membershipSubscribers = new();
 
     public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory)
     {
@@ -50,7 +51,10 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         _registry.Tell(SubscribeTopics.Instance);
         // The registry is a singleton that may move; subscribing again is idempotent and cheap.
         Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
     }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     /// <summary>Until the first topic list arrives, partition requests wait rather than fail as unknown.</summary>
     private void Starting()
@@ -81,6 +85,16 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void Common()
     {
         Receive<Resubscribe>(_ => _registry.Tell(SubscribeTopics.Instance));
+        Receive<SubscribeMembership>(_ =>
+        {
+            if (_membershipSubscribers.Add(Sender)) Context.Watch(Sender);
+        });
+        Receive<Terminated>(t => _membershipSubscribers.Remove(t.ActorRef));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            var left = new MemberLeft($"{removed.Member.Address.Host}:{removed.Member.Address.Port}");
+            foreach (var subscriber in _membershipSubscribers) subscriber.Tell(left);
+        });
         Receive<CreateTopic>(m => _registry.Forward(m));
         Receive<DeleteTopic>(m => _registry.Forward(m));
         Receive<CreatePartitions>(m => _registry.Forward(m));

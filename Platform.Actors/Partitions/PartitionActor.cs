@@ -38,7 +38,10 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private readonly PartitionLog _partitionLog;
     private readonly TailCache _tail;
     private readonly Dictionary<long, (Fetch Request, IActorRef ReplyTo)> _parked = new();
+    /// <summary>Idempotent producers as of every batch accepted, written or not: what new batches are judged by.</summary>
     private readonly ProducerStateTable _producers = new();
+    /// <summary>The same as of the batches in the journal only: what a snapshot may say.</summary>
+    private readonly ProducerStateTable _writtenProducers = new();
     /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
     private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
@@ -67,13 +70,14 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             {
                 _partitionLog.Restore(s.LogStartOffset, s.LogEndOffset, s.Segments);
                 _producers.Restore(s.Producers ?? []);
+                _writtenProducers.Restore(s.Producers ?? []);
             }
         });
         Recover<RecordBatchAppended>(e =>
         {
             ApplyAppended(e.Batch, LastSequenceNr);
-            // Recovery time stands in for the append time: it only delays the producer's expiry.
-            RecordProducer(e.Batch, RecordBatch.BaseOffset(e.Batch), RecordBatch.RecordCount(e.Batch));
+            RecordProducer(_producers, e.Batch);
+            RecordProducer(_writtenProducers, e.Batch);
             _eventsSinceSnapshot++;
         });
         Recover<LogStartAdvanced>(e => ApplyLogStart(e.LogStartOffset));
@@ -234,13 +238,14 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         var baseOffset = _nextOffset;
         RecordBatch.SetBaseOffset(batch, baseOffset);
         _nextOffset += count;
-        RecordProducer(batch, baseOffset, count);
+        RecordProducer(_producers, batch);
         var replyTo = Sender;
         _unwritten.Enqueue((produce, replyTo));
         PersistAsync(new RecordBatchAppended(batch), appended =>
         {
             _unwritten.TryDequeue(out _);
             ApplyAppended(appended.Batch, LastSequenceNr);
+            RecordProducer(_writtenProducers, appended.Batch);
             replyTo.Tell(new ProduceResult(_topicId, _partition, produce.CorrelationId, ErrorCode.None, null, baseOffset, _partitionLog.LogStartOffset));
             ServeParked();
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
@@ -327,9 +332,10 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         _tail.Add(baseOffset, baseOffset + count, batch);
     }
 
-    private void RecordProducer(byte[] batch, long baseOffset, int count) =>
-        _producers.Record(RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch), count,
-            baseOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    /// <summary>Recovery time or append time stands in for the producer's last activity: it only delays expiry.</summary>
+    private static void RecordProducer(ProducerStateTable table, byte[] batch) =>
+        table.Record(RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch),
+            RecordBatch.RecordCount(batch), RecordBatch.BaseOffset(batch), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     private void ApplyLogStart(long offset)
     {
@@ -340,7 +346,9 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void ApplyRetention()
     {
         var config = _config!;
-        _producers.Expire(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)_settings.ProducerIdExpiration.TotalMilliseconds);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _producers.Expire(now, (long)_settings.ProducerIdExpiration.TotalMilliseconds);
+        _writtenProducers.Expire(now, (long)_settings.ProducerIdExpiration.TotalMilliseconds);
         if (_partitionLog.Retention(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), config.RetentionMs, config.RetentionBytes) is not { } cut)
             return;
         Persist(new LogStartAdvanced(cut.NewLogStartOffset, cut.DeleteToSequenceNr), e =>
@@ -355,7 +363,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void Snapshot()
     {
         var (start, end, segments) = _partitionLog.Snapshot();
-        SaveSnapshot(new PartitionSnapshot(start, end, segments, _producers.Snapshot()));
+        SaveSnapshot(new PartitionSnapshot(start, end, segments, _writtenProducers.Snapshot()));
         _eventsSinceSnapshot = 0;
     }
 

@@ -76,7 +76,9 @@ public sealed class ProducerStateTable
         if (producerId < 0 || firstSequence < 0) return;
         if (!_producers.TryGetValue(producerId, out var entry) || epoch > entry.Epoch)
             _producers[producerId] = entry = new Entry(epoch);
-        entry.Batches.Enqueue(new ProducerBatch(firstSequence, LastSequence(firstSequence, recordCount), baseOffset));
+        // Recording the same batch twice (a snapshot and a replay overlapping) must not shrink the window.
+        if (!entry.Batches.Any(b => b.FirstSequence == firstSequence && b.BaseOffset == baseOffset))
+            entry.Batches.Enqueue(new ProducerBatch(firstSequence, LastSequence(firstSequence, recordCount), baseOffset));
         while (entry.Batches.Count > BatchesPerProducer) entry.Batches.Dequeue();
         entry.LastTimestamp = Math.Max(entry.LastTimestamp, timestamp);
     }

@@ -443,6 +443,8 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
         }),
 
         [typeof(GetClusterStatus)] = new("NC", (_, _) => { }, (ref WireReader _) => GetClusterStatus.Instance),
+        [typeof(SubscribeMembership)] = new("NM", (_, _) => { }, (ref WireReader _) => SubscribeMembership.Instance),
+        [typeof(MemberLeft)] = new("NL", (w, o) => w.String(((MemberLeft)o).Address), (ref WireReader r) => new MemberLeft(r.String())),
         [typeof(ClusterStatus)] = new("ND", (w, o) =>
         {
             var m = (ClusterStatus)o;

@@ -90,6 +90,15 @@ public sealed class ProducerStateTableSpecs
     }
 
     [Fact]
+    public void Recording_a_batch_twice_keeps_the_window_of_five()
+    {
+        var table = new ProducerStateTable();
+        for (var i = 0; i < 5; i++) table.Record(1, 0, i, 1, i, 0);
+        table.Record(1, 0, 4, 1, 4, 0); // the same batch from a snapshot and from the journal
+        Assert.Equal(SequenceVerdict.Duplicate, table.Check(1, 0, 0, 1, out _));
+    }
+
+    [Fact]
     public void Sequences_wrap_from_int_max_to_zero()
     {
         var table = new ProducerStateTable();

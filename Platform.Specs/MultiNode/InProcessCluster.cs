@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Akka.Configuration;
+using Platform.Actors.Configuration;
+using Platform.Actors.Hosting;
+using Platform.Client;
+using Platform.Specs.Support;
+
+namespace Platform.Specs.MultiNode;
+
+/// <summary>
+/// Three (or more) real nodes as ActorSystems in the test process: one Akka cluster over remoting on
+/// 127.0.0.1, sharing one journal in a fresh database of a real PostgreSQL server. Failure detection is
+/// tightened (the production profile in hocon/cluster.conf is slower) so specs stay short.
+/// </summary>
+public sealed class InProcessCluster : IAsyncDisposable
+{
+    /// <summary>
+    /// run-by-actor-system-terminate = off makes <see cref="Crash"/> a crash: the ActorSystem stops without
+    /// leaving the cluster, so the others must detect it, down it and restart its shards.
+    /// </summary>
+    public const string Hocon = """
+        akka.cluster.failure-detector.heartbeat-interval = 500ms
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+        akka.cluster.split-brain-resolver.active-strategy = keep-majority
+        akka.cluster.split-brain-resolver.stable-after = 3s
+        akka.cluster.sharding.rebalance-interval = 2s
+        akka.cluster.sharding.retry-interval = 500ms
+        akka.cluster.sharding.coordinator-failure-backoff = 1s
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        platform.partition.snapshot-every = 50
+        """;
+
+    private readonly List<PlatformNode> _nodes;
+
+    private InProcessCluster(List<PlatformNode> nodes, IReadOnlyList<int> ports)
+    {
+        _nodes = nodes;
+        Ports = ports;
+    }
+
+    public IReadOnlyList<PlatformNode> Nodes => _nodes;
+
+    public IReadOnlyList<int> Ports { get; }
+
+    public string Endpoint(int node) => $"127.0.0.1:{Ports[node]}";
+
+    /// <summary>Bootstrap servers starting with <paramref name="first"/>, so a client talks to that node first.</summary>
+    public string BootstrapServers(int first = 0) =>
+        string.Join(",", Enumerable.Range(0, Ports.Count).Select(i => Endpoint((first + i) % Ports.Count)));
+
+    public static async Task<InProcessCluster> StartAsync(int count = 3)
+    {
+        var database = await TestPostgres.NewDatabaseAsync();
+        var ports = Enumerable.Range(0, count).Select(_ => HostProcess.FreePort()).ToList();
+        var seeds = new[] { $"127.0.0.1:{ports[0]}" };
+        var extra = ConfigurationFactory.ParseString(Hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        // The first seed must be up before the others join it; the others may start together.
+        var first = await Start(ports[0]);
+        var rest = await Task.WhenAll(ports.Skip(1).Select(Start));
+        return new InProcessCluster([first, .. rest], ports);
+
+        Task<PlatformNode> Start(int port) => PlatformNode.StartAsync(PlatformConfig.ForNode(
+            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port, extra, seeds, StorageKind.Postgres, database)), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Waits until every node's shard region hosts some partitions of <paramref name="topic"/>.</summary>
+    public async Task<TopicDescription> AwaitSpreadAsync(PlatformAdmin admin, string topic, int nodes)
+    {
+        TopicDescription description = null!;
+        await Until(async () =>
+        {
+            description = await admin.DescribeTopicAsync(topic);
+            return description.Partitions.Select(p => p.Leader).Distinct().Count() == nodes;
+        }, $"partitions of {topic} on {nodes} nodes", TimeSpan.FromSeconds(60));
+        return description;
+    }
+
+    /// <summary>Stops a node's ActorSystem without leaving the cluster: to the others, it crashed.</summary>
+    public Task Crash(int node) => _nodes[node].System.Terminate();
+
+    /// <summary>Ctrl-C: leave the cluster, hand shards off, stop.</summary>
+    public Task Leave(int node) => _nodes[node].StopAsync();
+
+    public static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30))) throw new TimeoutException($"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.System.Terminate();
+    }
+}

@@ -1,0 +1,55 @@
+using Akka.Configuration;
+using Platform.Actors;
+using Platform.Actors.Configuration;
+using Platform.Actors.Hosting;
+using Platform.Actors.Partitions;
+using Platform.Client;
+using Platform.Specs.Support;
+
+namespace Platform.Specs.MultiNode;
+
+/// <summary>
+/// Two incarnations of one partition must never both append. Sharding keeps one alive in a healthy
+/// cluster; when that fails (a network partition before the split-brain resolver acts), the journal's
+/// unique key on (persistence id, sequence number) refuses the stale incarnation's write, and the
+/// producer hears a retriable error instead of an acknowledgement.
+/// </summary>
+[Trait("Category", "Postgres")]
+public sealed class NoForkSpecs
+{
+    [Fact]
+    public async Task A_stale_incarnations_write_fails_on_the_journals_unique_key_and_is_never_acknowledged()
+    {
+        var database = await TestPostgres.NewDatabaseAsync();
+        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Postgres, database)));
+        using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
+        await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+        var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
+        await using var producer = new PlatformProducer(connection);
+        await producer.ProduceAsync("ledger", null, "a");
+
+        // A second incarnation of partition 0, outside sharding, recovers the same log: HW 1, like the first.
+        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(node.System.Settings.Config)));
+        var probe = kit.CreateTestProbe();
+        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
+        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
+        probe.Watch(stale);
+
+        // The live incarnation appends sequence number 2; then the stale one tries to append its own 2.
+        Assert.Equal(1, (await producer.ProduceAsync("ledger", null, "b")).Offset);
+        stale.Tell(new Produce(topic.TopicId, 0, NodeFixture.Batch("forked"), 99), probe.Ref);
+        var refused = probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(10));
+        Assert.Equal((ErrorCode.NotLeaderOrFollower, 99L), (refused.Error, refused.CorrelationId));
+        Assert.Contains("Another incarnation", refused.ErrorMessage);
+        probe.ExpectTerminated(stale, TimeSpan.FromSeconds(10));
+
+        // The log is the live incarnation's, and it goes on.
+        Assert.Equal(2, (await producer.ProduceAsync("ledger", null, "c")).Offset);
+        await using var consumer = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
+        consumer.Assign([new TopicPartition("ledger", 0)]);
+        var values = new List<string>();
+        while (await consumer.ConsumeAsync(TimeSpan.FromSeconds(2)) is { } r) values.Add(System.Text.Encoding.UTF8.GetString(r.Value!));
+        Assert.Equal(["a", "b", "c"], values);
+    }
+}
