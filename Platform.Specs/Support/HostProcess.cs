@@ -94,6 +94,12 @@ public sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts a command whose standard input the spec writes as it goes (e.g. a produce under way).</summary>
+    public static HostProcess StartWithInput(params string[] args) => new(Launch(args, redirectInput: true), null);
+
+    /// <summary>The standard input of a command started with <see cref="StartWithInput"/>.</summary>
+    public StreamWriter Input => _process.StandardInput;
+
     /// <summary>Waits for a background command to finish and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
