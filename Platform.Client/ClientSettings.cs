@@ -40,8 +40,21 @@ public sealed record ClientSettings(
             Retries = c.GetInt("producer.retries"),
             DeliveryTimeout = c.GetTimeSpan("producer.delivery-timeout"),
             EnableIdempotence = c.GetBoolean("producer.enable-idempotence"),
+            ProduceTimeout = c.GetTimeSpan("producer.request-timeout"),
+            FetchTimeout = c.GetTimeSpan("consumer.request-timeout"),
         };
     }
+
+    /// <summary>
+    /// How long a batch may wait for its acknowledgement before it is sent again. Shorter than
+    /// <see cref="RequestTimeout"/> because a message routed to a member that has just died is dropped
+    /// without an answer, and re-sending is safe: idempotence turns a batch that did arrive into its
+    /// original acknowledgement.
+    /// </summary>
+    public TimeSpan ProduceTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a fetch may take beyond its long-poll wait before it is asked again (fetches are safe to repeat).</summary>
+    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Pause before a retriable request is tried again (Kafka's retry.backoff.ms).</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -77,6 +90,8 @@ public sealed record ClientSettings(
     public ClientSettings WithMaxInFlight(int count) => this with { MaxInFlight = count };
     public ClientSettings WithRequestTimeout(TimeSpan timeout) => this with { RequestTimeout = timeout };
     public ClientSettings WithRetryBackoff(TimeSpan backoff) => this with { RetryBackoff = backoff };
+    public ClientSettings WithProduceTimeout(TimeSpan timeout) => this with { ProduceTimeout = timeout };
+    public ClientSettings WithFetchTimeout(TimeSpan timeout) => this with { FetchTimeout = timeout };
     public ClientSettings WithRetries(int retries) => this with { Retries = retries };
     public ClientSettings WithDeliveryTimeout(TimeSpan timeout) => this with { DeliveryTimeout = timeout };
     public ClientSettings WithIdempotence(bool enabled) => this with { EnableIdempotence = enabled };

@@ -323,7 +323,7 @@ public sealed class PlatformConsumer : IAsyncDisposable
         var wait = _settings.FetchMaxWait;
         var result = await _connection.RequestAsync<FetchResult>(
             new Fetch(info.TopicId, partition, offset, _settings.MaxPartitionFetchBytes, (int)wait.TotalMilliseconds, 0),
-            wait + _settings.RequestTimeout, token);
+            wait + _settings.FetchTimeout, token);
         if (result.Error == ErrorCode.OffsetOutOfRange && !failOutOfRange && _reset != AutoOffsetReset.None)
         {
             // Kafka's auto.offset.reset: a position outside the log (e.g. deleted by retention) restarts at its edge.

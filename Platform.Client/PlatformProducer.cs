@@ -81,7 +81,7 @@ public sealed class PlatformProducer : IAsyncDisposable
         // retry unrecognisable.
         if (_settings.EnableIdempotence && _settings.MaxInFlight > ProducerStateTable.BatchesPerProducer)
             throw new ArgumentException($"max-in-flight must be at most {ProducerStateTable.BatchesPerProducer} with idempotence on");
-        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Link, _settings.RequestTimeout));
+        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Link, _settings.ProduceTimeout));
         var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
         _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);
     }

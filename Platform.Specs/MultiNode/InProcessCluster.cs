@@ -19,6 +19,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// leaving the cluster, so the others must detect it, down it and restart its shards.
     /// </summary>
     public const string Hocon = """
+        akka.cluster.seed-node-timeout = 2s
         akka.cluster.failure-detector.heartbeat-interval = 500ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         akka.cluster.split-brain-resolver.active-strategy = keep-majority
@@ -32,11 +33,13 @@ public sealed class InProcessCluster : IAsyncDisposable
         """;
 
     private readonly List<PlatformNode> _nodes;
+    private readonly Func<int, Task<PlatformNode>> _start;
 
-    private InProcessCluster(List<PlatformNode> nodes, IReadOnlyList<int> ports)
+    private InProcessCluster(List<PlatformNode> nodes, IReadOnlyList<int> ports, Func<int, Task<PlatformNode>> start)
     {
         _nodes = nodes;
         Ports = ports;
+        _start = start;
     }
 
     public IReadOnlyList<PlatformNode> Nodes => _nodes;
@@ -53,15 +56,21 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         var database = await TestPostgres.NewDatabaseAsync();
         var ports = Enumerable.Range(0, count).Select(_ => HostProcess.FreePort()).ToList();
-        var seeds = new[] { $"127.0.0.1:{ports[0]}" };
+        // Every node is a seed, as in production, so that any of them can restart and find the others.
+        var seeds = ports.Select(p => $"127.0.0.1:{p}").ToList();
         var extra = ConfigurationFactory.ParseString(Hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        // The first seed must be up before the others join it; the others may start together.
-        var first = await Start(ports[0]);
-        var rest = await Task.WhenAll(ports.Skip(1).Select(Start));
-        return new InProcessCluster([first, .. rest], ports);
+        var nodes = await Task.WhenAll(ports.Select(Start));
+        return new InProcessCluster([.. nodes], ports, Start);
 
         Task<PlatformNode> Start(int port) => PlatformNode.StartAsync(PlatformConfig.ForNode(
             new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port, extra, seeds, StorageKind.Postgres, database)), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>A rolling restart's step: the node leaves gracefully, and a new one starts on its address.</summary>
+    public async Task RestartAsync(int node)
+    {
+        await Leave(node);
+        _nodes[node] = await _start(Ports[node]);
     }
 
     /// <summary>Waits until every node's shard region hosts some partitions of <paramref name="topic"/>.</summary>

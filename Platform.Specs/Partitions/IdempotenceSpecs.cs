@@ -17,7 +17,7 @@ public sealed class IdempotenceSpecs(NodeFixture node) : IClassFixture<NodeFixtu
     private static byte[] Batch(long producerId, short epoch, int sequence, params string[] values)
     {
         var builder = new RecordBatchBuilder();
-        foreach (var value in values) builder.Add(0, null, System.Text.Encoding.UTF8.GetBytes(value), null);
+        foreach (var value in values) builder.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, System.Text.Encoding.UTF8.GetBytes(value), null);
         return builder.Build(producerId: producerId, producerEpoch: epoch, baseSequence: sequence);
     }
 
