@@ -88,6 +88,29 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
             var killedAt = Stopwatch.StartNew();
             n3.Kill();
             var feeding = Feed(2000, lines.Count);
+            // The steps' times, for the record: unreachable, then downed/removed by the split-brain resolver.
+            var victim = $"127.0.0.1:{p3}";
+            var steps = Task.Run(async () =>
+            {
+                string? last = null;
+                var log = new List<string>();
+                while (killedAt.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    try
+                    {
+                        var member = (await new PlatformAdmin(watcher).ClusterStatusAsync()).Members.FirstOrDefault(m => m.Address == victim);
+                        var now = member is null ? "removed" : member.Reachable ? member.Status : $"{member.Status}, unreachable";
+                        if (now != last) log.Add($"{killedAt.Elapsed.TotalSeconds:N1} s {now}");
+                        last = now;
+                        if (member is null) break;
+                    }
+                    catch (PlatformException)
+                    {
+                    }
+                    await Task.Delay(100);
+                }
+                return string.Join("; ", log);
+            });
             // Requests to the dead node's partitions wait until the split-brain resolver downs it and
             // sharding starts them on a survivor, which recovers them from the shared journal.
             await Until(async () =>
@@ -104,6 +127,7 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
             }, "every partition served by a survivor", TimeSpan.FromSeconds(60));
             var failover = killedAt.Elapsed;
             output.WriteLine($"failover: every partition served by a survivor {failover.TotalSeconds:N1} s after SIGKILL ({onDeadNode.Count} partitions moved)");
+            output.WriteLine($"the victim as the cluster saw it: {await steps}");
             await feeding;
             produce.Input.Close();
             Assert.Equal(0, await produce.WaitForExitAsync(TimeSpan.FromMinutes(2)));
