@@ -32,6 +32,7 @@ public sealed class GatewayProxy : IAsyncDisposable
                     if (!t.IsCompletedSuccessfully) return;
                     var records = t.Result.Batches.Sum(batch => RecordBatch.Decode(batch).Count(r => r.Offset >= fetch.Offset));
                     Interlocked.Add(ref owner._fetchedRecords, records);
+                    lock (owner) owner.MaxRecordsPerFetch = Math.Max(owner.MaxRecordsPerFetch, records);
                     Interlocked.Increment(ref owner._fetches);
                     sender.Tell(t.Result);
                 }, TaskScheduler.Default);
@@ -70,6 +71,9 @@ public sealed class GatewayProxy : IAsyncDisposable
     public long FetchedRecords => Interlocked.Read(ref _fetchedRecords);
 
     public long Fetches => Interlocked.Read(ref _fetches);
+
+    /// <summary>The most records one fetch response carried.</summary>
+    public int MaxRecordsPerFetch { get; private set; }
 
     public static async Task<GatewayProxy> StartAsync(PlatformNode node)
     {
