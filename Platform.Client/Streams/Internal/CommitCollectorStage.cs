@@ -5,9 +5,8 @@ namespace Platform.Client.Streams.Internal;
 
 /// <summary>
 /// Gathers committables into batches (highest offset per partition), emitting one when it holds max-batch
-/// offsets, when max-interval has passed since the last emission, or when upstream finishes. It keeps
-/// pulling while downstream is busy committing, so the stream is not held back by commit latency; the
-/// batch it builds meanwhile is bounded by the partitions it covers.
+/// offsets, when max-interval has passed since the last emission, or when upstream finishes. While
+/// downstream is busy committing it goes on gathering, up to max-batch offsets, then backpressures.
 /// </summary>
 internal sealed class CommitCollectorStage : GraphStage<FlowShape<ICommittable, ICommittableOffsetBatch>>
 {
@@ -55,8 +54,7 @@ internal sealed class CommitCollectorStage : GraphStage<FlowShape<ICommittable, 
             Add(Grab(_stage.In));
             if (_count >= _stage._settings.MaxBatch) _due = true;
             if (_due) Emit();
-            // Keep reading while a full batch waits for downstream only up to one more batch's worth.
-            if (_count < 2 * _stage._settings.MaxBatch) Pull(_stage.In);
+            if (_count < _stage._settings.MaxBatch) Pull(_stage.In);
         }
 
         private void Add(ICommittable committable)
