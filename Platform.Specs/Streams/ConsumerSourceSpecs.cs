@@ -14,23 +14,14 @@ namespace Platform.Specs.Streams;
 /// The consumer sources against a real node over remoting: what they emit, that they read only on demand
 /// (plus the configured prefetch), commits through the committer, Shutdown, and typed failures.
 /// </summary>
-public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit(StreamsNode.ClientConfig, output: output), IClassFixture<StreamsNode>
+public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper output) : StreamsSpec(node, output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    private ConsumerSettings Settings => ConsumerSettings.Create(Sys).WithBootstrapServers(node.Endpoint).WithAutoOffsetReset(AutoOffsetReset.Earliest);
-
-    private IMaterializer Materializer => Sys.Materializer();
-
-    private static string Group() => $"group-{Guid.NewGuid():N}"[..14];
-
     [Fact]
     public async Task PlainSource_emits_an_assigned_partition_in_offset_order_as_requested()
     {
-        var topic = await node.CreateTopicAsync("plain", 1);
-        await node.ProduceAsync(topic, 50);
-        var probe = PlatformConsumer.PlainSource(Settings, Subscriptions.AssignmentWithOffset(new TopicPartitionOffset(topic, 0, 10)))
+        var topic = await Node.CreateTopicAsync("plain", 1);
+        await Node.ProduceAsync(topic, 50);
+        var probe = PlatformConsumer.PlainSource(Consumer, Subscriptions.AssignmentWithOffset(new TopicPartitionOffset(topic, 0, 10)))
             .Select(r => (r.Offset, StreamsNode.Text(r.Value)))
             .RunWith(this.SinkProbe<(long, string)>(), Materializer);
         probe.Request(5);
@@ -43,11 +34,11 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     public async Task A_slow_sink_stops_fetching_at_what_was_requested_plus_the_prefetch()
     {
         // A topic far larger than the prefetch, read through a proxy that counts what the node sends back.
-        var topic = await node.CreateTopicAsync("slow", 1);
-        await node.ProduceAsync(topic, 20_000, partition: 0, valueBytes: 100);
-        await using var proxy = await GatewayProxy.StartAsync(node.Node);
+        var topic = await Node.CreateTopicAsync("slow", 1);
+        await Node.ProduceAsync(topic, 20_000, partition: 0, valueBytes: 100);
+        await using var proxy = await GatewayProxy.StartAsync(Node.Node);
         const int prefetch = 100;
-        var settings = Settings.WithBootstrapServers(proxy.Endpoint).WithMaxPollRecords(prefetch).WithMaxPartitionFetchBytes(4096);
+        var settings = Consumer.WithBootstrapServers(proxy.Endpoint).WithMaxPollRecords(prefetch).WithMaxPartitionFetchBytes(4096);
         var probe = PlatformConsumer.PlainSource(settings, Subscriptions.Assignment(new TopicPartition(topic, 0)))
             .RunWith(this.SinkProbe<ConsumeResult>(), Materializer);
 
@@ -72,10 +63,10 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     [Fact]
     public async Task CommittableSource_commits_what_the_stream_processed_and_a_new_member_resumes_after_it()
     {
-        var topic = await node.CreateTopicAsync("commit", 2);
-        await node.ProduceAsync(topic, 200);
+        var topic = await Node.CreateTopicAsync("commit", 2);
+        await Node.ProduceAsync(topic, 200);
         var group = Group();
-        var settings = Settings.WithGroupId(group);
+        var settings = Consumer.WithGroupId(group);
         var seen = new ConcurrentQueue<string>();
         var control = PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
             .Select(message =>
@@ -88,11 +79,11 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
         await AwaitConditionAsync(() => Task.FromResult(seen.Count >= 200), Wait);
         Assert.Equal(Done.Instance, await control.DrainAndShutdown());
         Assert.True(control.IsShutdown.IsCompletedSuccessfully);
-        var description = await node.Admin.DescribeTopicAsync(topic);
+        var description = await Node.Admin.DescribeTopicAsync(topic);
         foreach (var partition in description.Partitions)
-            Assert.Equal(partition.HighWatermark, await node.CommittedAsync(group, topic, partition.Partition));
+            Assert.Equal(partition.HighWatermark, await Node.CommittedAsync(group, topic, partition.Partition));
 
-        await node.ProduceAsync(topic, 50, from: 200);
+        await Node.ProduceAsync(topic, 50, from: 200);
         var next = await PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
             .Take(50)
             .Select(m => StreamsNode.Text(m.Record.Value))
@@ -105,13 +96,13 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     [Fact]
     public async Task Shutdown_commits_what_was_processed_before_closing_the_consumer()
     {
-        var topic = await node.CreateTopicAsync("shutdown", 1);
-        await node.ProduceAsync(topic, 30);
+        var topic = await Node.CreateTopicAsync("shutdown", 1);
+        await Node.ProduceAsync(topic, 30);
         var group = Group();
         // Batches that only the end of the stream flushes: what gets committed is what Shutdown waited for.
         var committer = CommitterSettings.Create(Sys).WithMaxBatch(1_000_000).WithMaxInterval(TimeSpan.FromHours(1));
         var processed = 0;
-        var (control, _) = PlatformConsumer.CommittableSource(Settings.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(topic, 0)))
+        var (control, _) = PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(topic, 0)))
             .Select(m =>
             {
                 Interlocked.Increment(ref processed);
@@ -120,16 +111,16 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
             .ToMaterialized(Committer.Sink(committer), Keep.Both)
             .Run(Materializer);
         await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref processed) == 30), Wait);
-        Assert.Null(await node.CommittedAsync(group, topic, 0));
+        Assert.Null(await Node.CommittedAsync(group, topic, 0));
         await control.Shutdown().WaitAsync(Wait);
-        Assert.Equal(30, await node.CommittedAsync(group, topic, 0));
+        Assert.Equal(30, await Node.CommittedAsync(group, topic, 0));
     }
 
     [Fact]
     public async Task A_partition_that_does_not_exist_fails_the_stream_with_UnknownTopicOrPartition()
     {
-        var topic = await node.CreateTopicAsync("missing", 1);
-        var probe = PlatformConsumer.PlainSource(Settings, Subscriptions.Assignment(new TopicPartition(topic, 5)))
+        var topic = await Node.CreateTopicAsync("missing", 1);
+        var probe = PlatformConsumer.PlainSource(Consumer, Subscriptions.Assignment(new TopicPartition(topic, 5)))
             .RunWith(this.SinkProbe<ConsumeResult>(), Materializer);
         probe.Request(1);
         var error = Assert.IsType<PlatformException>(await probe.ExpectErrorAsync());
@@ -141,43 +132,43 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     public void A_committable_source_without_a_group_id_is_refused_when_materialized()
     {
         var e = Assert.Throws<InvalidOperationException>(() =>
-            PlatformConsumer.CommittableSource(Settings, Subscriptions.Assignment(new TopicPartition("t", 0))).To(Sink.Ignore<CommittableMessage>()).Run(Materializer));
+            PlatformConsumer.CommittableSource(Consumer, Subscriptions.Assignment(new TopicPartition("t", 0))).To(Sink.Ignore<CommittableMessage>()).Run(Materializer));
         Assert.Contains("group id", e.Message);
     }
 
     [Fact]
     public async Task SourceWithOffsetContext_runs_a_FlowWithContext_pipeline_and_commits_the_contexts()
     {
-        var input = await node.CreateTopicAsync("ctx-in", 2);
-        var outputTopic = await node.CreateTopicAsync("ctx-out", 1);
-        await node.ProduceAsync(input, 100);
+        var input = await Node.CreateTopicAsync("ctx-in", 2);
+        var outputTopic = await Node.CreateTopicAsync("ctx-out", 1);
+        await Node.ProduceAsync(input, 100);
         var group = Group();
-        var producer = ProducerSettings.Create(Sys).WithBootstrapServers(node.Endpoint);
-        var control = PlatformConsumer.SourceWithOffsetContext(Settings.WithGroupId(group), Subscriptions.Topics(input))
+        var producer = ProducerSettings.Create(Sys).WithBootstrapServers(Node.Endpoint);
+        var control = PlatformConsumer.SourceWithOffsetContext(Consumer.WithGroupId(group), Subscriptions.Topics(input))
             .Select(record => ProducerMessage.Single(new ProducerRecord(outputTopic, null, "ctx:" + StreamsNode.Text(record.Value))))
             .Via(PlatformProducer.FlowWithContext<ICommittableOffset>(producer))
             .ToMaterialized(Committer.SinkWithOffsetContext<IResults<ICommittableOffset>>(CommitterSettings.Create(Sys)), DrainingControl<Done>.Create)
             .Run(Materializer);
-        await AwaitConditionAsync(async () => (await node.Admin.DescribeTopicAsync(outputTopic)).Partitions[0].HighWatermark >= 100, Wait);
+        await AwaitRecordsAsync(outputTopic, 100);
         await control.DrainAndShutdown();
-        var copied = (await node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).ToHashSet();
+        var copied = (await Node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).ToHashSet();
         Assert.Equal(Enumerable.Range(0, 100).Select(i => $"ctx:v{i}").ToHashSet(), copied);
-        var description = await node.Admin.DescribeTopicAsync(input);
+        var description = await Node.Admin.DescribeTopicAsync(input);
         foreach (var partition in description.Partitions)
-            Assert.Equal(partition.HighWatermark, await node.CommittedAsync(group, input, partition.Partition));
+            Assert.Equal(partition.HighWatermark, await Node.CommittedAsync(group, input, partition.Partition));
     }
 
     [Fact]
     public async Task TopicPattern_reads_every_matching_topic()
     {
         var prefix = $"pat{Guid.NewGuid():N}"[..9];
-        await node.Admin.CreateTopicAsync(prefix + "-a", 1);
-        await node.Admin.CreateTopicAsync(prefix + "-b", 1);
-        await node.Admin.CreateTopicAsync("other-" + prefix, 1);
-        await node.ProduceAsync(prefix + "-a", 3, prefix: "a");
-        await node.ProduceAsync(prefix + "-b", 3, prefix: "b");
-        await node.ProduceAsync("other-" + prefix, 3, prefix: "o");
-        var values = await PlatformConsumer.PlainSource(Settings.WithGroupId(Group()), Subscriptions.TopicPattern($"^{prefix}-.*"))
+        await Node.Admin.CreateTopicAsync(prefix + "-a", 1);
+        await Node.Admin.CreateTopicAsync(prefix + "-b", 1);
+        await Node.Admin.CreateTopicAsync("other-" + prefix, 1);
+        await Node.ProduceAsync(prefix + "-a", 3, prefix: "a");
+        await Node.ProduceAsync(prefix + "-b", 3, prefix: "b");
+        await Node.ProduceAsync("other-" + prefix, 3, prefix: "o");
+        var values = await PlatformConsumer.PlainSource(Consumer.WithGroupId(Group()), Subscriptions.TopicPattern($"^{prefix}-.*"))
             .Take(6)
             .Select(r => StreamsNode.Text(r.Value))
             .RunWith(Sink.Seq<string>(), Materializer)

@@ -15,28 +15,17 @@ namespace Platform.Specs.Streams;
 /// backpressure when the node does not acknowledge, typed failures, batched commits, and the pipeline of
 /// the "done when" written out as an application would.
 /// </summary>
-public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit(StreamsNode.ClientConfig, output: output), IClassFixture<StreamsNode>
+public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper output) : StreamsSpec(node, output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    private ProducerSettings Producer => ProducerSettings.Create(Sys).WithBootstrapServers(node.Endpoint);
-
-    private ConsumerSettings Consumer => ConsumerSettings.Create(Sys).WithBootstrapServers(node.Endpoint).WithAutoOffsetReset(AutoOffsetReset.Earliest);
-
-    private IMaterializer Materializer => Sys.Materializer();
-
-    private static string Group() => $"group-{Guid.NewGuid():N}"[..14];
-
     [Fact]
     public async Task PlainSink_produces_every_record_keyed_records_to_Kafkas_partition_for_the_key()
     {
-        var topic = await node.CreateTopicAsync("sink", 3);
+        var topic = await Node.CreateTopicAsync("sink", 3);
         await Source.From(Enumerable.Range(0, 1000))
             .Select(i => new ProducerRecord(topic, $"user-{i % 7}", $"e{i}"))
             .RunWith(PlatformProducer.PlainSink(Producer), Materializer)
             .WaitAsync(Wait);
-        var records = await node.ReadAllAsync(topic);
+        var records = await Node.ReadAllAsync(topic);
         Assert.Equal(1000, records.Count);
         Assert.All(records, r => Assert.Equal(Murmur2.PartitionForKey(r.Key!, 3), r.Partition));
         foreach (var key in records.GroupBy(r => StreamsNode.Text(r.Key)))
@@ -46,7 +35,7 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     [Fact]
     public async Task FlexiFlow_emits_single_multi_and_pass_through_results_in_order_with_their_offsets()
     {
-        var topic = await node.CreateTopicAsync("flexi", 1);
+        var topic = await Node.CreateTopicAsync("flexi", 1);
         var (source, sink) = this.SourceProbe<IEnvelope<string>>()
             .Via(PlatformProducer.FlexiFlow<string>(Producer))
             .ToMaterialized(this.SinkProbe<IResults<string>>(), Keep.Both)
@@ -68,8 +57,8 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     [Fact]
     public async Task A_node_that_does_not_acknowledge_stops_the_sink_from_pulling_at_its_parallelism()
     {
-        var topic = await node.CreateTopicAsync("stalled", 1);
-        await using var proxy = await GatewayProxy.StartAsync(node.Node);
+        var topic = await Node.CreateTopicAsync("stalled", 1);
+        await using var proxy = await GatewayProxy.StartAsync(Node.Node);
         proxy.HoldProduces();
         const int parallelism = 50;
         var settings = Producer.WithBootstrapServers(proxy.Endpoint).WithParallelism(parallelism).WithLinger(TimeSpan.Zero);
@@ -89,7 +78,7 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
         Assert.True(await RequestedWithin(publisher, TimeSpan.FromSeconds(3)) > 0, "the sink pulls again once acknowledgements arrive");
         publisher.SendComplete();
         await done.WaitAsync(Wait);
-        Assert.Equal(sent, (await node.ReadAllAsync(topic)).Count);
+        Assert.Equal(sent, (await Node.ReadAllAsync(topic)).Count);
     }
 
     /// <summary>The demand the publisher probe receives within <paramref name="within"/>; 0 when none comes.</summary>
@@ -109,7 +98,7 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     [Fact]
     public async Task A_record_too_large_fails_the_stream_with_MessageTooLarge()
     {
-        var topic = await node.CreateTopicAsync("large", 1);
+        var topic = await Node.CreateTopicAsync("large", 1);
         var done = Source.Single(new ProducerRecord(topic, null, new byte[1_100_000]))
             .RunWith(PlatformProducer.PlainSink(Producer), Materializer);
         var error = await Assert.ThrowsAsync<PlatformException>(() => done.WaitAsync(Wait));
@@ -128,8 +117,8 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     [Fact]
     public async Task Committer_Flow_commits_in_batches_of_max_batch_and_flushes_the_rest_when_the_stream_ends()
     {
-        var topic = await node.CreateTopicAsync("batches", 1);
-        await node.ProduceAsync(topic, 10);
+        var topic = await Node.CreateTopicAsync("batches", 1);
+        await Node.ProduceAsync(topic, 10);
         var group = Group();
         var committer = CommitterSettings.Create(Sys).WithMaxBatch(4).WithMaxInterval(TimeSpan.FromHours(1));
         var batches = await PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(topic, 0)))
@@ -140,14 +129,14 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
             .WaitAsync(Wait);
         Assert.Equal([4L, 4L, 2L], batches.Select(b => b.BatchSize));
         Assert.Equal([3L, 7L, 9L], batches.Select(b => b.Offsets.Single().Value));
-        Assert.Equal(10, await node.CommittedAsync(group, topic, 0));
+        Assert.Equal(10, await Node.CommittedAsync(group, topic, 0));
     }
 
     [Fact]
     public async Task Committer_Flow_commits_a_partial_batch_once_max_interval_has_passed()
     {
-        var topic = await node.CreateTopicAsync("interval", 1);
-        await node.ProduceAsync(topic, 3);
+        var topic = await Node.CreateTopicAsync("interval", 1);
+        await Node.ProduceAsync(topic, 3);
         var group = Group();
         var offsets = await PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(topic, 0)))
             .Take(3)
@@ -163,7 +152,7 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
         foreach (var offset in offsets) publisher.SendNext(offset);
         var batch = await batches.ExpectNextAsync(TimeSpan.FromSeconds(5)); // the stream is still open: the interval did it
         Assert.Equal(3, batch.BatchSize);
-        Assert.Equal(3, await node.CommittedAsync(group, topic, 0));
+        Assert.Equal(3, await Node.CommittedAsync(group, topic, 0));
         publisher.SendComplete();
         await batches.ExpectCompleteAsync();
     }
@@ -171,27 +160,27 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     [Fact]
     public async Task CommittableSink_produces_and_commits_in_one()
     {
-        var input = await node.CreateTopicAsync("cs-in", 2);
-        var outputTopic = await node.CreateTopicAsync("cs-out", 2);
-        await node.ProduceAsync(input, 300);
+        var input = await Node.CreateTopicAsync("cs-in", 2);
+        var outputTopic = await Node.CreateTopicAsync("cs-out", 2);
+        await Node.ProduceAsync(input, 300);
         var group = Group();
         var (control, done) = PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Topics(input))
             .Select(m => ProducerMessage.Single(new ProducerRecord(outputTopic, m.Record.Key, m.Record.Value), m.CommittableOffset))
             .ToMaterialized(PlatformProducer.CommittableSink(Producer, CommitterSettings.Create(Sys)), Keep.Both)
             .Run(Materializer);
-        await AwaitConditionAsync(async () => (await node.Admin.DescribeTopicAsync(outputTopic)).Partitions.Sum(p => p.HighWatermark) >= 300, Wait);
+        await AwaitRecordsAsync(outputTopic, 300);
         await control.DrainAndShutdown(done);
-        Assert.Equal(300, (await node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).Distinct().Count());
-        foreach (var partition in (await node.Admin.DescribeTopicAsync(input)).Partitions)
-            Assert.Equal(partition.HighWatermark, await node.CommittedAsync(group, input, partition.Partition));
+        Assert.Equal(300, (await Node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).Distinct().Count());
+        foreach (var partition in (await Node.Admin.DescribeTopicAsync(input)).Partitions)
+            Assert.Equal(partition.HighWatermark, await Node.CommittedAsync(group, input, partition.Partition));
     }
 
     [Fact]
     public async Task The_at_least_once_pipeline_reads_transforms_writes_and_commits()
     {
-        var input = await node.CreateTopicAsync("in", 3);
-        var outputTopic = await node.CreateTopicAsync("out", 3);
-        await node.ProduceAsync(input, 500);
+        var input = await Node.CreateTopicAsync("in", 3);
+        var outputTopic = await Node.CreateTopicAsync("out", 3);
+        await Node.ProduceAsync(input, 500);
         var settings = Consumer.WithGroupId(Group());
         var producerSettings = Producer;
         var committerSettings = CommitterSettings.Create(Sys);
@@ -205,9 +194,9 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
             .ToMaterialized(Committer.Sink(committerSettings), DrainingControl<Done>.Create)
             .Run(Materializer);
 
-        await AwaitConditionAsync(async () => (await node.Admin.DescribeTopicAsync(outputTopic)).Partitions.Sum(p => p.HighWatermark) >= 500, Wait);
+        await AwaitRecordsAsync(outputTopic, 500);
         Assert.Equal(Done.Instance, await control.DrainAndShutdown());
-        var written = (await node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).ToHashSet();
+        var written = (await Node.ReadAllAsync(outputTopic)).Select(r => StreamsNode.Text(r.Value)).ToHashSet();
         Assert.Equal(Enumerable.Range(0, 500).Select(i => $"V{i}").ToHashSet(), written);
     }
 }
