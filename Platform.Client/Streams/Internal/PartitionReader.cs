@@ -48,6 +48,10 @@ internal sealed class PartitionReader(ConsumerSession session, TopicPartition pa
                 _failures = 0;
                 return record;
             }
+            catch (System.Threading.Channels.ChannelClosedException) when (Revoked.IsCompleted)
+            {
+                throw new OperationCanceledException($"{Partition} was revoked"); // the sub-source completes, it does not fail
+            }
             catch (PlatformException e) when (ClientLink.IsRetriable(e.Code) && _failures < Session.Settings.Retries)
             {
                 _failures++;
