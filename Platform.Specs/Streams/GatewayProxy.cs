@@ -39,6 +39,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             });
             Receive<Produce>(produce =>
             {
+                Interlocked.Increment(ref owner._produces);
                 if (_holding) _held.Add((produce, Sender));
                 else gateway.Forward(produce);
             });
@@ -57,6 +58,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private IActorRef _proxy = ActorRefs.Nobody;
     private long _fetchedRecords;
     private long _fetches;
+    private long _produces;
 
     private GatewayProxy(ActorSystem system, string endpoint)
     {
@@ -71,6 +73,9 @@ public sealed class GatewayProxy : IAsyncDisposable
     public long FetchedRecords => Interlocked.Read(ref _fetchedRecords);
 
     public long Fetches => Interlocked.Read(ref _fetches);
+
+    /// <summary>Produce requests (batches) clients sent through this proxy.</summary>
+    public long Produces => Interlocked.Read(ref _produces);
 
     /// <summary>The most records one fetch response carried.</summary>
     public int MaxRecordsPerFetch { get; private set; }
