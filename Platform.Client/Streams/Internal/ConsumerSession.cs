@@ -20,6 +20,7 @@ internal sealed class ConsumerSession : ICommitter
     private readonly object _lock = new();
     private readonly Dictionary<TopicPartition, long> _emitted = new();
     private readonly Dictionary<TopicPartition, long> _committed = new();
+    private readonly Dictionary<TopicPartition, long> _resumeAt = new();
     private readonly Dictionary<TopicPartition, long> _pendingCommits = new();
     private readonly List<TaskCompletionSource> _commitWaiters = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -104,7 +105,7 @@ internal sealed class ConsumerSession : ICommitter
         var committed = _settings.GroupId is not null && partitions.Any(p => p.Offset is null && EmittedPosition(p.Partition) is null)
             ? await committer.CommittedAsync(partitions.Select(p => p.Partition))
             : new Dictionary<TopicPartition, long?>();
-        var reset = _settings.AutoOffsetReset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
+        var reset = ResetPosition;
         return partitions.Select(p =>
         {
             var offset = EmittedPosition(p.Partition) ?? p.Offset ?? committed.GetValueOrDefault(p.Partition);
@@ -114,18 +115,32 @@ internal sealed class ConsumerSession : ICommitter
         }).ToList();
     }
 
+    /// <summary>Where a partition without a position starts (auto-offset-reset).</summary>
+    public long ResetPosition => _settings.AutoOffsetReset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
+
     /// <summary>The session's own consumer (the committer, and the reader unless membership-only).</summary>
     public PlatformConsumer Consumer => _consumer ?? throw new InvalidOperationException("The session has not started");
 
     /// <summary>The next record. Completes synchronously when one is buffered (the hot path of a source).</summary>
-    public async Task<ConsumeResult> ConsumeAsync(CancellationToken token)
+    public Task<ConsumeResult> ConsumeAsync(CancellationToken token)
+    {
+        var read = Consumer.ConsumeAsync(token);
+        if (read.IsCompletedSuccessfully)
+        {
+            _failures = 0;
+            return read;
+        }
+        return ConsumeSlowAsync(read, token);
+    }
+
+    private async Task<ConsumeResult> ConsumeSlowAsync(Task<ConsumeResult> read, CancellationToken token)
     {
         while (true)
         {
             var consumer = Consumer;
             try
             {
-                var record = await consumer.ConsumeAsync(token);
+                var record = await read;
                 _failures = 0;
                 return record;
             }
@@ -135,6 +150,7 @@ internal sealed class ConsumerSession : ICommitter
                 await Task.Delay(_settings.RetryBackoff, token);
                 await RecoverAsync(consumer, e);
             }
+            read = Consumer.ConsumeAsync(token);
         }
     }
 
@@ -145,6 +161,9 @@ internal sealed class ConsumerSession : ICommitter
         if (error.Code == ErrorCode.RequestTimedOut && !_link.IsShared)
         {
             var previous = _connection!;
+            lock (_lock)
+                foreach (var partition in failed.Assignment)
+                    if (failed.Position(partition) is { } position) _resumeAt[partition] = position;
             _ = failed.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
             _connection = await _link.ReconnectAsync(previous);
             _consumer = await CreateConsumerAsync(_connection);
@@ -152,18 +171,21 @@ internal sealed class ConsumerSession : ICommitter
         }
         foreach (var partition in failed.Assignment)
             failed.Seek(new TopicPartitionOffset(partition.Topic, partition.Partition,
-                failed.Position(partition) ?? EmittedPosition(partition) ?? TopicPartitionOffset.End));
+                failed.Position(partition) ?? EmittedPosition(partition) ?? ResetPosition));
     }
 
-    /// <summary>Called by the stage for every record it pushes.</summary>
+    /// <summary>Called by the stage for every record it pushes; only committable sources keep track (what Shutdown and revokes wait for).</summary>
     public void Emitted(ConsumeResult record)
     {
+        if (!_committable) return;
         lock (_lock) _emitted[record.TopicPartition] = record.Offset + 1;
     }
 
+    /// <summary>Where a partition goes on after a reconnect: after the last record handed to the stream.</summary>
     public long? EmittedPosition(TopicPartition partition)
     {
-        lock (_lock) return _emitted.TryGetValue(partition, out var offset) ? offset : null;
+        lock (_lock)
+            return _resumeAt.TryGetValue(partition, out var resume) ? resume : _emitted.TryGetValue(partition, out var offset) ? offset : null;
     }
 
     public ICommittableOffset Offset(ConsumeResult record) =>

@@ -57,7 +57,7 @@ internal sealed class PartitionReader(ConsumerSession session, TopicPartition pa
                 _failures++;
                 await Task.Delay(Session.Settings.RetryBackoff, token);
                 consumer.Seek(new TopicPartitionOffset(Partition.Topic, Partition.Partition,
-                    consumer.Position(Partition) ?? Session.EmittedPosition(Partition) ?? TopicPartitionOffset.End));
+                    consumer.Position(Partition) ?? Session.EmittedPosition(Partition) ?? Session.ResetPosition));
             }
         }
     }
