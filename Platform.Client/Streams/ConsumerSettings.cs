@@ -61,7 +61,7 @@ public sealed record ConsumerSettings
     {
         var full = (config ?? Config.Empty).WithFallback(ClientSettings.DefaultConfig);
         var c = full.GetConfig("platform.client");
-        var group = ConsumerGroupSettings.Create("", full);
+        var group = ConsumerGroupSettings.Create("", config);
         return new ConsumerSettings
         {
             MaxPollRecords = c.GetInt("consumer.max-poll-records"),

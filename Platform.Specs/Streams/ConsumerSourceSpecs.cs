@@ -137,6 +137,14 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     }
 
     [Fact]
+    public void A_source_without_bootstrap_servers_or_connection_is_refused_when_materialized()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            PlatformConsumer.PlainSource(ConsumerSettings.Create(Sys), Subscriptions.Assignment(new TopicPartition("t", 0))).To(Sink.Ignore<ConsumeResult>()).Run(Materializer));
+        Assert.Contains("bootstrap servers", e.Message);
+    }
+
+    [Fact]
     public async Task SourceWithOffsetContext_runs_a_FlowWithContext_pipeline_and_commits_the_contexts()
     {
         var input = await Node.CreateTopicAsync("ctx-in", 2);

@@ -13,17 +13,37 @@ internal sealed class SourceControl(ConsumerSession session) : IControl
     public ConsumerSession Session { get; } = session;
 
     /// <summary>Whether Stop or Shutdown asked the stage to complete (the session then stays open until Shutdown).</summary>
-    public bool StopRequested => Volatile.Read(ref _stopRequested);
+    public bool StopRequested
+    {
+        get
+        {
+            lock (_stageStopped) return _stopRequested;
+        }
+    }
 
-    /// <summary>The stage's way to complete itself from any thread (an async callback).</summary>
-    public void Attach(Action stop) => _stop = stop;
+    /// <summary>The stage's way to complete itself from any thread (an async callback); a Stop that came first is carried out now.</summary>
+    public void Attach(Action stop)
+    {
+        bool stopNow;
+        lock (_stageStopped)
+        {
+            _stop = stop;
+            stopNow = _stopRequested;
+        }
+        if (stopNow) stop();
+    }
 
     public void StageStopped() => _stageStopped.TrySetResult();
 
     public Task Stop()
     {
-        Volatile.Write(ref _stopRequested, true);
-        _stop?.Invoke();
+        Action? stop;
+        lock (_stageStopped)
+        {
+            _stopRequested = true;
+            stop = _stop;
+        }
+        stop?.Invoke();
         return _stageStopped.Task;
     }
 
