@@ -94,6 +94,44 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task CommittableSource_emits_what_is_requested_with_each_records_group_topic_partition_and_offset()
+    {
+        var topic = await Node.CreateTopicAsync("demand", 1);
+        await Node.ProduceAsync(topic, 20, partition: 0);
+        var group = Group();
+        var probe = PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(topic, 0)))
+            .RunWith(this.SinkProbe<CommittableMessage>(), Materializer);
+        probe.Request(3);
+        for (var i = 0; i < 3; i++)
+        {
+            var message = await probe.ExpectNextAsync(Wait);
+            Assert.Equal(new GroupTopicPartitionOffset(group, topic, 0, i), message.CommittableOffset.PartitionOffset);
+            Assert.Equal($"v{i}", StreamsNode.Text(message.Record.Value));
+        }
+        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        probe.Cancel();
+    }
+
+    [Fact]
+    public async Task SourceWithOffsetContext_pairs_each_record_with_its_offset_and_emits_on_demand()
+    {
+        var topic = await Node.CreateTopicAsync("ctx-demand", 1);
+        await Node.ProduceAsync(topic, 10, partition: 0);
+        var probe = PlatformConsumer.SourceWithOffsetContext(Consumer.WithGroupId(Group()), Subscriptions.Assignment(new TopicPartition(topic, 0)))
+            .AsSource()
+            .RunWith(this.SinkProbe<(ConsumeResult, ICommittableOffset)>(), Materializer);
+        probe.Request(2);
+        for (var i = 0; i < 2; i++)
+        {
+            var (record, offset) = await probe.ExpectNextAsync(Wait);
+            Assert.Equal((long)i, record.Offset);
+            Assert.Equal(record.Offset, offset.PartitionOffset.Offset);
+        }
+        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        probe.Cancel();
+    }
+
+    [Fact]
     public async Task Shutdown_commits_what_was_processed_before_closing_the_consumer()
     {
         var topic = await Node.CreateTopicAsync("shutdown", 1);

@@ -176,6 +176,28 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task CommittableSink_takes_envelopes_from_a_probe_produces_them_and_commits_their_offsets()
+    {
+        var input = await Node.CreateTopicAsync("cs-probe-in", 1);
+        var outputTopic = await Node.CreateTopicAsync("cs-probe-out", 1);
+        await Node.ProduceAsync(input, 5, partition: 0);
+        var group = Group();
+        var messages = await PlatformConsumer.CommittableSource(Consumer.WithGroupId(group), Subscriptions.Assignment(new TopicPartition(input, 0)))
+            .Take(5)
+            .RunWith(Sink.Seq<CommittableMessage>(), Materializer)
+            .WaitAsync(Wait);
+        var (publisher, done) = this.SourceProbe<IEnvelope<ICommittable>>()
+            .ToMaterialized(PlatformProducer.CommittableSink(Producer, CommitterSettings.Create(Sys)), Keep.Both)
+            .Run(Materializer);
+        foreach (var m in messages)
+            await publisher.SendNextAsync(ProducerMessage.Single(new ProducerRecord(outputTopic, m.Record.Key, m.Record.Value), m.CommittableOffset));
+        await publisher.SendCompleteAsync();
+        await done.WaitAsync(Wait);
+        Assert.Equal(5, (await Node.ReadAllAsync(outputTopic)).Count);
+        Assert.Equal(5, await Node.CommittedAsync(group, input, 0));
+    }
+
+    [Fact]
     public async Task The_at_least_once_pipeline_reads_transforms_writes_and_commits()
     {
         var input = await Node.CreateTopicAsync("in", 3);
