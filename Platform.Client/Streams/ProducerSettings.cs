@@ -30,7 +30,7 @@ public sealed record ProducerSettings
     public TimeSpan RetryBackoff { get; init; }
     public TimeSpan RequestTimeout { get; init; }
 
-    /// <summary>Where topics missing on the node may be created by the producer's lookups (if the node allows it).</summary>
+    /// <summary>Whether topics missing on the node may be created by the producer's lookups (if the node allows it).</summary>
     public bool AllowAutoCreateTopics { get; init; } = true;
 
     /// <summary>The configuration the settings were read from: what a stage's own connection is created with.</summary>

@@ -37,6 +37,38 @@ public sealed class FailoverSpecs(StreamsNode node, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task A_group_member_whose_node_goes_away_rejoins_through_the_next_server_and_loses_nothing()
+    {
+        var topic = await Node.CreateTopicAsync("fo-group", 2);
+        await Node.ProduceAsync(topic, 500);
+        await using var first = await GatewayProxy.StartAsync(Node.Node);
+        await using var second = await GatewayProxy.StartAsync(Node.Node);
+        var group = Group();
+        var settings = Consumer.WithBootstrapServers($"{first.Endpoint},{second.Endpoint}").WithGroupId(group)
+            .WithRequestTimeout(RequestTimeout).WithRetryBackoff(TimeSpan.FromMilliseconds(100));
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var control = PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
+            .Select(m =>
+            {
+                seen.AddOrUpdate(StreamsNode.Text(m.Record.Value), 1, (_, n) => n + 1);
+                return (ICommittable)m.CommittableOffset;
+            })
+            .ToMaterialized(Committer.Sink(CommitterSettings.Create(Sys)), Akka.Streams.Dsl.Keep.Both)
+            .Run(Materializer);
+        await AwaitConditionAsync(() => Task.FromResult(seen.Count == 500), Wait);
+
+        await first.StopAsync();
+        await Node.ProduceAsync(topic, 500, from: 500);
+        await AwaitConditionAsync(() => Task.FromResult(seen.Count == 1000), TimeSpan.FromSeconds(30));
+        await control.Item1.DrainAndShutdown(control.Item2);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"v{i}").ToHashSet(), seen.Keys.ToHashSet());
+        Assert.True(second.FetchedRecords > 0, "the rest came through the second server");
+        Output.WriteLine($"records delivered twice after the failover: {seen.Values.Count(n => n > 1)}");
+        for (var p = 0; p < 2; p++)
+            Assert.Equal((await Node.Admin.DescribeTopicAsync(topic)).Partitions[p].HighWatermark, await Node.CommittedAsync(group, topic, p));
+    }
+
+    [Fact]
     public async Task A_sink_whose_node_goes_away_sends_again_through_the_next_bootstrap_server()
     {
         var topic = await Node.CreateTopicAsync("fo-sink", 2);
