@@ -13,7 +13,7 @@ namespace Platform.Client;
 /// memory. Positions advance only as the application consumes records. Consumer groups
 /// (<c>Subscribe</c>) build on this same loop in a later step.
 /// </summary>
-public sealed class PlatformConsumer : IAsyncDisposable
+public sealed partial class PlatformConsumer : IAsyncDisposable
 {
     /// <summary>A fetched record or a partition's error, tagged with the assignment epoch it belongs to.</summary>
     private sealed record Item(TopicPartition Partition, long Epoch, ConsumeResult? Record, PlatformException? Error);

@@ -12,7 +12,7 @@ namespace Platform.Client;
 /// node has persisted its batch. Keyed records go where Kafka's partitioner puts them; keyless records
 /// stick to one partition per batch, then move on (Kafka's sticky partitioner). Thread-safe.
 /// </summary>
-public sealed class PlatformProducer : IAsyncDisposable
+public sealed partial class PlatformProducer : IAsyncDisposable
 {
     private sealed record Pending(TaskCompletionSource<DeliveryResult> Completion, long Timestamp);
 

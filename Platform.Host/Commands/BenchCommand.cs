@@ -14,8 +14,9 @@ public static class BenchCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var line = new CommandLine(args, new HashSet<string> { "keep", "groups" });
+        var line = new CommandLine(args, new HashSet<string> { "keep", "groups", "streams" });
         if (line.Flag("groups")) return await GroupBench.RunAsync(line);
+        if (line.Flag("streams")) return await StreamsBench.RunAsync(line);
         var records = line.Long("records", 1) ?? 1_000_000;
         var recordSize = line.Int("record-size", 0) ?? 100;
         var partitions = line.Int("partitions", 1) ?? 6;

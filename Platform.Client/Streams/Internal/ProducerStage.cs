@@ -1,0 +1,263 @@
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Platform.Actors;
+
+namespace Platform.Client.Streams.Internal;
+
+/// <summary>
+/// The stage behind FlexiFlow and the producer sinks: hands each envelope's records to a
+/// <see cref="PlatformProducer"/> and emits the envelopes' results in arrival order once their records are
+/// stored. It pulls only while fewer than the settings' parallelism records (and max-buffered-bytes) are
+/// in flight, so a slow or stalled node backpressures the stream instead of filling memory. Records that
+/// fail with a retriable error are sent again (over a new connection when the node stopped answering and
+/// the stage owns its connection); any other error fails the stream with the <see cref="PlatformException"/>.
+/// </summary>
+internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelope<TPassThrough>, IResults<TPassThrough>>>
+{
+    private readonly ProducerSettings _settings;
+    private readonly PlatformConnection? _connection;
+
+    public ProducerStage(ProducerSettings settings, PlatformConnection? connection)
+    {
+        _settings = settings;
+        _connection = connection;
+        Shape = new FlowShape<IEnvelope<TPassThrough>, IResults<TPassThrough>>(In, Out);
+    }
+
+    public Inlet<IEnvelope<TPassThrough>> In { get; } = new("platform-producer.in");
+
+    public Outlet<IResults<TPassThrough>> Out { get; } = new("platform-producer.out");
+
+    public override FlowShape<IEnvelope<TPassThrough>, IResults<TPassThrough>> Shape { get; }
+
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("platform-producer");
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
+    {
+        var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
+        return new Logic(this, link);
+    }
+
+    /// <summary>An envelope in flight: one delivery task per record, in the envelope's order.</summary>
+    private sealed class Entry(IEnvelope<TPassThrough> envelope, Task<DeliveryResult>[] deliveries, long bytes)
+    {
+        public IEnvelope<TPassThrough> Envelope { get; } = envelope;
+        public Task<DeliveryResult>[] Deliveries { get; } = deliveries;
+        public long Bytes { get; } = bytes;
+        public int Attempts { get; set; }
+
+        public bool IsCompleted
+        {
+            get
+            {
+                foreach (var delivery in Deliveries)
+                    if (!delivery.IsCompleted) return false;
+                return true;
+            }
+        }
+
+        public Task Completion => Deliveries.Length == 1 ? Deliveries[0] : Task.WhenAll(Deliveries);
+    }
+
+    private sealed class Logic : GraphStageLogic, IInHandler, IOutHandler
+    {
+        private readonly ProducerStage<TPassThrough> _stage;
+        private readonly ClientLink _link;
+        private readonly Queue<Entry> _inFlight = new();
+        private PlatformConnection? _connection;
+        private PlatformProducer? _producer;
+        private Action? _onHeadCompleted;
+        private Entry? _watched;
+        private long _records;
+        private long _bytes;
+        private bool _retrying;
+
+        public Logic(ProducerStage<TPassThrough> stage, ClientLink link) : base(stage.Shape)
+        {
+            _stage = stage;
+            _link = link;
+            SetHandler(stage.In, this);
+            SetHandler(stage.Out, this);
+        }
+
+        private ProducerSettings Settings => _stage._settings;
+
+        public override void PreStart()
+        {
+            _onHeadCompleted = GetAsyncCallback(() =>
+            {
+                _watched = null;
+                Progress();
+            });
+            var connected = GetAsyncCallback<Task<PlatformConnection>>(connect =>
+            {
+                if (!connect.IsCompletedSuccessfully)
+                {
+                    FailStage(TaskFailure.Of(connect));
+                    return;
+                }
+                Open(connect.Result);
+                PullIfRoom();
+            });
+            _link.UseStreamSystem((Materializer as ActorMaterializer)?.System);
+            _link.ConnectionAsync().ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        private void Open(PlatformConnection connection)
+        {
+            _connection = connection;
+            _producer = new PlatformProducer(connection, Settings.ToClientSettings()) { AllowAutoCreateTopics = Settings.AllowAutoCreateTopics };
+        }
+
+        public void OnPush()
+        {
+            var envelope = Grab(_stage.In);
+            Entry entry;
+            switch (envelope)
+            {
+                case SingleMessage<TPassThrough> single:
+                    entry = new Entry(envelope, [Send(single.Record)], single.Record.EstimatedSize);
+                    break;
+                default:
+                    var records = envelope.Records;
+                    var deliveries = new Task<DeliveryResult>[records.Count];
+                    long bytes = 0;
+                    for (var i = 0; i < records.Count; i++)
+                    {
+                        deliveries[i] = Send(records[i]);
+                        bytes += records[i].EstimatedSize;
+                    }
+                    entry = new Entry(envelope, deliveries, bytes);
+                    break;
+            }
+            _inFlight.Enqueue(entry);
+            _records += entry.Deliveries.Length;
+            _bytes += entry.Bytes;
+            Progress();
+        }
+
+        private Task<DeliveryResult> Send(ProducerRecord record) => _producer!.ProduceAsync(record.Topic, record.ToMessage(), record.Partition);
+
+        public void OnPull() => Progress();
+
+        public void OnUpstreamFinish()
+        {
+            if (_inFlight.Count == 0) CompleteStage();
+        }
+
+        public void OnUpstreamFailure(Exception e) => FailStage(e);
+
+        public void OnDownstreamFinish(Exception cause) => CompleteStage();
+
+        /// <summary>Emits the head's result when it is done and downstream wants it; pulls while there is room; watches the head.</summary>
+        private void Progress()
+        {
+            if (_retrying) return;
+            if (_inFlight.TryPeek(out var head) && head.IsCompleted && IsAvailable(_stage.Out))
+            {
+                if (head.Deliveries.FirstOrDefault(d => !d.IsCompletedSuccessfully) is { } failed)
+                {
+                    var error = TaskFailure.Of(failed);
+                    if (error is PlatformException { Code: var code } && ClientLink.IsRetriable(code) && head.Attempts < Settings.Retries)
+                    {
+                        Retry((PlatformException)error);
+                        return;
+                    }
+                    FailStage(error);
+                    return;
+                }
+                _inFlight.Dequeue();
+                _records -= head.Deliveries.Length;
+                _bytes -= head.Bytes;
+                Push(_stage.Out, Result(head));
+                if (_inFlight.Count == 0 && IsClosed(_stage.In))
+                {
+                    CompleteStage();
+                    return;
+                }
+            }
+            PullIfRoom();
+            if (_watched is null && _inFlight.TryPeek(out var next) && !next.IsCompleted)
+            {
+                _watched = next;
+                next.Completion.ContinueWith(_ => _onHeadCompleted!(), TaskContinuationOptions.ExecuteSynchronously);
+            }
+        }
+
+        private void PullIfRoom()
+        {
+            if (_producer is not null && !_retrying && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
+                !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
+                Pull(_stage.In);
+        }
+
+        private static IResults<TPassThrough> Result(Entry entry) => entry.Envelope switch
+        {
+            SingleMessage<TPassThrough> single => new Result<TPassThrough>(entry.Deliveries[0].Result, single.Record, single.PassThrough),
+            PassThroughMessage<TPassThrough> pass => new PassThroughResult<TPassThrough>(pass.PassThrough),
+            var multi => new MultiResult<TPassThrough>(multi.Records.Select((r, i) => (entry.Deliveries[i].Result, r)).ToList(), multi.PassThrough),
+        };
+
+        /// <summary>
+        /// Sends every failed record in flight again after the backoff (over a new connection when the node
+        /// stopped answering). Records of one partition may then be stored out of order, as in Kafka without
+        /// idempotence.
+        /// </summary>
+        private void Retry(PlatformException error)
+        {
+            _retrying = true;
+            var resend = GetAsyncCallback<Task<PlatformConnection>>(reconnect =>
+            {
+                _retrying = false;
+                if (!reconnect.IsCompletedSuccessfully)
+                {
+                    FailStage(TaskFailure.Of(reconnect));
+                    return;
+                }
+                if (!ReferenceEquals(reconnect.Result, _connection))
+                {
+                    var old = _producer!;
+                    _ = old.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+                    Open(reconnect.Result);
+                }
+                foreach (var entry in _inFlight)
+                {
+                    var again = false;
+                    for (var i = 0; i < entry.Deliveries.Length; i++)
+                        if (entry.Deliveries[i] is { IsCompleted: true, IsCompletedSuccessfully: false } failed &&
+                            TaskFailure.Of(failed) is PlatformException { Code: var code } && ClientLink.IsRetriable(code))
+                        {
+                            entry.Deliveries[i] = Send(entry.Envelope.Records[i]);
+                            again = true;
+                        }
+                    if (again) entry.Attempts++;
+                }
+                _watched = null;
+                Progress();
+            });
+            var connection = _connection!;
+            Task.Delay(Settings.RetryBackoff)
+                .ContinueWith(_ => error.Code == ErrorCode.RequestTimedOut && !_link.IsShared ? _link.ReconnectAsync(connection) : Task.FromResult(connection))
+                .Unwrap()
+                .ContinueWith(t => resend(t), TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        public override void PostStop()
+        {
+            var producer = _producer;
+            var link = _link;
+            // Flushes what is still in flight (the stream is gone, but records handed over are still sent), then closes an owned connection.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    if (producer is not null) await producer.DisposeAsync();
+                }
+                catch (Exception e) when (e is PlatformException or ObjectDisposedException or TaskCanceledException)
+                {
+                }
+                await link.CloseAsync();
+            });
+        }
+    }
+}
