@@ -26,7 +26,11 @@ public sealed record ProducerSettings
     /// <summary>Records a stage keeps in flight before it stops pulling.</summary>
     public int Parallelism { get; init; }
 
+    /// <summary>The producer's retries of a batch after a retriable error (Kafka's retries), in order and
+    /// idempotent: a batch that did reach the journal is acknowledged again, not stored twice.</summary>
     public int Retries { get; init; }
+
+    /// <summary>The pause before a retry (Kafka's retry.backoff.ms).</summary>
     public TimeSpan RetryBackoff { get; init; }
     public TimeSpan RequestTimeout { get; init; }
 
@@ -51,7 +55,7 @@ public sealed record ProducerSettings
             MaxBufferedBytes = c.GetByteSize("producer.max-buffered-bytes") ?? 64L * 1024 * 1024,
             Parallelism = c.GetInt("producer.parallelism"),
             Retries = c.GetInt("producer.retries"),
-            RetryBackoff = c.GetTimeSpan("producer.retry-backoff"),
+            RetryBackoff = c.GetTimeSpan("retry-backoff"),
             RequestTimeout = c.GetTimeSpan("request-timeout"),
             Config = full,
         };
@@ -77,6 +81,8 @@ public sealed record ProducerSettings
         Linger = Linger,
         MaxInFlight = MaxInFlight,
         MaxBufferedBytes = MaxBufferedBytes,
+        Retries = Retries,
+        RetryBackoff = RetryBackoff,
     };
 
     /// <summary>The configuration a connection of these settings is opened with (request-timeout as set here).</summary>

@@ -87,7 +87,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         var connection = await PlatformConnection.ConnectAsync(node.Endpoint, system: system);
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         var proxy = new GatewayProxy(system, $"{address.Host}:{address.Port}");
-        var gateway = connection.Gateway;
+        var gateway = connection.Gateway!; // just connected
         proxy._proxy = system.ActorOf(Props.Create(() => new ProxyActor(gateway, proxy)), Actors.Gateway.Gateway.Name);
         return proxy;
     }

@@ -11,7 +11,7 @@ public sealed class StreamSettingsSpecs
     public void Defaults_come_from_the_producer_consumer_and_committer_sections_of_the_client_config()
     {
         var producer = ProducerSettings.Create();
-        Assert.Equal((16384, TimeSpan.FromMilliseconds(5), 5, 20000, 5), (producer.BatchSize, producer.Linger, producer.MaxInFlight, producer.Parallelism, producer.Retries));
+        Assert.Equal((16384, TimeSpan.FromMilliseconds(5), 5, 20000, int.MaxValue), (producer.BatchSize, producer.Linger, producer.MaxInFlight, producer.Parallelism, producer.Retries));
         var consumer = ConsumerSettings.Create();
         Assert.Equal((1000, 1048576, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)),
             (consumer.MaxPollRecords, consumer.MaxPartitionFetchBytes, consumer.SessionTimeout, consumer.StopTimeout));

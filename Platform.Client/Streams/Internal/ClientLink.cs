@@ -80,7 +80,8 @@ internal sealed class ClientLink
     /// <summary>The servers in order, starting after the one <paramref name="failed"/> was connected to.</summary>
     private IEnumerable<string> Rotate(PlatformConnection failed)
     {
-        var address = failed.Gateway.Path.Address;
+        // A connection that lost its gateway is already looking for another: start after the one it had.
+        if (failed.Gateway?.Path.Address is not { } address) return _servers;
         var at = _servers.ToList().FindIndex(s => s == $"{address.Host}:{address.Port}");
         return at < 0 ? _servers : _servers.Skip(at + 1).Concat(_servers.Take(at + 1));
     }
@@ -100,7 +101,5 @@ internal sealed class ClientLink
         }
     }
 
-    public static bool IsRetriable(ErrorCode code) =>
-        code is ErrorCode.RequestTimedOut or ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable
-            or ErrorCode.KafkaStorageError or ErrorCode.CoordinatorNotAvailable;
+    public static bool IsRetriable(ErrorCode code) => code.IsRetriable();
 }

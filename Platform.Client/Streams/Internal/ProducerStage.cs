@@ -44,7 +44,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
         public IEnvelope<TPassThrough> Envelope { get; } = envelope;
         public Task<DeliveryResult>[] Deliveries { get; } = deliveries;
         public long Bytes { get; } = bytes;
-        public int Attempts { get; set; }
 
         public bool IsCompleted
         {
@@ -70,7 +69,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
         private Entry? _watched;
         private long _records;
         private long _bytes;
-        private bool _retrying;
 
         public Logic(ProducerStage<TPassThrough> stage, ClientLink link) : base(stage.Shape)
         {
@@ -152,18 +150,13 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
         /// <summary>Emits the head's result when it is done and downstream wants it; pulls while there is room; watches the head.</summary>
         private void Progress()
         {
-            if (_retrying) return;
             if (_inFlight.TryPeek(out var head) && head.IsCompleted && IsAvailable(_stage.Out))
             {
                 if (head.Deliveries.FirstOrDefault(d => !d.IsCompletedSuccessfully) is { } failed)
                 {
-                    var error = TaskFailure.Of(failed);
-                    if (error is PlatformException { Code: var code } && ClientLink.IsRetriable(code) && head.Attempts < Settings.Retries)
-                    {
-                        Retry((PlatformException)error);
-                        return;
-                    }
-                    FailStage(error);
+                    // The producer has retried already (in order, idempotently, until its delivery timeout):
+                    // what fails here is final. Sending it again from here would give it new sequence numbers.
+                    FailStage(TaskFailure.Of(failed));
                     return;
                 }
                 _inFlight.Dequeue();
@@ -186,7 +179,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
 
         private void PullIfRoom()
         {
-            if (_producer is not null && !_retrying && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
+            if (_producer is not null && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
                 !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
                 Pull(_stage.In);
         }
@@ -197,50 +190,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             PassThroughMessage<TPassThrough> pass => new PassThroughResult<TPassThrough>(pass.PassThrough),
             var multi => new MultiResult<TPassThrough>(multi.Records.Select((r, i) => (entry.Deliveries[i].Result, r)).ToList(), multi.PassThrough),
         };
-
-        /// <summary>
-        /// Sends every failed record in flight again after the backoff (over a new connection when the node
-        /// stopped answering). Records of one partition may then be stored out of order, as in Kafka without
-        /// idempotence.
-        /// </summary>
-        private void Retry(PlatformException error)
-        {
-            _retrying = true;
-            var resend = GetAsyncCallback<Task<PlatformConnection>>(reconnect =>
-            {
-                _retrying = false;
-                if (!reconnect.IsCompletedSuccessfully)
-                {
-                    FailStage(TaskFailure.Of(reconnect));
-                    return;
-                }
-                if (!ReferenceEquals(reconnect.Result, _connection))
-                {
-                    var old = _producer!;
-                    _ = old.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-                    Open(reconnect.Result);
-                }
-                foreach (var entry in _inFlight)
-                {
-                    var again = false;
-                    for (var i = 0; i < entry.Deliveries.Length; i++)
-                        if (entry.Deliveries[i] is { IsCompleted: true, IsCompletedSuccessfully: false } failed &&
-                            TaskFailure.Of(failed) is PlatformException { Code: var code } && ClientLink.IsRetriable(code))
-                        {
-                            entry.Deliveries[i] = Send(entry.Envelope.Records[i]);
-                            again = true;
-                        }
-                    if (again) entry.Attempts++;
-                }
-                _watched = null;
-                Progress();
-            });
-            var connection = _connection!;
-            Task.Delay(Settings.RetryBackoff)
-                .ContinueWith(_ => error.Code == ErrorCode.RequestTimedOut && !_link.IsShared ? _link.ReconnectAsync(connection) : Task.FromResult(connection))
-                .Unwrap()
-                .ContinueWith(t => resend(t), TaskContinuationOptions.ExecuteSynchronously);
-        }
 
         public override void PostStop()
         {
