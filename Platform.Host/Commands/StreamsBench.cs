@@ -24,6 +24,7 @@ public static class StreamsBench
         var lingerMs = line.Int("linger-ms", 0) ?? 5;
         var warmup = line.Long("warmup-records", 0) ?? 100_000;
         var keep = line.Flag("keep");
+        var parallelism = line.Int("parallelism", 1);
         var server = ClientCommand.BootstrapServer(line);
         await using var connection = await ClientCommand.ConnectStrictAsync(line);
         var admin = new PlatformAdmin(connection);
@@ -34,6 +35,7 @@ public static class StreamsBench
             var materializer = system.Materializer();
             var producer = ProducerSettings.Create(system).WithBootstrapServers(server)
                 .WithBatchSize(batchSize).WithLinger(TimeSpan.FromMilliseconds(lingerMs));
+            if (parallelism is { } inFlight) producer = producer.WithParallelism(inFlight);
             var consumer = ConsumerSettings.Create(system).WithBootstrapServers(server);
 
             var topic = $"sbench-{Guid.NewGuid():N}"[..15];
