@@ -36,8 +36,8 @@ public sealed record ConsumerSettings
     public TimeSpan HeartbeatInterval { get; init; }
     public string Assignor { get; init; } = "range";
 
-    /// <summary>Kafka's enable.auto.commit, for plain sources in a group only: committable sources commit
-    /// what the stream processed and never auto-commit.</summary>
+    /// <summary>Kafka's enable.auto.commit, for <c>PlainSource</c> in a group only: committable sources commit
+    /// what the stream processed, and partitioned sources never auto-commit.</summary>
     public bool AutoCommit { get; init; }
 
     public TimeSpan AutoCommitInterval { get; init; }

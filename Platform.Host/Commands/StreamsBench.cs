@@ -9,12 +9,16 @@ using Platform.Client.Streams;
 namespace Platform.Host.Commands;
 
 /// <summary>
-/// <c>platform bench --streams</c>: the same produce-then-consume run as the plain bench, through the
-/// Akka.Streams stages (PlainSink, PlainSource) of an ActorSystem that hosts their connections, so the two
-/// figures compare the stages' overhead against the plain client on the same parameters.
+/// <c>platform bench --streams</c>: what the Akka.Streams stages cost over the plain client. In one process
+/// and one ActorSystem, each round produces N records with the plain producer and N through PlainSink (the
+/// same records in flight: the stage's parallelism), then reads each topic back with the plain consumer and
+/// through PlainSource (the same buffer: max-poll-records), alternating which goes first; it prints every
+/// figure and the ratio of the medians. Measures a running node; it is a command, never a test.
 /// </summary>
 public static class StreamsBench
 {
+    private sealed record Figures(List<double> PlainProduce, List<double> StreamProduce, List<double> PlainConsume, List<double> StreamConsume);
+
     public static async Task<int> RunAsync(CommandLine line)
     {
         var records = line.Long("records", 1) ?? 1_000_000;
@@ -23,42 +27,78 @@ public static class StreamsBench
         var batchSize = line.Int("batch-size", 1) ?? 262144;
         var lingerMs = line.Int("linger-ms", 0) ?? 5;
         var warmup = line.Long("warmup-records", 0) ?? 100_000;
+        var rounds = line.Int("rounds", 1) ?? 3;
+        var parallelism = line.Int("parallelism", 1);
         var keep = line.Flag("keep");
         var server = ClientCommand.BootstrapServer(line);
-        await using var connection = await ClientCommand.ConnectStrictAsync(line);
-        var admin = new PlatformAdmin(connection);
-        // The stages connect from the stream's own ActorSystem, as an application's would.
+        try
+        {
+            ClientSettings.ParseServers(server);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        line.RejectUnknown();
         var system = ActorSystem.Create("platform-streams-bench", ClientCommand.QuietConfig.WithFallback(ClientSettings.DefaultConfig));
         try
         {
             var materializer = system.Materializer();
+            await using var connection = await PlatformConnection.ConnectAsync(server, system: system);
+            var admin = new PlatformAdmin(connection);
             var producer = ProducerSettings.Create(system).WithBootstrapServers(server)
                 .WithBatchSize(batchSize).WithLinger(TimeSpan.FromMilliseconds(lingerMs));
+            if (parallelism is { } inFlight) producer = producer.WithParallelism(inFlight);
             var consumer = ConsumerSettings.Create(system).WithBootstrapServers(server);
+            var value = new byte[recordSize];
+            Random.Shared.NextBytes(value);
+            var run = new Run(connection, producer, consumer, materializer, partitions, value);
 
-            var topic = $"sbench-{Guid.NewGuid():N}"[..15];
-            await admin.CreateTopicAsync(topic, partitions);
-            await admin.DescribeTopicAsync(topic);
+            var prefix = $"sbench-{Guid.NewGuid():N}"[..15];
+            var topics = new List<string>();
+            async Task<string> Topic(string suffix)
+            {
+                var topic = prefix + suffix;
+                await admin.CreateTopicAsync(topic, partitions);
+                await admin.DescribeTopicAsync(topic); // partitions up before the clock runs
+                topics.Add(topic);
+                return topic;
+            }
             if (warmup > 0)
             {
-                await admin.CreateTopicAsync(topic + "-w", partitions);
-                await Produce(producer, materializer, topic + "-w", warmup, recordSize);
-                await Consume(consumer, materializer, topic + "-w", partitions, warmup);
+                var warm = await Topic("-w");
+                await run.PlainProduce(warm, warmup);
+                await run.StreamProduce(warm, warmup);
+                await run.PlainConsume(warm, warmup);
+                await run.StreamConsume(warm, warmup);
             }
-            Console.WriteLine($"bench --streams: {records:N0} records of {recordSize} B into {partitions} partitions of {topic}, " +
-                              $"batch {batchSize} B, linger {lingerMs} ms, stage parallelism {producer.Parallelism:N0}, max-poll-records {consumer.MaxPollRecords:N0}");
-
-            var watch = Stopwatch.StartNew();
-            await Produce(producer, materializer, topic, records, recordSize);
-            Report("produce (PlainSink)", records, recordSize, watch.Elapsed.TotalSeconds);
-
-            watch.Restart();
-            var consumed = await Consume(consumer, materializer, topic, partitions, records);
-            Report("consume (PlainSource)", consumed, recordSize, watch.Elapsed.TotalSeconds);
-
-            if (!keep) await admin.DeleteTopicAsync(topic);
-            if (!keep && warmup > 0) await admin.DeleteTopicAsync(topic + "-w");
-            return consumed == records ? 0 : 1;
+            Console.WriteLine($"bench --streams: {rounds} round(s) of {records:N0} records of {recordSize} B into {partitions} partitions, " +
+                              $"batch {batchSize} B, linger {lingerMs} ms, {producer.Parallelism:N0} records in flight, {consumer.MaxPollRecords:N0} buffered");
+            var figures = new Figures([], [], [], []);
+            var ok = true;
+            for (var round = 0; round < rounds; round++)
+            {
+                var (plainTopic, streamTopic) = (await Topic($"-p{round}"), await Topic($"-s{round}"));
+                var plainFirst = round % 2 == 0;
+                foreach (var plain in plainFirst ? new[] { true, false } : [false, true])
+                    (plain ? figures.PlainProduce : figures.StreamProduce).Add(await Measure(plain ? "produce, plain producer" : "produce, PlainSink", records, recordSize,
+                        async () => { await (plain ? run.PlainProduce(plainTopic, records) : run.StreamProduce(streamTopic, records)); return records; }));
+                foreach (var plain in plainFirst ? new[] { true, false } : [false, true])
+                    (plain ? figures.PlainConsume : figures.StreamConsume).Add(await Measure(plain ? "consume, plain consumer" : "consume, PlainSource", records, recordSize,
+                        async () =>
+                        {
+                            var consumed = await (plain ? run.PlainConsume(plainTopic, records) : run.StreamConsume(streamTopic, records));
+                            ok &= consumed == records;
+                            return consumed;
+                        }));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"medians: produce {Median(figures.PlainProduce):N0} plain, {Median(figures.StreamProduce):N0} PlainSink = {Median(figures.StreamProduce) / Median(figures.PlainProduce):P0}; " +
+                $"consume {Median(figures.PlainConsume):N0} plain, {Median(figures.StreamConsume):N0} PlainSource = {Median(figures.StreamConsume) / Median(figures.PlainConsume):P0}"));
+            // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
+            if (!keep)
+                foreach (var topic in topics) await admin.DeleteTopicAsync(topic);
+            return ok ? 0 : 1;
         }
         finally
         {
@@ -66,28 +106,72 @@ public static class StreamsBench
         }
     }
 
-    private static Task Produce(ProducerSettings settings, IMaterializer materializer, string topic, long records, int recordSize)
+    /// <summary>The two clients under the same settings: the plain producer's window is the stage's parallelism,
+    /// the plain consumer's buffer is the source's max-poll-records.</summary>
+    private sealed class Run(PlatformConnection connection, ProducerSettings producer, ConsumerSettings consumer, IMaterializer materializer,
+        int partitions, byte[] value)
     {
-        var value = new byte[recordSize];
-        Random.Shared.NextBytes(value);
-        return Source.From(Count(records))
-            .Select(_ => new ProducerRecord(topic, null, value))
-            .RunWith(PlatformProducer.PlainSink(settings), materializer);
+        public async Task PlainProduce(string topic, long records)
+        {
+            await using var plain = new PlatformProducer(connection, connection.Settings with { BatchSize = producer.BatchSize, Linger = producer.Linger });
+            var window = new List<Task<DeliveryResult>>(producer.Parallelism);
+            for (long i = 0; i < records; i++)
+            {
+                window.Add(plain.ProduceAsync(topic, new Message(null, value)));
+                if (window.Count < producer.Parallelism) continue;
+                await Task.WhenAll(window);
+                window.Clear();
+            }
+            await Task.WhenAll(window);
+        }
+
+        public Task StreamProduce(string topic, long records) =>
+            Source.From(Count(records))
+                .Select(_ => new ProducerRecord(topic, null, value))
+                .RunWith(PlatformProducer.PlainSink(producer), materializer);
+
+        public async Task<long> PlainConsume(string topic, long records)
+        {
+            await using var plain = new PlatformConsumer(connection, AutoOffsetReset.Earliest, connection.Settings with { BufferedRecords = consumer.MaxPollRecords });
+            plain.Assign(Positions(topic));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            long count = 0;
+            while (count < records)
+            {
+                await plain.ConsumeAsync(timeout.Token);
+                count++;
+            }
+            return count;
+        }
+
+        public Task<long> StreamConsume(string topic, long records) =>
+            PlatformConsumer.PlainSource(consumer, Subscriptions.AssignmentWithOffset(Positions(topic)))
+                .Take(records)
+                .RunAggregate(0L, (count, _) => count + 1, materializer)
+                .WaitAsync(TimeSpan.FromMinutes(10));
+
+        private TopicPartitionOffset[] Positions(string topic) =>
+            Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, TopicPartitionOffset.Beginning)).ToArray();
     }
 
-    private static Task<long> Consume(ConsumerSettings settings, IMaterializer materializer, string topic, int partitions, long records) =>
-        PlatformConsumer.PlainSource(settings, Subscriptions.AssignmentWithOffset(Enumerable.Range(0, partitions)
-                .Select(p => new TopicPartitionOffset(topic, p, TopicPartitionOffset.Beginning)).ToArray()))
-            .Take(records)
-            .RunAggregate(0L, (count, _) => count + 1, materializer)
-            .WaitAsync(TimeSpan.FromMinutes(10));
+    private static async Task<double> Measure(string phase, long records, int recordSize, Func<Task<long>> run)
+    {
+        var watch = Stopwatch.StartNew();
+        var done = await run();
+        var seconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{phase}: {done:N0} records in {seconds:N2} s = {done / seconds:N0} records/s, {done * (double)recordSize / seconds / 1048576:N1} MiB/s"));
+        return done / seconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 
     private static IEnumerable<long> Count(long records)
     {
         for (long i = 0; i < records; i++) yield return i;
     }
-
-    private static void Report(string phase, long records, int recordSize, double seconds) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{phase}: {records:N0} records in {seconds:N2} s = {records / seconds:N0} records/s, {records * (double)recordSize / seconds / 1048576:N1} MiB/s"));
 }

@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
@@ -47,7 +46,7 @@ internal sealed class ConsumerSession : ICommitter
 
     public ConsumerSettings Settings => _settings;
 
-    /// <summary>Raised on the group's assignments and revocations (partitioned sources).</summary>
+    /// <summary>Raised when the group assigns partitions (partitioned sources emit a source per partition).</summary>
     public Action<IReadOnlyList<TopicPartition>>? Assigned { get; set; }
 
     /// <summary>Awaited before the group takes partitions away (partitioned sources complete their sub-sources here).</summary>
@@ -58,6 +57,10 @@ internal sealed class ConsumerSession : ICommitter
     public bool MembershipOnly { get; init; }
 
     public Task Closed => _closed.Task;
+
+    /// <summary>Auto-commit commits the positions of the consumer that reads: a plain single source's only
+    /// (committable sources commit what the stream processed; a partitioned source's membership consumer reads nothing).</summary>
+    private bool AutoCommits => _settings.AutoCommit && !_committable && !MembershipOnly;
 
     public PlatformConnection Connection => _connection ?? throw new InvalidOperationException("The session has not started");
 
@@ -74,7 +77,7 @@ internal sealed class ConsumerSession : ICommitter
         if (MembershipOnly) client = client with { BufferedRecords = 1, MaxPartitionFetchBytes = 1 };
         var consumer = _settings.GroupId is null
             ? new PlatformConsumer(connection, _settings.AutoOffsetReset, client)
-            : new PlatformConsumer(connection, _settings.ToGroupSettings(autoCommit: !_committable && _settings.AutoCommit), _settings.AutoOffsetReset, client);
+            : new PlatformConsumer(connection, _settings.ToGroupSettings(autoCommit: AutoCommits), _settings.AutoOffsetReset, client);
         switch (_subscription)
         {
             case TopicSubscription topics:
