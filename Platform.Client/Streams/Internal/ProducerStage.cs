@@ -1,11 +1,10 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
 
 /// <summary>
-/// The stage behind FlexiFlow and the producer sinks: hands each envelope's records to a
+/// The stage behind FlexiFlow (and CommittableSink): hands each envelope's records to a
 /// <see cref="PlatformProducer"/> and emits the envelopes' results in arrival order once their records are
 /// stored. It pulls only while fewer than the settings' parallelism records (and max-buffered-bytes) are
 /// in flight, so a slow or stalled node backpressures the stream instead of filling memory. Records that
@@ -35,7 +34,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
         var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
-        return new Logic(this, link);
+        return new Logic(this, new ProducerClient(_settings, link));
     }
 
     /// <summary>An envelope in flight: one delivery task per record, in the envelope's order.</summary>
@@ -56,31 +55,39 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             }
         }
 
+        public Task<DeliveryResult>? FirstFailed
+        {
+            get
+            {
+                foreach (var delivery in Deliveries)
+                    if (!delivery.IsCompletedSuccessfully) return delivery;
+                return null;
+            }
+        }
+
         public Task Completion => Deliveries.Length == 1 ? Deliveries[0] : Task.WhenAll(Deliveries);
     }
 
     private sealed class Logic : GraphStageLogic, IInHandler, IOutHandler
     {
         private readonly ProducerStage<TPassThrough> _stage;
-        private readonly ClientLink _link;
+        private readonly ProducerClient _client;
         private readonly Queue<Entry> _inFlight = new();
-        private PlatformConnection? _connection;
-        private PlatformProducer? _producer;
         private Action? _onHeadCompleted;
         private Entry? _watched;
         private long _records;
         private long _bytes;
         private bool _retrying;
 
-        public Logic(ProducerStage<TPassThrough> stage, ClientLink link) : base(stage.Shape)
+        public Logic(ProducerStage<TPassThrough> stage, ProducerClient client) : base(stage.Shape)
         {
             _stage = stage;
-            _link = link;
+            _client = client;
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
 
-        private ProducerSettings Settings => _stage._settings;
+        private ProducerSettings Settings => _client.Settings;
 
         public override void PreStart()
         {
@@ -96,17 +103,10 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                     FailStage(TaskFailure.Of(connect));
                     return;
                 }
-                Open(connect.Result);
+                _client.Use(connect.Result);
                 PullIfRoom();
             });
-            _link.UseStreamSystem((Materializer as ActorMaterializer)?.System);
-            _link.ConnectionAsync().ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
-        }
-
-        private void Open(PlatformConnection connection)
-        {
-            _connection = connection;
-            _producer = new PlatformProducer(connection, Settings.ToClientSettings()) { AllowAutoCreateTopics = Settings.AllowAutoCreateTopics };
+            _client.ConnectAsync((Materializer as ActorMaterializer)?.System).ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 
         public void OnPush()
@@ -116,7 +116,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             switch (envelope)
             {
                 case SingleMessage<TPassThrough> single:
-                    entry = new Entry(envelope, [Send(single.Record)], single.Record.EstimatedSize);
+                    entry = new Entry(envelope, [_client.Send(single.Record)], single.Record.EstimatedSize);
                     break;
                 default:
                     var records = envelope.Records;
@@ -124,7 +124,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                     long bytes = 0;
                     for (var i = 0; i < records.Count; i++)
                     {
-                        deliveries[i] = Send(records[i]);
+                        deliveries[i] = _client.Send(records[i]);
                         bytes += records[i].EstimatedSize;
                     }
                     entry = new Entry(envelope, deliveries, bytes);
@@ -135,8 +135,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             _bytes += entry.Bytes;
             Progress();
         }
-
-        private Task<DeliveryResult> Send(ProducerRecord record) => _producer!.ProduceAsync(record.Topic, record.ToMessage(), record.Partition);
 
         public void OnPull() => Progress();
 
@@ -155,15 +153,10 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             if (_retrying) return;
             if (_inFlight.TryPeek(out var head) && head.IsCompleted && IsAvailable(_stage.Out))
             {
-                if (head.Deliveries.FirstOrDefault(d => !d.IsCompletedSuccessfully) is { } failed)
+                if (head.FirstFailed is { } failed)
                 {
-                    var error = TaskFailure.Of(failed);
-                    if (error is PlatformException { Code: var code } && ClientLink.IsRetriable(code) && head.Attempts < Settings.Retries)
-                    {
-                        Retry((PlatformException)error);
-                        return;
-                    }
-                    FailStage(error);
+                    if (ProducerClient.IsRetriable(failed) && head.Attempts < Settings.Retries) Retry(failed);
+                    else FailStage(TaskFailure.Of(failed));
                     return;
                 }
                 _inFlight.Dequeue();
@@ -186,7 +179,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
 
         private void PullIfRoom()
         {
-            if (_producer is not null && !_retrying && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
+            if (_client.IsOpen && !_retrying && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
                 !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
                 Pull(_stage.In);
         }
@@ -203,31 +196,25 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
         /// stopped answering). Records of one partition may then be stored out of order, as in Kafka without
         /// idempotence.
         /// </summary>
-        private void Retry(PlatformException error)
+        private void Retry(Task<DeliveryResult> failed)
         {
             _retrying = true;
-            var resend = GetAsyncCallback<Task<PlatformConnection>>(reconnect =>
+            var resend = GetAsyncCallback<Task<PlatformConnection>>(recovered =>
             {
                 _retrying = false;
-                if (!reconnect.IsCompletedSuccessfully)
+                if (!recovered.IsCompletedSuccessfully)
                 {
-                    FailStage(TaskFailure.Of(reconnect));
+                    FailStage(TaskFailure.Of(recovered));
                     return;
                 }
-                if (!ReferenceEquals(reconnect.Result, _connection))
-                {
-                    var old = _producer!;
-                    _ = old.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-                    Open(reconnect.Result);
-                }
+                _client.Use(recovered.Result);
                 foreach (var entry in _inFlight)
                 {
                     var again = false;
                     for (var i = 0; i < entry.Deliveries.Length; i++)
-                        if (entry.Deliveries[i] is { IsCompleted: true, IsCompletedSuccessfully: false } failed &&
-                            TaskFailure.Of(failed) is PlatformException { Code: var code } && ClientLink.IsRetriable(code))
+                        if (ProducerClient.IsRetriable(entry.Deliveries[i]))
                         {
-                            entry.Deliveries[i] = Send(entry.Envelope.Records[i]);
+                            entry.Deliveries[i] = _client.Send(entry.Envelope.Records[i]);
                             again = true;
                         }
                     if (again) entry.Attempts++;
@@ -235,29 +222,9 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                 _watched = null;
                 Progress();
             });
-            var connection = _connection!;
-            Task.Delay(Settings.RetryBackoff)
-                .ContinueWith(_ => error.Code == ErrorCode.RequestTimedOut && !_link.IsShared ? _link.ReconnectAsync(connection) : Task.FromResult(connection))
-                .Unwrap()
-                .ContinueWith(t => resend(t), TaskContinuationOptions.ExecuteSynchronously);
+            _client.RecoverAsync(failed).ContinueWith(t => resend(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 
-        public override void PostStop()
-        {
-            var producer = _producer;
-            var link = _link;
-            // Flushes what is still in flight (the stream is gone, but records handed over are still sent), then closes an owned connection.
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    if (producer is not null) await producer.DisposeAsync();
-                }
-                catch (Exception e) when (e is PlatformException or ObjectDisposedException or TaskCanceledException)
-                {
-                }
-                await link.CloseAsync();
-            });
-        }
+        public override void PostStop() => _client.CloseInBackground();
     }
 }
