@@ -39,7 +39,7 @@ public static class Usage
             Create a topic, produce, consume it back, and print throughput and latency figures.
         platform bench --groups [--members N] [--partitions P] [--initial-rebalance-delay-ms N]
             Time until a group of N members is assigned, and until a crashed member's partitions are consumed again.
-        platform bench --streams [--records N] [--record-size B] [--partitions P] [--batch-size B] [--linger-ms N] ...: the same through PlainSink/PlainSource
+        platform bench --streams [--rounds R] [--records N] [--record-size B] [--partitions P] [--parallelism N] ...: plain client vs PlainSink/PlainSource
         """;
 
     public static int Print(TextWriter writer, int exitCode)

@@ -14,11 +14,7 @@ public sealed partial class PlatformProducer
 {
     /// <summary>Produces every record; completes when all are stored, fails on the first that cannot be.</summary>
     public static Sink<ProducerRecord, Task<Done>> PlainSink(ProducerSettings settings, PlatformConnection? connection = null) =>
-        Flow.Create<ProducerRecord>()
-            .Select(record => (IEnvelope<NotUsed>)new SingleMessage<NotUsed>(record, NotUsed.Instance))
-            .Via(FlexiFlow<NotUsed>(settings, connection))
-            .ToMaterialized(Sink.Ignore<IResults<NotUsed>>(), Keep.Right)
-            .Named("platform-plain-sink");
+        Sink.FromGraph(new ProducerSinkStage(settings, connection));
 
     /// <summary>
     /// Produces each envelope's records (none, one or several) and emits its result, in order, once they

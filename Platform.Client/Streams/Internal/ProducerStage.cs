@@ -1,11 +1,10 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
 
 /// <summary>
-/// The stage behind FlexiFlow and the producer sinks: hands each envelope's records to a
+/// The stage behind FlexiFlow (and CommittableSink): hands each envelope's records to a
 /// <see cref="PlatformProducer"/> and emits the envelopes' results in arrival order once their records are
 /// stored. It pulls only while fewer than the settings' parallelism records (and max-buffered-bytes) are
 /// in flight, so a slow or stalled node backpressures the stream instead of filling memory. Records that
@@ -35,7 +34,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
         var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
-        return new Logic(this, link);
+        return new Logic(this, new ProducerClient(_settings, link));
     }
 
     /// <summary>An envelope in flight: one delivery task per record, in the envelope's order.</summary>
@@ -55,30 +54,38 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             }
         }
 
+        public Task<DeliveryResult>? FirstFailed
+        {
+            get
+            {
+                foreach (var delivery in Deliveries)
+                    if (!delivery.IsCompletedSuccessfully) return delivery;
+                return null;
+            }
+        }
+
         public Task Completion => Deliveries.Length == 1 ? Deliveries[0] : Task.WhenAll(Deliveries);
     }
 
     private sealed class Logic : GraphStageLogic, IInHandler, IOutHandler
     {
         private readonly ProducerStage<TPassThrough> _stage;
-        private readonly ClientLink _link;
+        private readonly ProducerClient _client;
         private readonly Queue<Entry> _inFlight = new();
-        private PlatformConnection? _connection;
-        private PlatformProducer? _producer;
         private Action? _onHeadCompleted;
         private Entry? _watched;
         private long _records;
         private long _bytes;
 
-        public Logic(ProducerStage<TPassThrough> stage, ClientLink link) : base(stage.Shape)
+        public Logic(ProducerStage<TPassThrough> stage, ProducerClient client) : base(stage.Shape)
         {
             _stage = stage;
-            _link = link;
+            _client = client;
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
 
-        private ProducerSettings Settings => _stage._settings;
+        private ProducerSettings Settings => _client.Settings;
 
         public override void PreStart()
         {
@@ -94,17 +101,10 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                     FailStage(TaskFailure.Of(connect));
                     return;
                 }
-                Open(connect.Result);
+                _client.Use(connect.Result);
                 PullIfRoom();
             });
-            _link.UseStreamSystem((Materializer as ActorMaterializer)?.System);
-            _link.ConnectionAsync().ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
-        }
-
-        private void Open(PlatformConnection connection)
-        {
-            _connection = connection;
-            _producer = new PlatformProducer(connection, Settings.ToClientSettings()) { AllowAutoCreateTopics = Settings.AllowAutoCreateTopics };
+            _client.ConnectAsync((Materializer as ActorMaterializer)?.System).ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 
         public void OnPush()
@@ -114,7 +114,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             switch (envelope)
             {
                 case SingleMessage<TPassThrough> single:
-                    entry = new Entry(envelope, [Send(single.Record)], single.Record.EstimatedSize);
+                    entry = new Entry(envelope, [_client.Send(single.Record)], single.Record.EstimatedSize);
                     break;
                 default:
                     var records = envelope.Records;
@@ -122,7 +122,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                     long bytes = 0;
                     for (var i = 0; i < records.Count; i++)
                     {
-                        deliveries[i] = Send(records[i]);
+                        deliveries[i] = _client.Send(records[i]);
                         bytes += records[i].EstimatedSize;
                     }
                     entry = new Entry(envelope, deliveries, bytes);
@@ -133,8 +133,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             _bytes += entry.Bytes;
             Progress();
         }
-
-        private Task<DeliveryResult> Send(ProducerRecord record) => _producer!.ProduceAsync(record.Topic, record.ToMessage(), record.Partition);
 
         public void OnPull() => Progress();
 
@@ -152,7 +150,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
         {
             if (_inFlight.TryPeek(out var head) && head.IsCompleted && IsAvailable(_stage.Out))
             {
-                if (head.Deliveries.FirstOrDefault(d => !d.IsCompletedSuccessfully) is { } failed)
+                if (head.FirstFailed is { } failed)
                 {
                     // The producer has retried already (in order, idempotently, until its delivery timeout):
                     // what fails here is final. Sending it again from here would give it new sequence numbers.
@@ -179,7 +177,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
 
         private void PullIfRoom()
         {
-            if (_producer is not null && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
+            if (_client.IsOpen && _records < Settings.Parallelism && _bytes < Settings.MaxBufferedBytes &&
                 !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
                 Pull(_stage.In);
         }
@@ -191,22 +189,6 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
             var multi => new MultiResult<TPassThrough>(multi.Records.Select((r, i) => (entry.Deliveries[i].Result, r)).ToList(), multi.PassThrough),
         };
 
-        public override void PostStop()
-        {
-            var producer = _producer;
-            var link = _link;
-            // Flushes what is still in flight (the stream is gone, but records handed over are still sent), then closes an owned connection.
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    if (producer is not null) await producer.DisposeAsync();
-                }
-                catch (Exception e) when (e is PlatformException or ObjectDisposedException or TaskCanceledException)
-                {
-                }
-                await link.CloseAsync();
-            });
-        }
+        public override void PostStop() => _client.CloseInBackground();
     }
 }
