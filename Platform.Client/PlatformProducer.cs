@@ -54,6 +54,10 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         public bool ResumeScheduled { get; set; }
         public int NextSequence { get; set; }
         public long NextOrdinal { get; set; }
+        /// <summary>This partition's epoch of the producer id; bumped when its sequence numbers restart.</summary>
+        public short Epoch { get; set; }
+        /// <summary>Set when the partition keeps reporting a gap no unacknowledged batch can fill (see <see cref="Acknowledged"/>).</summary>
+        public bool ResetSequences { get; set; }
     }
 
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromSeconds(30);
@@ -249,7 +253,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         var count = buffer.Builder.Count;
         var bytes = _settings.EnableIdempotence
-            ? buffer.Builder.Build(producerId: _producerId, producerEpoch: 0, baseSequence: buffer.NextSequence)
+            ? buffer.Builder.Build(producerId: _producerId, producerEpoch: buffer.Epoch, baseSequence: buffer.NextSequence)
             : buffer.Builder.Build();
         if (_settings.EnableIdempotence) buffer.NextSequence = ProducerStateTable.LastSequence(buffer.NextSequence, count + 1);
         buffer.Ready.Enqueue(new SealedBatch(bytes, buffer.Records, buffer.Bytes, buffer.NextOrdinal++, DateTime.UtcNow + _settings.DeliveryTimeout));
@@ -298,6 +302,10 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 var at = buffer.Retry.FindIndex(b => b.Ordinal > batch.Ordinal);
                 buffer.Retry.Insert(at < 0 ? buffer.Retry.Count : at, batch);
                 buffer.Paused = true;
+                // A gap that outlives several re-sends of the oldest unacknowledged batch cannot be filled by
+                // this producer (what came before it was acknowledged); like Kafka's producer (KIP-360), start
+                // the partition's sequence numbers afresh under a new epoch rather than fail forever.
+                if (result.Error == ErrorCode.OutOfOrderSequenceNumber && at == 0 && batch.Attempts >= 3) buffer.ResetSequences = true;
             }
             else
             {
@@ -314,6 +322,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                     lock (_lock)
                     {
                         buffer.Paused = buffer.ResumeScheduled = false;
+                        if (buffer.ResetSequences) Resequence(buffer);
                         Pump(buffer);
                     }
                 }, TaskScheduler.Default);
@@ -336,6 +345,22 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             var record = batch.Records[i];
             record.Completion.TrySetResult(new DeliveryResult(buffer.Topic.Name, buffer.Partition, result.BaseOffset + i,
                 DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
+        }
+    }
+
+    /// <summary>
+    /// Moves a partition to the next epoch with sequences from 0, and re-stamps every batch not yet
+    /// acknowledged, in order. Called under _lock with nothing in flight.
+    /// </summary>
+    private void Resequence(PartitionBuffer buffer)
+    {
+        buffer.ResetSequences = false;
+        buffer.Epoch++;
+        buffer.NextSequence = 0;
+        foreach (var batch in buffer.Retry.Concat(buffer.Ready))
+        {
+            RecordBatch.SetProducer(batch.Bytes, _producerId, buffer.Epoch, buffer.NextSequence);
+            buffer.NextSequence = ProducerStateTable.LastSequence(buffer.NextSequence, RecordBatch.RecordCount(batch.Bytes) + 1);
         }
     }
 

@@ -75,7 +75,9 @@ public sealed class PlatformNode : IAsyncDisposable
                     return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings);
                 },
                 shardingSettings,
-                new PartitionMessageExtractor(partitionSettings.NumberOfShards));
+                new PartitionMessageExtractor(partitionSettings.NumberOfShards),
+                sharding.DefaultShardAllocationStrategy(shardingSettings),
+                StopPartition.Instance);
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 

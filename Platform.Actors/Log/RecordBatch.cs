@@ -196,6 +196,18 @@ public static class RecordBatch
         }
     }
 
+    /// <summary>
+    /// Gives a batch another idempotent-producer identity (id, epoch, first sequence) and recomputes its CRC:
+    /// how a producer re-sequences its unacknowledged batches after a gap it cannot fill.
+    /// </summary>
+    public static void SetProducer(Span<byte> batch, long producerId, short producerEpoch, int baseSequence)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdAt..], producerId);
+        BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochAt..], producerEpoch);
+        BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequenceAt..], baseSequence);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcAt..], Crc32C.Compute(batch[CrcStart..]));
+    }
+
     private static uint StoredCrc(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadUInt32BigEndian(batch[CrcAt..]);
 
     /// <summary>What every record of a batch shares; LogAppendTimestamp is set when the broker's time replaces the records'.</summary>

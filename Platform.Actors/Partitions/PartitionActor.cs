@@ -125,6 +125,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             Stash.UnstashAll();
         });
         Command<AskTopicAgain>(_ => _registry.Tell(new GetTopicById(_topicId)));
+        Command<StopPartition>(_ => Context.Stop(Self));
         CommandAny(_ => Stash.Stash());
     }
 
@@ -146,6 +147,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
         Command<DeletePartition>(_ => DeleteEverything());
+        Command<StopPartition>(stop => DeferAsync(stop, _ => Context.Stop(Self)));
         Command<WakePartition>(_ => { });
         Command<TopicByIdResult>(result =>
         {
@@ -176,6 +178,9 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                     break;
                 case DeletePartition:
                     DeleteEverything();
+                    break;
+                case StopPartition:
+                    Context.Stop(Self);
                     break;
             }
         });

@@ -90,6 +90,16 @@ public sealed record RestartPartition(Guid TopicId, int Partition) : IPartitionR
         new PartitionStatus(TopicId, Partition, error, message, -1, -1, "", 0, 0);
 }
 
+/// <summary>
+/// Sharding's hand-off stop message for partitions (local only, never serialized): the partition stops
+/// after its pending journal writes have completed and been acknowledged, so the next incarnation, on
+/// another node, recovers every batch this one accepted. A PoisonPill would stop it with writes in flight.
+/// </summary>
+public sealed class StopPartition
+{
+    public static readonly StopPartition Instance = new();
+}
+
 /// <summary>Sent by the registry when a topic is deleted: drop the journal and snapshots, then stop.</summary>
 public sealed record DeletePartition(Guid TopicId, int Partition) : IPartitionMessage;
 
