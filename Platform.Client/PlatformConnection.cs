@@ -237,6 +237,11 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
 
     private sealed record ProbeTimedOut(long Attempt);
 
+    private sealed class RenewSubscription
+    {
+        public static readonly RenewSubscription Instance = new();
+    }
+
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
     private readonly PlatformConnection _connection;
@@ -285,6 +290,8 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
             _connection.OnMemberLeft();
             foreach (var subscriber in _subscribers) subscriber.Tell(new MemberGone(left.Address));
         });
+        // The gateway leases membership subscriptions (it does not watch clients): renew well within 30 s.
+        Receive<RenewSubscription>(_ => _gateway?.Tell(Actors.Gateway.SubscribeMembership.Instance));
         Receive<ProbeTimedOut>(timedOut =>
         {
             if (_gateway is null && timedOut.Attempt == _attempt) Probe();
@@ -292,6 +299,9 @@ internal sealed class ConnectionLink : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("renew", RenewSubscription.Instance, TimeSpan.FromSeconds(10));
 
     private void Use(IActorRef gateway)
     {

@@ -28,7 +28,18 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly IActorRef _groups;
     private readonly IActorRef _groupDirectory;
     private Dictionary<Guid, TopicInfo> _topics = new();
-    private readonly HashSet<IActorRef> _membershipSubscribers = new();
+    /// <summary>
+    /// Clients to tell about members leaving, with when each last subscribed. Leased rather than watched:
+    /// remote DeathWatch on every client would quarantine a client whose process stalls for a couple of
+    /// seconds, cutting it off for good. Clients renew every few seconds; silent ones are dropped.
+    /// </summary>
+    private readonly Dictionary<IActorRef, DateTime> _membershipSubscribers = new();
+    private static readonly TimeSpan MembershipLease = TimeSpan.FromSeconds(30);
+
+    private sealed class ExpireSubscribers
+    {
+        public static readonly ExpireSubscribers Instance = new();
+    }
 
     public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory)
     {
@@ -52,6 +63,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         // The registry is a singleton that may move; subscribing again is idempotent and cheap.
         Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        Timers.StartPeriodicTimer("expire-subscribers", ExpireSubscribers.Instance, MembershipLease);
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
@@ -85,15 +97,17 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void Common()
     {
         Receive<Resubscribe>(_ => _registry.Tell(SubscribeTopics.Instance));
-        Receive<SubscribeMembership>(_ =>
+        Receive<SubscribeMembership>(_ => _membershipSubscribers[Sender] = DateTime.UtcNow);
+        Receive<ExpireSubscribers>(_ =>
         {
-            if (_membershipSubscribers.Add(Sender)) Context.Watch(Sender);
+            var cutoff = DateTime.UtcNow - MembershipLease;
+            foreach (var gone in _membershipSubscribers.Where(s => s.Value < cutoff).Select(s => s.Key).ToList())
+                _membershipSubscribers.Remove(gone);
         });
-        Receive<Terminated>(t => _membershipSubscribers.Remove(t.ActorRef));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             var left = new MemberLeft($"{removed.Member.Address.Host}:{removed.Member.Address.Port}");
-            foreach (var subscriber in _membershipSubscribers) subscriber.Tell(left);
+            foreach (var subscriber in _membershipSubscribers.Keys) subscriber.Tell(left);
         });
         Receive<CreateTopic>(m => _registry.Forward(m));
         Receive<DeleteTopic>(m => _registry.Forward(m));
