@@ -9,8 +9,8 @@ namespace Platform.Client.Streams.Internal;
 /// <summary>
 /// A stage's connection: the application's own (shared, never closed or replaced here) or one the stage
 /// opens from the settings' bootstrap servers. An owned connection lives in the stream's ActorSystem when
-/// that system can talk to nodes (remoting and the Platform serializer), otherwise in one of its own; when
-/// a node stops answering it is replaced by a connection to the next server that answers.
+/// that system can talk to nodes (remoting and the Platform serializer), otherwise in one of its own. The
+/// connection itself moves to the next bootstrap server when its node goes away.
 /// </summary>
 internal sealed class ClientLink
 {
@@ -60,32 +60,6 @@ internal sealed class ClientLink
         lock (_lock) return _current ??= PlatformConnection.ConnectAsync(string.Join(",", _servers), _config, _host);
     }
 
-    /// <summary>
-    /// Replaces <paramref name="failed"/> with a connection to the first server that answers, starting after
-    /// the one that failed; callers that saw the same failure share one reconnection. A shared connection
-    /// is kept (the application owns it).
-    /// </summary>
-    public Task<PlatformConnection> ReconnectAsync(PlatformConnection failed)
-    {
-        if (IsShared) return ConnectionAsync();
-        lock (_lock)
-        {
-            if (_current is { IsCompletedSuccessfully: true } current && !ReferenceEquals(current.Result, failed)) return current;
-            if (_current is { IsCompleted: false } pending) return pending;
-            _ = failed.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default); // its ActorSystem, if it owns one
-            return _current = PlatformConnection.ConnectAsync(string.Join(",", Rotate(failed)), _config, _host);
-        }
-    }
-
-    /// <summary>The servers in order, starting after the one <paramref name="failed"/> was connected to.</summary>
-    private IEnumerable<string> Rotate(PlatformConnection failed)
-    {
-        // A connection that lost its gateway is already looking for another: start after the one it had.
-        if (failed.Gateway?.Path.Address is not { } address) return _servers;
-        var at = _servers.ToList().FindIndex(s => s == $"{address.Host}:{address.Port}");
-        return at < 0 ? _servers : _servers.Skip(at + 1).Concat(_servers.Take(at + 1));
-    }
-
     public async Task CloseAsync()
     {
         Task<PlatformConnection>? current;
@@ -101,5 +75,4 @@ internal sealed class ClientLink
         }
     }
 
-    public static bool IsRetriable(ErrorCode code) => code.IsRetriable();
 }

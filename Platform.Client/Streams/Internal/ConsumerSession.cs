@@ -7,8 +7,8 @@ namespace Platform.Client.Streams.Internal;
 /// the source completed (Stop, then the stream drains and commits, then Shutdown closes this). Tracks, per
 /// partition, the next offset after the last emitted record and the highest committed offset: Shutdown and
 /// revokes wait until the one reaches the other. Sends a source's commits one after another, merged, never
-/// going back. Retriable errors re-read from the last position (over a new connection when the node stops
-/// answering); others reach the stage and fail the stream.
+/// going back. Retriable errors re-read from the last position (the connection follows the cluster by
+/// itself); others reach the stage and fail the stream.
 /// </summary>
 internal sealed class ConsumerSession : ICommitter
 {
@@ -19,7 +19,6 @@ internal sealed class ConsumerSession : ICommitter
     private readonly object _lock = new();
     private readonly Dictionary<TopicPartition, long> _emitted = new();
     private readonly Dictionary<TopicPartition, long> _committed = new();
-    private readonly Dictionary<TopicPartition, long> _resumeAt = new();
     private readonly Dictionary<TopicPartition, long> _pendingCommits = new();
     private readonly List<TaskCompletionSource> _commitWaiters = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,7 +99,7 @@ internal sealed class ConsumerSession : ICommitter
         subscribe(consumer);
     }
 
-    /// <summary>Where manually assigned partitions start: after the last emitted record (after a reconnect),
+    /// <summary>Where manually assigned partitions start: after the last emitted record (after a retry),
     /// at the given offset, at the group's committed offset, or at auto-offset-reset.</summary>
     public async Task<IReadOnlyList<TopicPartitionOffset>> StartPositionsAsync(PlatformConsumer committer,
         IReadOnlyList<(TopicPartition Partition, long? Offset)> partitions)
@@ -147,31 +146,22 @@ internal sealed class ConsumerSession : ICommitter
                 _failures = 0;
                 return record;
             }
-            catch (PlatformException e) when (ClientLink.IsRetriable(e.Code) && _failures < _settings.Retries)
+            catch (PlatformException e) when (e.Code.IsRetriable() && _failures < _settings.Retries)
             {
                 _failures++;
                 await Task.Delay(_settings.RetryBackoff, token);
-                await RecoverAsync(consumer, e);
+                Recover(consumer);
             }
             read = Consumer.ConsumeAsync(token);
         }
     }
 
-    /// <summary>A node that does not answer: a new connection and consumer from the last positions (owned
-    /// connections). Otherwise (a partition moving): every partition re-read from its position.</summary>
-    private async Task RecoverAsync(PlatformConsumer failed, PlatformException error)
+    /// <summary>
+    /// A retriable error the consumer passed on: every partition re-read from its position. A node that went
+    /// away needs nothing here: the connection moves to the next bootstrap server by itself.
+    /// </summary>
+    private void Recover(PlatformConsumer failed)
     {
-        if (error.Code == ErrorCode.RequestTimedOut && !_link.IsShared)
-        {
-            var previous = _connection!;
-            lock (_lock)
-                foreach (var partition in failed.Assignment)
-                    if (failed.Position(partition) is { } position) _resumeAt[partition] = position;
-            _ = failed.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-            _connection = await _link.ReconnectAsync(previous);
-            _consumer = await CreateConsumerAsync(_connection);
-            return;
-        }
         foreach (var partition in failed.Assignment)
             failed.Seek(new TopicPartitionOffset(partition.Topic, partition.Partition,
                 failed.Position(partition) ?? EmittedPosition(partition) ?? ResetPosition));
@@ -184,11 +174,11 @@ internal sealed class ConsumerSession : ICommitter
         lock (_lock) _emitted[record.TopicPartition] = record.Offset + 1;
     }
 
-    /// <summary>Where a partition goes on after a reconnect: after the last record handed to the stream.</summary>
+    /// <summary>Where a partition goes on after a retry: after the last record handed to the stream.</summary>
     public long? EmittedPosition(TopicPartition partition)
     {
         lock (_lock)
-            return _resumeAt.TryGetValue(partition, out var resume) ? resume : _emitted.TryGetValue(partition, out var offset) ? offset : null;
+            return _emitted.TryGetValue(partition, out var offset) ? offset : null;
     }
 
     public ICommittableOffset Offset(ConsumeResult record) =>

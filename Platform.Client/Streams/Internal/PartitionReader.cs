@@ -52,7 +52,7 @@ internal sealed class PartitionReader(ConsumerSession session, TopicPartition pa
             {
                 throw new OperationCanceledException($"{Partition} was revoked"); // the sub-source completes, it does not fail
             }
-            catch (PlatformException e) when (ClientLink.IsRetriable(e.Code) && _failures < Session.Settings.Retries)
+            catch (PlatformException e) when (e.Code.IsRetriable() && _failures < Session.Settings.Retries)
             {
                 _failures++;
                 await Task.Delay(Session.Settings.RetryBackoff, token);
