@@ -1,4 +1,5 @@
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 
 namespace Platform.Client;
 

@@ -128,7 +128,7 @@ public sealed class PlatformAdmin(PlatformConnection connection)
             if (fetch.Error != ErrorCode.None) throw new PlatformException(fetch.Error, fetch.ErrorMessage ?? "");
             if (fetch.Batches.Count == 0) return fetch.HighWatermark;
             foreach (var batch in fetch.Batches)
-            foreach (var record in Actors.Log.RecordBatch.Decode(batch))
+            foreach (var record in Platform.Protocol.Records.RecordBatch.Decode(batch))
             {
                 if (record.Offset < offset) continue;
                 if (record.Timestamp >= ms) return record.Offset;

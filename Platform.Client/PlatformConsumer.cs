@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Platform.Actors;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Platform.Actors.Groups;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
 

@@ -1,3 +1,4 @@
+using Platform.Protocol.Records;
 namespace Platform.Actors.Log;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Platform.Protocol.Records;
 using Akka.Actor;
 
 namespace Platform.Actors.Log;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 
 namespace Platform.Actors.Partitions;
 

@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Platform.Actors.Configuration;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Partitions;

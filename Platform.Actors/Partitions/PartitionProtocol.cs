@@ -1,4 +1,5 @@
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Serialization;
 
 namespace Platform.Actors.Partitions;

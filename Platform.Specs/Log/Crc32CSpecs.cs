@@ -4,6 +4,7 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Xunit;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 
 namespace Platform.Specs.Log;
 

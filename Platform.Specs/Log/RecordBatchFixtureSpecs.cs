@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Platform.Actors.Log;
-using Record = Platform.Actors.Log.Record;
+using Platform.Protocol.Records;
+using Record = Platform.Protocol.Records.Record;
 
 namespace Platform.Specs.Log;
 

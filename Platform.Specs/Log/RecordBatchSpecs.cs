@@ -4,7 +4,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Platform.Actors.Log;
-using Record = Platform.Actors.Log.Record;
+using Platform.Protocol.Records;
+using Record = Platform.Protocol.Records.Record;
 
 namespace Platform.Specs.Log;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using FsCheck.Xunit;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 
 namespace Platform.Specs.Log;
 

@@ -1,5 +1,6 @@
 using Platform.Actors;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Specs.Support;
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Platform.Actors;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Specs.Support;
 

@@ -6,6 +6,7 @@ using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
 using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Actors.Serialization;
 using Platform.Actors.Topics;

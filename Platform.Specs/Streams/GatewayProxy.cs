@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Platform.Actors.Hosting;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Client;
 

@@ -3,9 +3,10 @@ using Akka.TestKit;
 using Platform.Actors;
 using Platform.Actors.Hosting;
 using Platform.Actors.Log;
+using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
-using Record = Platform.Actors.Log.Record;
+using Record = Platform.Protocol.Records.Record;
 
 namespace Platform.Specs.Support;
 

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>
 /// Reading Kafka's RecordBatch v2 (magic 2), the unit a partition stores as it is: header fields read

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>Why a byte range is not a valid RecordBatch v2 (checked before anything is stored).</summary>
 public enum BatchError

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>
 /// One decoded record. Offset is absolute (the batch's base offset plus the record's offset delta) and

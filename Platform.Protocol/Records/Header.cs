@@ -1,4 +1,4 @@
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>
 /// A record header, as in Kafka: a UTF-8 key (never null on the wire) and an optional byte value, where

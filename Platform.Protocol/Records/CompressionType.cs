@@ -1,4 +1,4 @@
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>
 /// Kafka's compression codecs, with Kafka's ids: bits 0-2 of a batch's attributes. Only None and Gzip

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Platform.Actors.Log;
+namespace Platform.Protocol.Records;
 
 /// <summary>
 /// Kafka's zig-zag variable-length integers (ByteUtils.writeVarint/writeVarlong): 7 bits a byte, least

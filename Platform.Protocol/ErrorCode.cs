@@ -1,4 +1,4 @@
-namespace Platform.Actors;
+namespace Platform.Protocol;
 
 /// <summary>
 /// Kafka's error codes, with Kafka's numbers and names, so that replies map one to one onto the Kafka
