@@ -38,6 +38,8 @@ public static class PlatformConfig
               """
             : "";
         var seeds = string.Join(", ", (options.Seeds ?? []).Select(seed => Quote($"akka.tcp://{Hosting.PlatformNode.SystemName}@{seed}")));
+        var kafka = (options.KafkaPort is { } kafkaPort ? $"platform.kafka.port = {kafkaPort}\n" : "")
+            + (options.KafkaAdvertised is { } advertised ? AdvertisedHocon(advertised) : "");
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.cluster.seed-nodes = [{{seeds}}]
             platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
@@ -46,11 +48,22 @@ public static class PlatformConfig
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
             {{storage}}
+            {{kafka}}
             """);
         var config = overrides;
         if (options.Extra is not null) config = options.Extra.WithFallback(config);
         if (profile is not null) config = config.WithFallback(profile);
         return config.WithFallback(Defaults).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>host:port (or host alone) that Kafka clients are told to connect to.</summary>
+    private static string AdvertisedHocon(string advertised)
+    {
+        var colon = advertised.LastIndexOf(':');
+        if (colon < 0) return $"platform.kafka.advertised-host = {Quote(advertised)}\n";
+        if (!int.TryParse(advertised[(colon + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is <= 0 or > 65535)
+            throw new ArgumentException($"The Kafka advertised address '{advertised}' is not host:port");
+        return $"platform.kafka.advertised-host = {Quote(advertised[..colon])}\nplatform.kafka.advertised-port = {port}\n";
     }
 
     internal static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
@@ -59,8 +72,10 @@ public static class PlatformConfig
 /// <summary>What an operator changes when starting a node (switches and environment variables).</summary>
 /// <param name="Seeds">host:port of cluster members to join; none means a cluster of one (the node joins itself).</param>
 /// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
+/// <param name="KafkaPort">The Kafka listener's port; null keeps <c>platform.kafka.port</c> (9092), 0 takes a free one.</param>
+/// <param name="KafkaAdvertised">host[:port] Kafka clients are told to connect to, when not the bound one.</param>
 public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null,
-    StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null);
+    StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null, int? KafkaPort = null, string? KafkaAdvertised = null);
 
 /// <summary>Where journal and snapshots live: the embedded SQLite file (one node) or PostgreSQL (shared by a cluster).</summary>
 public enum StorageKind

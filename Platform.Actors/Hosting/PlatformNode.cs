@@ -6,6 +6,7 @@ using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
+using Platform.Actors.Kafka;
 using Platform.Actors.Partitions;
 using Platform.Actors.Topics;
 
@@ -20,13 +21,20 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry)
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, KafkaListener kafka)
     {
         System = system;
         Gateway = gateway;
         Partitions = partitions;
         Registry = registry;
+        Kafka = kafka;
     }
+
+    /// <summary>The node's Kafka listener: what Kafka clients and Platform.Client connect to.</summary>
+    public KafkaListener Kafka { get; }
+
+    /// <summary>host:port of the Kafka listener as clients are told to reach it (Kafka's bootstrap server).</summary>
+    public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
     public ActorSystem System { get; }
 
@@ -52,7 +60,21 @@ public sealed class PlatformNode : IAsyncDisposable
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
         PrepareSqlite(config);
-        var system = ActorSystem.Create(SystemName, config);
+        // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
+        var kafkaSettings = KafkaSettings.Create(config);
+        var kafka = KafkaListener.Bind(kafkaSettings);
+        var roles = config.GetStringList("akka.cluster.roles").Append(KafkaBrokers.Role(kafka.AdvertisedHost, kafka.AdvertisedPort));
+        config = ConfigurationFactory.ParseString($"akka.cluster.roles = [{string.Join(", ", roles.Select(PlatformConfig.Quote))}]").WithFallback(config);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(SystemName, config);
+        }
+        catch
+        {
+            await kafka.DisposeAsync();
+            throw;
+        }
         try
         {
             var cluster = Cluster.Get(system);
@@ -94,13 +116,28 @@ public sealed class PlatformNode : IAsyncDisposable
             var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, directoryProxy),
                 Platform.Actors.Gateway.Gateway.Name);
 
+            var topicCache = new TopicCache();
+            system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy), "kafka-topic-cache");
+            var placement = new Placement();
+            system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings.PlacementRefresh), "kafka-placement");
+            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, topicCache, placement,
+                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
+            // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
+            {
+                await kafka.StopAsync();
+                return Akka.Done.Instance;
+            });
+
             var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            return new PlatformNode(system, gateway, partitions, registryProxy);
+            kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
+            return new PlatformNode(system, gateway, partitions, registryProxy, kafka);
         }
         catch
         {
+            await kafka.DisposeAsync();
             await system.Terminate();
             throw;
         }

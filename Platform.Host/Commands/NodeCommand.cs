@@ -15,6 +15,8 @@ public static class NodeCommand
         var dataDir = line.Option("data-dir") ?? Environment.GetEnvironmentVariable("PLATFORM_DATA_DIR") ?? "data";
         var host = line.Option("host") ?? Environment.GetEnvironmentVariable("PLATFORM_HOST") ?? "127.0.0.1";
         var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
+        var kafkaPort = line.Int("kafka-port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_KAFKA_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var kp) ? kp : null);
+        var kafkaAdvertised = line.Option("kafka-advertised") ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_ADVERTISED");
         var configFile = line.Option("config");
         var seeds = line.Options("seed").ToList();
         var storageName = line.Option("storage") ?? Environment.GetEnvironmentVariable("PLATFORM_STORAGE") ?? "sqlite";
@@ -38,7 +40,7 @@ public static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString),
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised),
             Profile(seeds.Count > 0 || storage == StorageKind.Postgres ? "cluster.conf" : "single-node.conf"));
         var node = await PlatformNode.StartAsync(config);
         // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
@@ -51,7 +53,7 @@ public static class NodeCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var where = storage == StorageKind.Postgres ? "journal on PostgreSQL" : $"data in {Path.GetFullPath(dataDir)}";
-        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({where}). Ctrl-C stops it.");
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint}, Kafka listener at {node.KafkaEndpoint} ({where}). Ctrl-C stops it.");
         await node.WhenTerminated;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;

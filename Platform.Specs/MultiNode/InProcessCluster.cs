@@ -63,7 +63,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         return new InProcessCluster([.. nodes], ports, Start);
 
         Task<PlatformNode> Start(int port) => PlatformNode.StartAsync(PlatformConfig.ForNode(
-            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port, extra, seeds, StorageKind.Postgres, database)), TimeSpan.FromSeconds(60));
+            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port, extra, seeds, StorageKind.Postgres, database, KafkaPort: 0)), TimeSpan.FromSeconds(60));
     }
 
     /// <summary>A rolling restart's step: the node leaves gracefully, and a new one starts on its address.</summary>

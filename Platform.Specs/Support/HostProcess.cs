@@ -76,7 +76,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Starts <c>platform node</c> and waits until it says it is up.</summary>
     public static async Task<HostProcess> StartNodeAsync(string dataDir, int port, IReadOnlyList<string>? extraArgs = null)
     {
-        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", .. extraArgs ?? []], false), "Platform node up");
+        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", "--kafka-port", "0", .. extraArgs ?? []], false), "Platform node up");
         var finished = await Task.WhenAny(host._ready.Task, host._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (!host._ready.Task.IsCompleted)
         {

@@ -19,6 +19,6 @@ public static class TestNode
                 akka.loglevel = WARNING
                 platform.partition.retention-check-interval = 60s
                 """));
-        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), "127.0.0.1", port, extra, seeds)));
+        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), "127.0.0.1", port, extra, seeds, KafkaPort: 0)));
     }
 }

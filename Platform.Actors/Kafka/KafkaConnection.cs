@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using Platform.Actors.Configuration;
+using Platform.Protocol.Messages;
+using Platform.Protocol.Wire;
+
+namespace Platform.Actors.Kafka;
+
+/// <summary>
+/// One client's TCP connection to the Kafka listener. A read loop cuts size-prefixed frames, decodes each
+/// request and starts its handler at once, so a pipelining client has many requests in flight; a write loop
+/// sends the responses strictly in request order, as Kafka requires, batching those that are ready into
+/// one socket write. At most <see cref="KafkaSettings.MaxInFlightPerConnection"/> requests wait for
+/// their responses: beyond that the read loop stops reading and TCP pushes back on the client.
+/// Anything malformed closes this connection only, with one log line.
+/// </summary>
+internal sealed class KafkaConnection
+{
+    /// <summary>A request being answered; a null response (acks=0 produce) sends nothing.</summary>
+    private readonly record struct Pending(int CorrelationId, short ResponseHeaderVersion, short ApiVersion, Task<IKafkaMessage?> Response);
+
+    private readonly long _id;
+    private readonly Socket _socket;
+    private readonly KafkaApis _apis;
+    private readonly KafkaSettings _settings;
+    private readonly ILoggingAdapter _log;
+    private readonly Channel<Pending> _pending;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly string _remote;
+
+    public KafkaConnection(long id, Socket socket, KafkaApis apis, KafkaSettings settings, ILoggingAdapter log)
+    {
+        _id = id;
+        _socket = socket;
+        _apis = apis;
+        _settings = settings;
+        _log = log;
+        _remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
+        _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, settings.MaxInFlightPerConnection))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+    }
+
+    public void Close() => _closed.Cancel();
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
+        var token = linked.Token;
+        // The connection's stand-in in the actor world: group coordinators watch it, so a member whose
+        // connection closes leaves its group at once instead of after its session timeout.
+        var actor = _apis.System.ActorOf(Props.Create(() => new ConnectionActor()), $"kafka-connection-{_id}");
+        var context = new ConnectionContext(actor, (_socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "", _remote);
+        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        var writer = WriteLoop(stream, token);
+        try
+        {
+            await ReadLoop(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024)), context, token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (KafkaProtocolException e)
+        {
+            _log.Warning("Kafka connection {Client} closed: {Reason}", _remote, e.Message);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            _log.Debug("Kafka connection {Client} closed: {Reason}", _remote, e.Message);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Kafka connection {Client} failed", _remote);
+        }
+        finally
+        {
+            _pending.Writer.TryComplete();
+            try
+            {
+                await writer;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "Kafka connection {Client}: writing responses failed", _remote);
+            }
+            _apis.System.Stop(actor);
+        }
+    }
+
+    private async Task ReadLoop(PipeReader reader, ConnectionContext context, CancellationToken token)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+        while (true)
+        {
+            idle.CancelAfter(_settings.ConnectionsMaxIdle);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(idle.Token);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                _log.Info("Kafka connection {Client} closed after {Idle} without a request", _remote, _settings.ConnectionsMaxIdle);
+                return;
+            }
+            var buffer = result.Buffer;
+            while (TryReadFrame(ref buffer, out var frame))
+            {
+                var pending = Dispatch(frame, context);
+                if (pending is { } p) await _pending.Writer.WriteAsync(p, token);
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty) throw new KafkaProtocolException($"connection closed in the middle of a frame ({buffer.Length} bytes)");
+                return;
+            }
+        }
+    }
+
+    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out byte[] frame)
+    {
+        frame = [];
+        if (buffer.Length < 4) return false;
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (size < 8 || size > _settings.SocketRequestMaxBytes)
+            throw new KafkaProtocolException($"frame of {size} bytes (allowed: 8 to socket.request.max.bytes = {_settings.SocketRequestMaxBytes})");
+        if (buffer.Length < 4 + size) return false;
+        // A frame of its own: produce requests keep slices of it (the record batches) past this loop.
+        frame = buffer.Slice(4, size).ToArray();
+        buffer = buffer.Slice(4 + size);
+        return true;
+    }
+
+    private Pending? Dispatch(byte[] frame, ConnectionContext context)
+    {
+        var apiKey = (ApiKey)BinaryPrimitives.ReadInt16BigEndian(frame);
+        var apiVersion = BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2));
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
+        var api = _apis.Find(apiKey) ?? throw new KafkaProtocolException($"unknown or unsupported API key {(short)apiKey}");
+        if (apiVersion < api.MinVersion || apiVersion > api.MaxVersion)
+        {
+            // KIP-511: an ApiVersions request of a version the broker does not know is answered in v0 with
+            // UNSUPPORTED_VERSION and the supported ranges, so the client can retry with one it shares.
+            if (apiKey == ApiKey.ApiVersions)
+                return new Pending(correlationId, 0, 0, Task.FromResult<IKafkaMessage?>(_apis.UnsupportedApiVersions()));
+            throw new KafkaProtocolException($"{apiKey} v{apiVersion} is not supported (supported: v{api.MinVersion}-v{api.MaxVersion})");
+        }
+        var reader = new KafkaReader(frame);
+        var header = RequestHeader.Read(ref reader, api.RequestHeaderVersion(apiVersion));
+        var request = new RequestContext(context, header.ClientId ?? "", apiVersion, correlationId);
+        var response = api.Invoke(request, ref reader);
+        return response is null ? null : new Pending(correlationId, api.ResponseHeaderVersion(apiVersion), apiVersion, response);
+    }
+
+    private async Task WriteLoop(Stream stream, CancellationToken token)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var writer = new KafkaWriter(buffer);
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            // Everything already answered goes out in one write; then wait for the next in line.
+            while (reader.TryPeek(out var next))
+            {
+                if (!next.Response.IsCompleted && buffer.WrittenCount > 0) break;
+                reader.TryRead(out _);
+                IKafkaMessage? response;
+                try
+                {
+                    response = await next.Response;
+                }
+                catch (Exception e)
+                {
+                    // A handler failed beyond its own error handling: the client cannot be answered in order.
+                    _log.Error(e, "Kafka connection {Client}: a request failed without a response; closing", _remote);
+                    _closed.Cancel();
+                    return;
+                }
+                if (response is null) continue;
+                var start = buffer.WrittenCount;
+                buffer.GetSpan(4);
+                buffer.Advance(4);
+                new ResponseHeader { CorrelationId = next.CorrelationId }.Write(writer, next.ResponseHeaderVersion);
+                response.Write(writer, next.ApiVersion);
+                var written = MemoryMarshal.AsMemory(buffer.WrittenMemory);
+                BinaryPrimitives.WriteInt32BigEndian(written.Span[start..], buffer.WrittenCount - start - 4);
+                if (buffer.WrittenCount >= 1024 * 1024) break;
+            }
+            if (buffer.WrittenCount == 0) continue;
+            await stream.WriteAsync(buffer.WrittenMemory, token);
+            if (buffer.Capacity > 4 * 1024 * 1024) buffer = new ArrayBufferWriter<byte>(64 * 1024); // give a big fetch's memory back
+            else buffer.ResetWrittenCount();
+            writer = new KafkaWriter(buffer);
+        }
+    }
+
+    /// <summary>Exists to be watched: it stops when its connection closes. Rebalance notices for native members are ignored.</summary>
+    private sealed class ConnectionActor : ReceiveActor
+    {
+        public ConnectionActor() => ReceiveAny(_ => { });
+    }
+}
+
+/// <summary>What a request's handler knows about the connection it came on.</summary>
+/// <param name="Actor">Stops when the connection closes; group coordinators watch it.</param>
+public sealed record ConnectionContext(IActorRef Actor, string ClientHost, string Remote);
+
+/// <summary>One decoded request's context: its connection, the client's id and the version it speaks.</summary>
+public sealed record RequestContext(ConnectionContext Connection, string ClientId, short ApiVersion, int CorrelationId);

@@ -1,0 +1,17 @@
+namespace Platform.Actors.Kafka;
+
+/// <summary>Every API the Kafka listener serves, registered in one place: what ApiVersions advertises.</summary>
+public static class KafkaServer
+{
+    public static KafkaApis CreateApis(KafkaServices services)
+    {
+        var apis = new KafkaApis(services.System);
+        ApiVersionsHandler.Register(apis);
+        MetadataHandler.Register(apis, services);
+        ProduceHandler.Register(apis, services);
+        FetchHandler.Register(apis, services);
+        ListOffsetsHandler.Register(apis, services);
+        FindCoordinatorHandler.Register(apis, services);
+        return apis;
+    }
+}

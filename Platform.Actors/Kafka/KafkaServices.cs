@@ -1,0 +1,56 @@
+using System.Globalization;
+using Akka.Actor;
+using Platform.Actors.Configuration;
+using Platform.Actors.Groups;
+using Platform.Actors.Partitions;
+using Platform.Actors.Topics;
+
+namespace Platform.Actors.Kafka;
+
+/// <summary>
+/// What the Kafka API handlers reach on their node: the shard regions and singletons requests are mapped
+/// onto, and the node-local views (topics, placement, brokers) that keep metadata answers free of messages.
+/// </summary>
+public sealed record KafkaServices(
+    ActorSystem System,
+    IActorRef Partitions,
+    IActorRef Groups,
+    IActorRef Registry,
+    IActorRef GroupDirectory,
+    TopicCache Topics,
+    Placement Placement,
+    KafkaBrokers Brokers,
+    KafkaSettings Settings,
+    NodeSettings Node,
+    PartitionSettings PartitionSettings,
+    GroupSettings GroupSettings)
+{
+    public TimeSpan RequestTimeout => Settings.RequestTimeout;
+
+    /// <summary>The node id of the member hosting the partition (its leader), or this node's if not known yet.</summary>
+    public int LeaderOf(Guid topicId, int partition)
+    {
+        var shard = PartitionEntity.ShardOf(PartitionEntity.EntityId(topicId, partition), PartitionSettings.NumberOfShards);
+        return Brokers.NodeIdOf(Placement.PartitionShardHome(shard.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The node id of the member hosting the group's coordinator, or this node's if not known yet.</summary>
+    public int CoordinatorOf(string groupId)
+    {
+        var shard = PartitionEntity.ShardOf(groupId, GroupSettings.NumberOfShards);
+        return Brokers.NodeIdOf(Placement.GroupShardHome(shard.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// A topic by name from the node's cache, or from the registry when the cache does not know it (it may
+    /// lag a create on another node) or when <paramref name="autoCreate"/> may create it.
+    /// </summary>
+    public async Task<TopicLookup> LookupAsync(string name, bool autoCreate)
+    {
+        if (Topics.Find(name) is { } known) return new TopicLookup(name, ErrorCode.None, null, known);
+        var result = await Registry.Ask<TopicsResult>(new GetTopics([name], autoCreate && Node.AutoCreateTopics), RequestTimeout);
+        var lookup = result.Topics.Count > 0 ? result.Topics[0] : new TopicLookup(name, ErrorCode.UnknownTopicOrPartition, $"Unknown topic {name}", null);
+        if (lookup.Topic is { } topic) Topics.Upsert(topic);
+        return lookup;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+
+namespace Platform.Actors.Kafka;
+
+/// <summary>
+/// Which member hosts each shard of the partition and group regions, as last seen: the leader Kafka's
+/// Metadata names for a partition and the coordinator FindCoordinator names for a group. Read by every
+/// connection, written by one <see cref="PlacementTracker"/>; a stale entry only costs a forwarded hop,
+/// because every node forwards any request through sharding.
+/// </summary>
+public sealed class Placement
+{
+    private volatile ImmutableDictionary<string, Address> _partitionShards = ImmutableDictionary<string, Address>.Empty;
+    private volatile ImmutableDictionary<string, Address> _groupShards = ImmutableDictionary<string, Address>.Empty;
+
+    public Address? PartitionShardHome(string shardId) => _partitionShards.GetValueOrDefault(shardId);
+
+    public Address? GroupShardHome(string shardId) => _groupShards.GetValueOrDefault(shardId);
+
+    internal void Update(bool partitions, ClusterShardingStats stats)
+    {
+        var map = ImmutableDictionary.CreateBuilder<string, Address>();
+        foreach (var (address, region) in stats.Regions)
+        foreach (var shard in region.Stats.Keys)
+            map[shard] = address;
+        if (partitions) _partitionShards = map.ToImmutable();
+        else _groupShards = map.ToImmutable();
+    }
+}
+
+/// <summary>Refreshes <see cref="Placement"/> from the shard regions' cluster-wide statistics.</summary>
+internal sealed class PlacementTracker : ReceiveActor, IWithTimers
+{
+    private sealed class Refresh
+    {
+        public static readonly Refresh Instance = new();
+    }
+
+    private sealed record Stats(bool Partitions, ClusterShardingStats Value);
+
+    public PlacementTracker(Placement placement, IActorRef partitions, IActorRef groups, TimeSpan interval)
+    {
+        var timeout = TimeSpan.FromTicks(Math.Max(interval.Ticks, TimeSpan.FromSeconds(1).Ticks));
+        Receive<Refresh>(_ =>
+        {
+            partitions.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1))
+                .PipeTo(Self, success: s => new Stats(true, s), failure: e => new Status.Failure(e));
+            groups.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1))
+                .PipeTo(Self, success: s => new Stats(false, s), failure: e => new Status.Failure(e));
+        });
+        Receive<Stats>(s => placement.Update(s.Partitions, s.Value));
+        Receive<Status.Failure>(_ => Context.GetLogger().Debug("Shard placement refresh timed out; keeping the last one"));
+        _interval = interval;
+    }
+
+    private readonly TimeSpan _interval;
+
+    protected override void PreStart()
+    {
+        Self.Tell(Refresh.Instance);
+        Timers.StartPeriodicTimer("refresh", Refresh.Instance, _interval);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Placement placement, IActorRef partitions, IActorRef groups, TimeSpan interval) =>
+        Akka.Actor.Props.Create(() => new PlacementTracker(placement, partitions, groups, interval));
+}
