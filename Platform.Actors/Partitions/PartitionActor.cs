@@ -215,9 +215,9 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var compression = RecordBatch.Compression(batch);
-        if (compression is not (CompressionType.None or CompressionType.Gzip))
+        if (!Enum.IsDefined(compression))
         {
-            Reply(produce, ErrorCode.UnsupportedCompressionType, $"Compression {compression} is not supported by this broker");
+            Reply(produce, ErrorCode.UnsupportedCompressionType, $"Compression codec id {(int)compression} is not one of Kafka's");
             return;
         }
 

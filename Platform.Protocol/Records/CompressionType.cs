@@ -1,9 +1,9 @@
 namespace Platform.Protocol.Records;
 
 /// <summary>
-/// Kafka's compression codecs, with Kafka's ids: bits 0-2 of a batch's attributes. Only None and Gzip
-/// can be built or decoded here (the BCL has gzip; the others would need native packages); the rest are
-/// listed so a batch from a Kafka client can be recognised and refused with a precise error.
+/// Kafka's compression codecs, with Kafka's ids: bits 0-2 of a batch's attributes. Every one can be built
+/// and decoded, in the framings Kafka's clients use (snappy-java's snappy framing, the LZ4 frame format,
+/// zstd frames); ids 5-7 are not codecs and a batch carrying one is refused as invalid.
 /// </summary>
 public enum CompressionType
 {

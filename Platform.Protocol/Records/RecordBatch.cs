@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace Platform.Protocol.Records;
@@ -23,8 +22,8 @@ public static class RecordBatch
     public const int LogOverhead = 12;
 
     /// <summary>
-    /// Decompressed records larger than this are refused, so a tiny gzip bomb cannot make a consumer
-    /// allocate gigabytes. Producers cut batches on their uncompressed size (batch.size, 16 KiB by
+    /// Decompressed records larger than this are refused, whatever the codec, so a tiny compression bomb
+    /// cannot make a consumer allocate gigabytes. Producers cut batches on their uncompressed size (batch.size, 16 KiB by
     /// default) and the broker caps batches at max.message.bytes, so real batches are far below it.
     /// </summary>
     public const int MaxDecompressedSize = 64 * 1024 * 1024;
@@ -132,9 +131,9 @@ public static class RecordBatch
     /// <summary>
     /// Validates <paramref name="batch"/> (exactly one batch), decompresses it if needed and appends its
     /// records to <paramref name="into"/> with absolute offsets and timestamps. A corrupt or malformed batch
-    /// throws <see cref="InvalidDataException"/>, a codec other than gzip <see cref="NotSupportedException"/>;
-    /// either way <paramref name="into"/> is left as it was. Offsets are base offset + offset delta without
-    /// further checks, as Kafka's consumers read them.
+    /// (or one whose records cannot be decompressed, or expand beyond <see cref="MaxDecompressedSize"/>)
+    /// throws <see cref="InvalidDataException"/>, and <paramref name="into"/> is left as it was. Offsets are
+    /// base offset + offset delta without further checks, as Kafka's consumers read them.
     /// </summary>
     public static void Decode(ReadOnlySpan<byte> batch, List<Record> into)
     {
@@ -172,8 +171,8 @@ public static class RecordBatch
                 case CompressionType.None:
                     ParseRecords(batch[HeaderSize..], count, context, into);
                     break;
-                case CompressionType.Gzip:
-                    var buffer = Gunzip(batch[HeaderSize..], out var length);
+                case CompressionType.Gzip or CompressionType.Snappy or CompressionType.Lz4 or CompressionType.Zstd:
+                    var buffer = RecordCompression.Decompress(compression, batch[HeaderSize..], out var length);
                     try
                     {
                         ParseRecords(buffer.AsSpan(0, length), count, context, into);
@@ -183,8 +182,6 @@ public static class RecordBatch
                         ArrayPool<byte>.Shared.Return(buffer);
                     }
                     break;
-                case CompressionType.Snappy or CompressionType.Lz4 or CompressionType.Zstd:
-                    throw new NotSupportedException($"compression codec {compression.ToString().ToLowerInvariant()} is not supported");
                 default:
                     throw new InvalidDataException($"Record batch has unknown compression codec id {(int)compression}");
             }
@@ -276,54 +273,5 @@ public static class RecordBatch
         var bytes = body.Slice(position, length).ToArray();
         position += length;
         return bytes;
-    }
-
-    /// <summary>Decompresses into a pooled buffer (the caller returns it); at most <see cref="MaxDecompressedSize"/> bytes.</summary>
-    private static byte[] Gunzip(ReadOnlySpan<byte> compressed, out int length)
-    {
-        var input = ArrayPool<byte>.Shared.Rent(Math.Max(1, compressed.Length));
-        var output = ArrayPool<byte>.Shared.Rent(Math.Clamp(compressed.Length * 4, 4096, MaxDecompressedSize));
-        length = 0;
-        var tooLarge = false;
-        try
-        {
-            compressed.CopyTo(input);
-            using var gzip = new GZipStream(new MemoryStream(input, 0, compressed.Length, writable: false), CompressionMode.Decompress);
-            while (true)
-            {
-                var capacity = Math.Min(output.Length, MaxDecompressedSize);
-                if (length == capacity)
-                {
-                    if (capacity == MaxDecompressedSize)
-                    {
-                        tooLarge = gzip.ReadByte() >= 0;
-                        break;
-                    }
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * output.Length, MaxDecompressedSize));
-                    output.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(output);
-                    output = larger;
-                    continue;
-                }
-                var read = gzip.Read(output, length, capacity - length);
-                if (read == 0) break;
-                length += read;
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            ArrayPool<byte>.Shared.Return(output);
-            throw new InvalidDataException($"Gzip-compressed records cannot be decompressed: {e.Message}", e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(input);
-        }
-        if (tooLarge)
-        {
-            ArrayPool<byte>.Shared.Return(output);
-            throw new InvalidDataException($"Gzip-compressed records expand beyond {MaxDecompressedSize} bytes");
-        }
-        return output;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace Platform.Protocol.Records;
@@ -75,26 +74,15 @@ public sealed class RecordBatchBuilder(CompressionType compression = Compression
     /// <summary>
     /// The finished batch; the builder keeps its records until <see cref="Clear"/>. The producer fields
     /// default to Kafka's "none" (-1), as a non-idempotent Kafka producer writes them; the partition leader
-    /// epoch is -1 and the base offset is whatever the broker will overwrite. Gzip compresses the records
-    /// section (everything after the record count) at zlib's default level, as Kafka does; other codecs
-    /// throw <see cref="NotSupportedException"/>.
+    /// epoch is -1 and the base offset is whatever the broker will overwrite. A codec compresses the records
+    /// section (everything after the record count) in the framing Kafka's clients read (see
+    /// <see cref="RecordCompression"/>); an id Kafka does not define throws <see cref="NotSupportedException"/>.
     /// </summary>
     public byte[] Build(long baseOffset = 0, long producerId = -1, short producerEpoch = -1, int baseSequence = -1)
     {
-        ReadOnlySpan<byte> records = _records.WrittenSpan;
-        MemoryStream? compressed = null;
-        switch (Compression)
-        {
-            case CompressionType.None:
-                break;
-            case CompressionType.Gzip:
-                compressed = new MemoryStream(records.Length / 2 + 64);
-                using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(records);
-                records = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
-                break;
-            default:
-                throw new NotSupportedException($"compression codec {Compression.ToString().ToLowerInvariant()} is not supported");
-        }
+        ReadOnlySpan<byte> records = Compression == CompressionType.None
+            ? _records.WrittenSpan
+            : RecordCompression.Compress(Compression, _records.WrittenSpan).Span;
 
         var batch = new byte[RecordBatch.HeaderSize + records.Length];
         var span = batch.AsSpan();
@@ -112,7 +100,6 @@ public sealed class RecordBatchBuilder(CompressionType compression = Compression
         BinaryPrimitives.WriteInt32BigEndian(span[57..], Count);
         records.CopyTo(span[RecordBatch.HeaderSize..]);
         BinaryPrimitives.WriteUInt32BigEndian(span[17..], Crc32C.Compute(span[RecordBatch.CrcStart..]));
-        compressed?.Dispose();
         return batch;
     }
 

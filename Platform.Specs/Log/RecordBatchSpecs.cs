@@ -65,12 +65,19 @@ public static class CodecArbitraries
         from count in Gen.Frequency((1, Gen.Constant(0)), (8, Gen.Choose(1, 20)), (1, Gen.Choose(64, 200)))
         from records in Gen.ArrayOf(Record(first), count)
         from baseOffset in Gen.Frequency((1, Gen.Constant(0L)), (3, Long.Select(l => l & ((1L << 50) - 1))))
-        from compression in Gen.Elements(CompressionType.None, CompressionType.Gzip)
+        from compression in Gen.Elements(RecordBatchSpecs.Codecs)
         select new TestBatch(records, baseOffset, compression));
 }
 
 public class RecordBatchSpecs
 {
+    /// <summary>Every codec Kafka defines, uncompressed included.</summary>
+    public static readonly CompressionType[] Codecs =
+        [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
+
+    public static TheoryData<CompressionType> Compressed =>
+        [CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
+
     private static byte[] Build(TestBatch batch)
     {
         var builder = new RecordBatchBuilder(batch.Compression);
@@ -119,7 +126,7 @@ public class RecordBatchSpecs
     }
 
     [Property(Arbitrary = new[] { typeof(CodecArbitraries) }, MaxTest = 300)]
-    public void Any_records_round_trip_uncompressed_and_gzipped(TestBatch input)
+    public void Any_records_round_trip_with_every_codec(TestBatch input)
     {
         var batch = Build(input);
         Assert.Equal(BatchError.None, RecordBatch.Validate(batch));
@@ -166,7 +173,7 @@ public class RecordBatchSpecs
     [Fact]
     public void An_empty_batch_builds_validates_and_decodes_to_nothing()
     {
-        foreach (var compression in new[] { CompressionType.None, CompressionType.Gzip })
+        foreach (var compression in Codecs)
         {
             var batch = new RecordBatchBuilder(compression).Build();
             Assert.Equal(BatchError.None, RecordBatch.Validate(batch));
@@ -177,9 +184,9 @@ public class RecordBatchSpecs
     }
 
     [Property(MaxTest = 300)]
-    public void Any_flipped_bit_under_the_crc_is_CorruptMessage(byte[][] values, NonNegativeInt position, byte flip, bool gzip)
+    public void Any_flipped_bit_under_the_crc_is_CorruptMessage(byte[][] values, NonNegativeInt position, byte flip, NonNegativeInt codec)
     {
-        var batch = Build(gzip ? CompressionType.Gzip : CompressionType.None, values.Length == 0 ? [[]] : values);
+        var batch = Build(Codecs[codec.Get % Codecs.Length], values.Length == 0 ? [[]] : values);
         var index = 21 + position.Get % (batch.Length - 21);
         batch[index] ^= flip == 0 ? (byte)1 : flip;
         Assert.Equal(BatchError.CorruptMessage, RecordBatch.Validate(batch));
@@ -247,21 +254,52 @@ public class RecordBatchSpecs
     }
 
     [Theory]
-    [InlineData(CompressionType.Snappy, "snappy")]
-    [InlineData(CompressionType.Lz4, "lz4")]
-    [InlineData(CompressionType.Zstd, "zstd")]
-    public void Other_codecs_are_recognised_and_refused(CompressionType compression, string name)
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void Codec_ids_kafka_does_not_define_are_refused(int id)
     {
-        Assert.Equal($"compression codec {name} is not supported",
-            Assert.Throws<NotSupportedException>(() => new RecordBatchBuilder(compression).Build()).Message);
+        Assert.Equal($"compression codec id {id} is not supported",
+            Assert.Throws<NotSupportedException>(() => new RecordBatchBuilder((CompressionType)id).Build()).Message);
 
         var batch = Build(CompressionType.None, [1]);
-        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), (short)compression);
+        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), (short)id);
         Reseal(batch);
         Assert.Equal(BatchError.None, RecordBatch.Validate(batch));
-        Assert.Equal(compression, RecordBatch.Compression(batch));
-        Assert.Equal($"compression codec {name} is not supported",
-            Assert.Throws<NotSupportedException>(() => RecordBatch.Decode(batch)).Message);
+        Assert.Contains($"unknown compression codec id {id}", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(batch)).Message);
+    }
+
+    [Fact]
+    public void Snappy_is_written_in_snappy_java_framing_with_32_KiB_chunks()
+    {
+        // Kafka's Java consumer reads only this framing; librdkafka recognises it by the magic.
+        var batch = Build(CompressionType.Snappy, Enumerable.Range(0, 10).Select(i => Enumerable.Repeat((byte)i, 10_000).ToArray()).ToArray());
+        var records = batch.AsSpan(RecordBatch.HeaderSize);
+        Assert.Equal("82534E4150505900" + "00000001" + "00000001", Convert.ToHexString(records[..16]));
+        var chunks = 0;
+        for (var position = 16; position < records.Length; chunks++)
+            position += 4 + BinaryPrimitives.ReadInt32BigEndian(records[position..]);
+        Assert.True(chunks > 1, $"{chunks} chunk(s) for about 100 KB of records");
+        Assert.Equal(10, RecordBatch.Decode(batch).Count);
+    }
+
+    [Fact]
+    public void Lz4_is_a_frame_of_independent_blocks_as_Kafkas_java_reader_requires()
+    {
+        var records = Build(CompressionType.Lz4, [1, 2, 3]).AsSpan(RecordBatch.HeaderSize);
+        Assert.Equal(0x184D2204u, BinaryPrimitives.ReadUInt32LittleEndian(records)); // LZ4 frame magic
+        var flags = records[4];
+        Assert.Equal(0b01, flags >> 6); // frame version 1
+        Assert.NotEqual(0, flags & 0x20); // blocks independent
+        Assert.Equal(0, flags & 0x10); // no block checksums
+        Assert.Equal(0x40, records[5]); // 64 KiB blocks
+    }
+
+    [Fact]
+    public void Zstd_is_a_standard_frame()
+    {
+        var records = Build(CompressionType.Zstd, [1, 2, 3]).AsSpan(RecordBatch.HeaderSize);
+        Assert.Equal(0xFD2FB528u, BinaryPrimitives.ReadUInt32LittleEndian(records)); // zstd frame magic
     }
 
     [Fact]
@@ -303,16 +341,17 @@ public class RecordBatchSpecs
     }
 
     [Property(MaxTest = 500)]
-    public void Garbage_never_crashes_the_decoder(byte[] garbage, byte[][] values, int seed, bool gzip)
+    public void Garbage_never_crashes_the_decoder(byte[] garbage, byte[][] values, int seed, NonNegativeInt codec)
     {
         // Raw garbage, garbage behind a plausible header, and valid batches damaged anywhere (header fields
         // included) with the CRC recomputed so the parser itself is exercised: each must decode or end in a
         // clean InvalidDataException/NotSupportedException, never anything else.
         var random = new Random(seed);
         DecodeCleanlyOrRefuse(garbage);
-        DecodeCleanlyOrRefuse(WithHeader(garbage, random.Next(-2, 10), gzip));
+        var compression = Codecs[codec.Get % Codecs.Length];
+        DecodeCleanlyOrRefuse(WithHeader(garbage, random.Next(-2, 10), compression));
 
-        var valid = Build(gzip ? CompressionType.Gzip : CompressionType.None, values.Length == 0 ? [[9]] : values);
+        var valid = Build(compression, values.Length == 0 ? [[9]] : values);
         for (var attempt = 0; attempt < 4; attempt++)
         {
             var damaged = valid.ToArray();
@@ -334,12 +373,12 @@ public class RecordBatchSpecs
     }
 
     /// <summary>Arbitrary bytes as the records section of an otherwise valid header claiming <paramref name="count"/> records.</summary>
-    private static byte[] WithHeader(byte[] records, int count, bool gzip)
+    private static byte[] WithHeader(byte[] records, int count, CompressionType compression)
     {
         var batch = new byte[RecordBatch.HeaderSize + records.Length];
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(8), batch.Length - 12);
         batch[16] = RecordBatch.Magic;
-        batch[22] = gzip ? (byte)CompressionType.Gzip : (byte)0;
+        batch[22] = (byte)compression;
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), count - 1);
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(57), count);
         records.CopyTo(batch, RecordBatch.HeaderSize);
@@ -354,7 +393,7 @@ public class RecordBatchSpecs
         // length, attributes, timestamp delta 0, offset delta 0, null key, value length int.MaxValue, no headers
         byte[] record = [0x00, 0x00, 0x00, 0x00, 0x01, 0xFE, 0xFF, 0xFF, 0xFF, 0x0F, 0x00];
         record[0] = (byte)((record.Length - 1) << 1);
-        Assert.Contains("value length 2147483647", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(record, 1, false))).Message);
+        Assert.Contains("value length 2147483647", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(record, 1, CompressionType.None))).Message);
 
         var huge = Build(CompressionType.None, [1]);
         BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(23), int.MaxValue - 1);
@@ -364,17 +403,80 @@ public class RecordBatchSpecs
         Assert.Contains("claims 2147483647 records", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(huge)).Message);
     }
 
-    [Fact]
-    public void A_gzip_bomb_is_refused_before_it_fills_memory()
+    /// <summary>Just over <see cref="RecordBatch.MaxDecompressedSize"/> zeros, compressed as Kafka's clients would.</summary>
+    private static byte[] Bomb(CompressionType compression)
     {
-        using var compressed = new MemoryStream();
-        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        var zeros = new byte[RecordBatch.MaxDecompressedSize + 1];
+        switch (compression)
         {
-            var zeros = new byte[1 << 20];
-            for (var i = 0; i <= RecordBatch.MaxDecompressedSize / zeros.Length; i++) gzip.Write(zeros);
+            case CompressionType.Gzip:
+            {
+                using var compressed = new MemoryStream();
+                using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(zeros);
+                return compressed.ToArray();
+            }
+            case CompressionType.Snappy:
+                return XerialSnappy.Encode(zeros);
+            default:
+                // LZ4 and zstd through the builder's own codec: a records section of zeros is as good as any.
+                return RecordCompression.Compress(compression, zeros).ToArray();
         }
-        var batch = WithHeader(compressed.ToArray(), 1, gzip: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Compressed))]
+    public void A_compression_bomb_is_refused_before_it_fills_memory(CompressionType compression)
+    {
+        var batch = WithHeader(Bomb(compression), 1, compression);
+        Assert.True(batch.Length < RecordBatch.MaxDecompressedSize / 10, $"a bomb of {batch.Length} bytes");
         Assert.Contains("expand beyond", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(batch)).Message);
+    }
+
+    [Fact]
+    public void Snappy_blocks_that_claim_a_huge_size_are_refused_before_allocating_it()
+    {
+        // A raw snappy block starts with its uncompressed length as a varint: here 2^31 - 1, then nothing.
+        byte[] raw = [0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00];
+        Assert.Contains("expand beyond", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(raw, 1, CompressionType.Snappy))).Message);
+
+        // The same block as a chunk of snappy-java's framing, and framing whose chunks add up past the limit.
+        var framed = XerialSnappy.Encode([]).AsSpan(0, XerialSnappy.HeaderSize).ToArray()
+            .Concat(new byte[] { 0, 0, 0, (byte)raw.Length }).Concat(raw).ToArray();
+        Assert.Contains("expand beyond", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(framed, 1, CompressionType.Snappy))).Message);
+        var halfLimit = XerialSnappy.Encode(new byte[RecordBatch.MaxDecompressedSize / 2 + 1]);
+        var twice = halfLimit.Concat(halfLimit.AsSpan(XerialSnappy.HeaderSize).ToArray()).ToArray();
+        Assert.Contains("expand beyond", Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(twice, 1, CompressionType.Snappy))).Message);
+    }
+
+    [Fact]
+    public void A_zstd_frame_that_claims_a_huge_content_size_is_refused()
+    {
+        // Frame header: magic, descriptor 0xE0 (single segment, 8-byte content size), content size 2^40, then
+        // a raw block of 3 bytes marked last: far less data than claimed.
+        var frame = new byte[4 + 1 + 8 + 3 + 3];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, 0xFD2FB528);
+        frame[4] = 0xE0;
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(5), 1UL << 40);
+        frame[13] = (3 << 3) | 1; // block header: size 3, raw, last
+        Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(frame, 1, CompressionType.Zstd)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Compressed))]
+    public void Garbage_as_compressed_records_is_invalid_data(CompressionType compression)
+    {
+        var random = new Random(7);
+        foreach (var length in new[] { 0, 1, 4, 17, 100, 5000 })
+        {
+            var garbage = new byte[length];
+            random.NextBytes(garbage);
+            var error = Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(garbage, 1, compression)));
+            Assert.DoesNotContain("expand beyond", error.Message);
+        }
+
+        // A valid stream cut in the middle.
+        var valid = Build(compression, [1, 2, 3], [4, 5, 6]).AsSpan(RecordBatch.HeaderSize).ToArray();
+        Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(WithHeader(valid[..(valid.Length / 2)], 2, compression)));
     }
 
     [Fact]

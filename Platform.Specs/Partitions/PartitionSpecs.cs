@@ -135,6 +135,30 @@ public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public void Batches_in_every_kafka_codec_are_stored_and_read_back_and_other_codec_ids_are_refused()
+    {
+        var topic = node.CreateTopic(Name());
+        var probe = node.Probe();
+        var codecs = new[] { CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd };
+        foreach (var codec in codecs)
+        {
+            var builder = new RecordBatchBuilder(codec);
+            builder.Add(1, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-1"));
+            builder.Add(2, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-2"));
+            node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, builder.Build(), 1), probe.Ref);
+            Assert.Equal(ErrorCode.None, probe.ExpectMsg<ProduceResult>().Error);
+        }
+
+        var unknown = NodeFixture.Batch("seven");
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(unknown.AsSpan(21), 7);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(unknown.AsSpan(17), Crc32C.Compute(unknown.AsSpan(21)));
+        node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, unknown, 1), probe.Ref);
+        Assert.Equal(ErrorCode.UnsupportedCompressionType, probe.ExpectMsg<ProduceResult>().Error);
+
+        Assert.Equal(codecs.SelectMany(c => new[] { $"{c}-1", $"{c}-2" }), node.ReadAll(topic, 0).Select(NodeFixture.Text));
+    }
+
+    [Fact]
     public void A_batch_with_a_wrong_crc_is_refused_with_CorruptMessage_and_nothing_is_stored()
     {
         var topic = node.CreateTopic(Name());

@@ -1,13 +1,20 @@
 #!/usr/bin/python3
 # Writes RecordBatch v2, CRC32C and murmur2 fixtures with kafka-python (Debian's python3-kafka), an
-# implementation independent of ours. Run once, offline, by a developer, from this folder:
-#   apt-get install -y python3-kafka && /usr/bin/python3 generate.py
+# implementation independent of ours, and its codecs (Debian's python3-snappy, python3-lz4 and
+# python3-zstandard, bindings of the C libraries). Run once, offline, by a developer, from this folder:
+#   apt-get install -y python3-kafka python3-snappy python3-lz4 python3-zstandard && /usr/bin/python3 generate.py
 # The outputs are committed; neither the tests nor CI run this script. gzip.bin differs on every run
 # (gzip stores the time it was written), the other outputs are reproducible.
+#
+# kafka-python writes snappy in snappy-java's framing (as Kafka's Java client does), LZ4 frames and zstd
+# frames with their content size. Two more framings are made by re-compressing an uncompressed batch's
+# records: raw snappy (one block, as librdkafka writes it) and a zstd frame without a content size (as a
+# streaming compressor such as librdkafka's writes it).
 #
 # Each <name>.bin is one batch; <name>.json lists the header fields and the records as kafka-python's own
 # reader (DefaultRecordBatch) decodes them, after checking that they are the records we put in.
 import base64, json, random, struct
+import snappy, zstandard
 from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 from kafka.record.util import calc_crc32c
 from kafka.partitioner.default import murmur2
@@ -28,7 +35,12 @@ MANY = [(1700000000000 + ((i * 7919) % 1000 - 500) * DAY // 2 if i % 5 == 0 and 
          [("n", str(i).encode())] if i % 3 == 0 else [])
         for i in range(300)]
 
+# Records of about 100 KB that compress well: several snappy-java chunks (32 KiB) and LZ4 blocks (64 KiB).
+LARGE = [(1700000000000 + i, str(i).encode(), b"".join(b"record %d field %d|" % (i, j % 50) for j in range(200)), [])
+         for i in range(28)]
+
 TIMESTAMP_TYPE_MASK = 0x08
+RECORDS_AT = 61  # the v2 header's size: the records section follows it
 
 
 def b64(value):
@@ -36,13 +48,20 @@ def b64(value):
 
 
 def build(name, records, codec=DefaultRecordBatchBuilder.CODEC_NONE, base_offset=0,
-          producer_id=-1, producer_epoch=-1, base_sequence=-1, log_append_time=False):
+          producer_id=-1, producer_epoch=-1, base_sequence=-1, log_append_time=False, recompress=None):
     builder = DefaultRecordBatchBuilder(magic=2, compression_type=codec, is_transactional=False,
                                         producer_id=producer_id, producer_epoch=producer_epoch,
                                         base_sequence=base_sequence, batch_size=1 << 20)
     for i, (ts, key, value, headers) in enumerate(records):
         builder.append(i, timestamp=ts, key=key, value=value, headers=headers)
     data = bytearray(builder.build())
+    if recompress is not None:
+        # An uncompressed batch whose records section another compressor re-encodes; header and CRC follow.
+        codec, compress = recompress
+        data = data[:RECORDS_AT] + compress(bytes(data[RECORDS_AT:]))
+        struct.pack_into(">i", data, 8, len(data) - 12)
+        struct.pack_into(">h", data, 21, struct.unpack_from(">h", data, 21)[0] | codec)
+        struct.pack_into(">I", data, 17, calc_crc32c(bytes(data[21:])))
     struct.pack_into(">q", data, 0, base_offset)  # base offset sits outside the CRC, as a broker would set it
     if log_append_time:
         # kafka-python's builder leaves the timestamp type to the broker; set it as a broker would.
@@ -90,6 +109,23 @@ build("gzip", RECORDS, codec=DefaultRecordBatchBuilder.CODEC_GZIP, base_offset=4
 build("idempotent", RECORDS[:2], base_offset=7, producer_id=4242, producer_epoch=3, base_sequence=100)
 build("log-append-time", RECORDS[:3], base_offset=9)
 build("many", MANY, base_offset=1 << 40)
+build("snappy", RECORDS, codec=DefaultRecordBatchBuilder.CODEC_SNAPPY, base_offset=43)
+build("snappy-large", LARGE, codec=DefaultRecordBatchBuilder.CODEC_SNAPPY, base_offset=5000)
+build("snappy-raw", RECORDS, base_offset=44, recompress=(DefaultRecordBatchBuilder.CODEC_SNAPPY, snappy.compress))
+build("lz4", RECORDS, codec=DefaultRecordBatchBuilder.CODEC_LZ4, base_offset=45)
+build("lz4-large", LARGE, codec=DefaultRecordBatchBuilder.CODEC_LZ4, base_offset=6000)
+build("zstd", RECORDS, codec=DefaultRecordBatchBuilder.CODEC_ZSTD, base_offset=46)
+build("zstd-many", MANY, codec=DefaultRecordBatchBuilder.CODEC_ZSTD, base_offset=7000)
+
+
+def zstd_streamed(payload):
+    """A zstd frame without a content size: what a streaming compressor writes when it is not told the size."""
+    frame = zstandard.ZstdCompressor(level=3, write_content_size=False).compress(payload)
+    assert zstandard.get_frame_parameters(frame).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    return frame
+
+
+build("zstd-no-content-size", RECORDS, base_offset=47, recompress=(DefaultRecordBatchBuilder.CODEC_ZSTD, zstd_streamed))
 
 # Kafka's partitioner for a few keys and partition counts: murmur2 masked positive, modulo the count.
 # kafka-python's murmur2 returns the hash as an unsigned 32-bit number; Java's is the same bits, signed.
