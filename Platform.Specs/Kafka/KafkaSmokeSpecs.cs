@@ -1,0 +1,42 @@
+using System.Text;
+using Confluent.Kafka;
+
+namespace Platform.Specs.Kafka;
+
+/// <summary>The Kafka listener's basic round trip with Confluent.Kafka (librdkafka), an unmodified Kafka client.</summary>
+[Trait("Category", "Kafka")]
+public sealed class KafkaSmokeSpecs(KafkaNodeFixture fixture) : IClassFixture<KafkaNodeFixture>
+{
+    [Fact]
+    public async Task Records_produced_with_Confluent_Kafka_are_consumed_back_with_keys_values_headers_and_order()
+    {
+        const string topic = "smoke";
+        await fixture.CreateTopicAsync(topic, 3);
+        using (var producer = new ProducerBuilder<string, string>(fixture.ProducerConfig()).Build())
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var headers = new Headers { { "n", Encoding.UTF8.GetBytes(i.ToString()) } };
+                await producer.ProduceAsync(topic, new Message<string, string> { Key = "k" + (i % 7), Value = "v" + i, Headers = headers });
+            }
+        }
+
+        using var consumer = new ConsumerBuilder<string, string>(fixture.ConsumerConfig()).Build();
+        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var seen = new List<ConsumeResult<string, string>>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (seen.Count < 300 && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result) seen.Add(result);
+        }
+        Assert.Equal(300, seen.Count);
+        // Same key, same partition, and in production order within it.
+        foreach (var byKey in seen.GroupBy(r => r.Message.Key))
+        {
+            Assert.Single(byKey.Select(r => r.Partition.Value).Distinct());
+            var numbers = byKey.Select(r => int.Parse(r.Message.Value[1..])).ToList();
+            Assert.Equal(numbers.Order(), numbers);
+        }
+        Assert.All(seen, r => Assert.Equal(r.Message.Value[1..], Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes("n"))));
+    }
+}
