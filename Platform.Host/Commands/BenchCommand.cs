@@ -14,9 +14,10 @@ public static class BenchCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var line = new CommandLine(args, new HashSet<string> { "keep", "groups", "streams" });
+        var line = new CommandLine(args, new HashSet<string> { "keep", "groups", "streams", "kafka" });
         if (line.Flag("groups")) return await GroupBench.RunAsync(line);
         if (line.Flag("streams")) return await StreamsBench.RunAsync(line);
+        if (line.Flag("kafka")) return await KafkaBench.RunAsync(line);
         var records = line.Long("records", 1) ?? 1_000_000;
         var recordSize = line.Int("record-size", 0) ?? 100;
         var partitions = line.Int("partitions", 1) ?? 6;
@@ -141,11 +142,11 @@ public static class BenchCommand
         return count;
     }
 
-    private static void Report(string phase, long records, int recordSize, double seconds) =>
+    internal static void Report(string phase, long records, int recordSize, double seconds) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{phase}: {records:N0} records in {seconds:N2} s = {records / seconds:N0} records/s, {records * (double)recordSize / seconds / 1048576:N1} MiB/s"));
 
-    private static string Percentiles(long[] ticks)
+    internal static string Percentiles(long[] ticks)
     {
         var sorted = ticks.Where(t => t > 0).Order().ToArray();
         if (sorted.Length == 0) return "n/a";
