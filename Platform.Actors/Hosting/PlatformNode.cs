@@ -7,25 +7,27 @@ using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Partitions;
+using Platform.Actors.Producers;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Hosting;
 
 /// <summary>
 /// A running broker node: an ActorSystem that joins the cluster, hosts the partition shard region, the
-/// topic registry singleton and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
+/// topic registry and producer id allocator singletons and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
 /// the cluster and hands its shards off before the process ends.
 /// </summary>
 public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry)
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds)
     {
         System = system;
         Gateway = gateway;
         Partitions = partitions;
         Registry = registry;
+        ProducerIds = producerIds;
     }
 
     public ActorSystem System { get; }
@@ -35,6 +37,12 @@ public sealed class PlatformNode : IAsyncDisposable
     public IActorRef Partitions { get; }
 
     public IActorRef Registry { get; }
+
+    /// <summary>
+    /// The cluster's producer id allocator (a singleton, reached through this node's proxy): send it
+    /// <see cref="AllocateProducerId"/> and it answers <see cref="ProducerIdAllocated"/>, as Kafka's InitProducerId needs.
+    /// </summary>
+    public IActorRef ProducerIds { get; }
 
     /// <summary>host:port that clients pass as their bootstrap server.</summary>
     public string Endpoint
@@ -81,6 +89,11 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
+            system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(ProducerIdSettings.Create(system.Settings.Config)),
+                PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "producer-ids");
+            var producerIds = system.ActorOf(ClusterSingletonProxy.Props("/user/producer-ids",
+                ClusterSingletonProxySettings.Create(system)), "producer-ids-proxy");
+
             var groupSettings = GroupSettings.Create(system.Settings.Config);
             system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), "group-directory");
@@ -97,7 +110,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            return new PlatformNode(system, gateway, partitions, registryProxy);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds);
         }
         catch
         {
