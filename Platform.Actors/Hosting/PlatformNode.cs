@@ -8,25 +8,27 @@ using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Kafka;
 using Platform.Actors.Partitions;
+using Platform.Actors.Producers;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Hosting;
 
 /// <summary>
 /// A running broker node: an ActorSystem that joins the cluster, hosts the partition shard region, the
-/// topic registry singleton and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
+/// topic registry and producer id allocator singletons and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
 /// the cluster and hands its shards off before the process ends.
 /// </summary>
 public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, KafkaListener kafka)
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka)
     {
         System = system;
         Gateway = gateway;
         Partitions = partitions;
         Registry = registry;
+        ProducerIds = producerIds;
         Kafka = kafka;
     }
 
@@ -43,6 +45,12 @@ public sealed class PlatformNode : IAsyncDisposable
     public IActorRef Partitions { get; }
 
     public IActorRef Registry { get; }
+
+    /// <summary>
+    /// The cluster's producer id allocator (a singleton, reached through this node's proxy): send it
+    /// <see cref="AllocateProducerId"/> and it answers <see cref="ProducerIdAllocated"/>, as Kafka's InitProducerId needs.
+    /// </summary>
+    public IActorRef ProducerIds { get; }
 
     /// <summary>host:port that clients pass as their bootstrap server.</summary>
     public string Endpoint
@@ -103,6 +111,11 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
+            system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(ProducerIdSettings.Create(system.Settings.Config)),
+                PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "producer-ids");
+            var producerIds = system.ActorOf(ClusterSingletonProxy.Props("/user/producer-ids",
+                ClusterSingletonProxySettings.Create(system)), "producer-ids-proxy");
+
             var groupSettings = GroupSettings.Create(system.Settings.Config);
             system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), "group-directory");
@@ -120,7 +133,7 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy), "kafka-topic-cache");
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings.PlacementRefresh), "kafka-placement");
-            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, topicCache, placement,
+            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, producerIds, topicCache, placement,
                 new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
@@ -133,7 +146,7 @@ public sealed class PlatformNode : IAsyncDisposable
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, kafka);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka);
         }
         catch
         {

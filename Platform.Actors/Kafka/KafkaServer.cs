@@ -12,6 +12,7 @@ public static class KafkaServer
         FetchHandler.Register(apis, services);
         ListOffsetsHandler.Register(apis, services);
         FindCoordinatorHandler.Register(apis, services);
+        InitProducerIdHandler.Register(apis, services);
         return apis;
     }
 }

@@ -17,6 +17,7 @@ public sealed record KafkaServices(
     IActorRef Groups,
     IActorRef Registry,
     IActorRef GroupDirectory,
+    IActorRef ProducerIds,
     TopicCache Topics,
     Placement Placement,
     KafkaBrokers Brokers,

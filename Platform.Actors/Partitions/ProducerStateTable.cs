@@ -13,7 +13,7 @@ public enum SequenceVerdict
     Append,
     /// <summary>A retry of a batch already appended: answer with its original offset, append nothing.</summary>
     Duplicate,
-    /// <summary>A gap: an earlier batch of this producer is missing, so appending would reorder.</summary>
+    /// <summary>A gap: an earlier batch of this producer is missing, so appending would reorder (or a new epoch does not start at 0).</summary>
     OutOfOrder,
     /// <summary>An older epoch of the producer id than one already seen (a zombie).</summary>
     Fenced,
@@ -55,7 +55,8 @@ public sealed class ProducerStateTable
         if (producerId < 0 || firstSequence < 0) return SequenceVerdict.Append;
         if (!_producers.TryGetValue(producerId, out var entry)) return SequenceVerdict.Append; // new or expired: any start
         if (epoch < entry.Epoch) return SequenceVerdict.Fenced;
-        if (epoch > entry.Epoch) return SequenceVerdict.Append; // a new epoch starts its sequences afresh
+        // A new epoch starts its sequences afresh, at 0 (Kafka refuses any other start as out of order).
+        if (epoch > entry.Epoch) return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
         var last = LastSequence(firstSequence, recordCount);
         foreach (var batch in entry.Batches)
         {

@@ -7,6 +7,7 @@ using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
+using Platform.Actors.Producers;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Serialization;
@@ -443,6 +444,22 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             return new GroupDirectorySnapshot(ids);
         }),
 
+        [typeof(AllocateProducerId)] = new("IA", (_, _) => { }, (ref WireReader _) => AllocateProducerId.Instance),
+        [typeof(ProducerIdAllocated)] = new("IB", (w, o) =>
+        {
+            var m = (ProducerIdAllocated)o;
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.Int64(m.ProducerId);
+            w.Int16(m.ProducerEpoch);
+        }, (ref WireReader r) => new ProducerIdAllocated((ErrorCode)r.Int16(), r.NullableString(), r.Int64(), r.Int16())),
+        [typeof(ProducerIdBlockReserved)] = new("E-IB", (w, o) =>
+        {
+            var m = (ProducerIdBlockReserved)o;
+            w.Int64(m.FirstProducerId);
+            w.Int64(m.EndProducerId);
+        }, (ref WireReader r) => new ProducerIdBlockReserved(r.Int64(), r.Int64())),
+        [typeof(ProducerIdAllocatorSnapshot)] = new("S-I", (w, o) => w.Int64(((ProducerIdAllocatorSnapshot)o).ReservedUpTo),
+            (ref WireReader r) => new ProducerIdAllocatorSnapshot(r.Int64())),
         [typeof(GetClusterStatus)] = new("NC", (_, _) => { }, (ref WireReader _) => GetClusterStatus.Instance),
         [typeof(SubscribeMembership)] = new("NM", (_, _) => { }, (ref WireReader _) => SubscribeMembership.Instance),
         [typeof(MemberLeft)] = new("NL", (w, o) => w.String(((MemberLeft)o).Address), (ref WireReader r) => new MemberLeft(r.String())),

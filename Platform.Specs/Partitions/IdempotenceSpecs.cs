@@ -59,6 +59,47 @@ public sealed class IdempotenceSpecs(NodeFixture node) : IClassFixture<NodeFixtu
     }
 
     [Fact]
+    public void The_verdicts_answer_with_kafkas_error_numbers()
+    {
+        var topic = node.CreateTopic(Name());
+        var first = Send(topic, Batch(11, 2, 0, "a"));
+        Assert.Equal((ErrorCode.None, 0L), (first.Error, first.BaseOffset));
+        var outOfOrder = Send(topic, Batch(11, 2, 2, "gap"));
+        Assert.Equal(45, (short)outOfOrder.Error); // OUT_OF_ORDER_SEQUENCE_NUMBER
+        Assert.Equal((-1L, -1L), (outOfOrder.BaseOffset, outOfOrder.LogStartOffset));
+        var fenced = Send(topic, Batch(11, 1, 1, "zombie"));
+        Assert.Equal(47, (short)fenced.Error); // INVALID_PRODUCER_EPOCH
+        Assert.Equal(-1L, fenced.BaseOffset);
+        Assert.Equal(["a"], node.ReadAll(topic, 0).Select(NodeFixture.Text));
+    }
+
+    [Fact]
+    public void A_retry_of_any_remembered_batch_is_acknowledged_with_its_original_offset_even_after_other_producers_wrote()
+    {
+        var topic = node.CreateTopic(Name());
+        var offsets = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            offsets.Add(Send(topic, Batch(21, 0, i * 2, $"p{i}a", $"p{i}b")).BaseOffset);
+            Send(topic, NodeFixture.Batch($"other{i}")); // interleaved, so offsets and sequences differ
+        }
+        // The second of four batches, not the newest: still in the window of five.
+        var retry = Send(topic, Batch(21, 0, 2, "p1a", "p1b"));
+        Assert.Equal((ErrorCode.None, offsets[1]), (retry.Error, retry.BaseOffset));
+        Assert.Equal(12, node.Status(topic, 0).HighWatermark); // nothing appended by the retry
+    }
+
+    [Fact]
+    public void A_new_epoch_must_start_at_sequence_zero()
+    {
+        var topic = node.CreateTopic(Name());
+        Send(topic, Batch(31, 0, 0, "a"));
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, Send(topic, Batch(31, 1, 5, "bumped")).Error);
+        Assert.Equal(1, Send(topic, Batch(31, 1, 0, "b")).BaseOffset);
+        Assert.Equal(["a", "b"], node.ReadAll(topic, 0).Select(NodeFixture.Text));
+    }
+
+    [Fact]
     public void A_gap_in_the_sequence_and_an_older_epoch_are_refused_and_nothing_is_appended()
     {
         var topic = node.CreateTopic(Name());
@@ -110,12 +151,13 @@ public sealed class ProducerStateTableSpecs
     }
 
     [Fact]
-    public void A_new_epoch_starts_afresh_and_an_old_one_is_fenced()
+    public void A_new_epoch_starts_afresh_at_zero_and_an_old_one_is_fenced()
     {
         var table = new ProducerStateTable();
         table.Record(1, 3, 0, 1, 0, 0);
         Assert.Equal(SequenceVerdict.Fenced, table.Check(1, 2, 1, 1, out _));
         Assert.Equal(SequenceVerdict.Append, table.Check(1, 4, 0, 1, out _));
+        Assert.Equal(SequenceVerdict.OutOfOrder, table.Check(1, 4, 1, 1, out _)); // a new epoch starts at 0
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Platform.Actors.Groups.Assignors;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
+using Platform.Actors.Producers;
 using Platform.Actors.Serialization;
 using Platform.Actors.Topics;
 
@@ -93,6 +94,11 @@ public sealed class SerializerSpecs : IDisposable
         yield return new GroupRegistered("g");
         yield return new GroupUnregistered("g");
         yield return new GroupDirectorySnapshot(["g"]);
+        yield return AllocateProducerId.Instance;
+        yield return new ProducerIdAllocated(ErrorCode.None, null, 4242, 0);
+        yield return new ProducerIdAllocated(ErrorCode.KafkaStorageError, "journal down", -1, -1);
+        yield return new ProducerIdBlockReserved(3000, 4000);
+        yield return new ProducerIdAllocatorSnapshot(4000);
         yield return GetClusterStatus.Instance;
         yield return SubscribeMembership.Instance;
         yield return new MemberLeft("127.0.0.1:9092");

@@ -1,0 +1,30 @@
+using Platform.Actors.Serialization;
+
+namespace Platform.Actors.Producers;
+
+/// <summary>
+/// Asks the cluster's producer id allocator for a new idempotent producer id: what a broker needs to answer
+/// Kafka's InitProducerId. A producer without a transactional id always gets a fresh id, as in Kafka.
+/// </summary>
+public sealed record AllocateProducerId : IPlatformMessage
+{
+    public static readonly AllocateProducerId Instance = new();
+}
+
+/// <summary>
+/// The answer to <see cref="AllocateProducerId"/>: an id no producer got before, with epoch 0; on an error,
+/// id and epoch are -1 as in Kafka's InitProducerId response.
+/// </summary>
+public sealed record ProducerIdAllocated(ErrorCode Error, string? ErrorMessage, long ProducerId, short ProducerEpoch) : IPlatformMessage;
+
+// Journal event and snapshot of the allocator.
+
+/// <summary>
+/// The allocator reserved the ids [<paramref name="FirstProducerId"/>, <paramref name="EndProducerId"/>): it
+/// hands them out without another journal write, and after a restart starts at <paramref name="EndProducerId"/>
+/// (Kafka's controller hands brokers blocks of ids the same way).
+/// </summary>
+public sealed record ProducerIdBlockReserved(long FirstProducerId, long EndProducerId) : IPlatformMessage;
+
+/// <summary>The end of the last reserved block: all a restarted allocator needs.</summary>
+public sealed record ProducerIdAllocatorSnapshot(long ReservedUpTo) : IPlatformMessage;
