@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Platform.Protocol.Messages;
+using Platform.Protocol.Wire;
+
+namespace Platform.Specs.Protocol;
+
+/// <summary>Framing: whole frames are cut from a buffer that may hold less or more, sizes are bounded, and a
+/// response goes out as size, header and body with its record parts in order.</summary>
+public class KafkaFrameSpecs
+{
+    private static byte[] Frame(params byte[] payload)
+    {
+        var bytes = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, payload.Length);
+        payload.CopyTo(bytes, 4);
+        return bytes;
+    }
+
+    [Fact]
+    public void A_frame_is_taken_only_when_it_is_whole()
+    {
+        var two = Frame(1, 2, 3).Concat(Frame(4)).ToArray();
+        var partial = new ReadOnlySequence<byte>(two, 0, 6);
+        Assert.False(KafkaFrame.TryReadFrame(ref partial, 100, out _));
+        Assert.Equal(6, partial.Length);
+
+        var buffer = new ReadOnlySequence<byte>(two);
+        Assert.True(KafkaFrame.TryReadFrame(ref buffer, 100, out var first));
+        Assert.Equal(new byte[] { 1, 2, 3 }, first.ToArray());
+        Assert.True(KafkaFrame.TryReadFrame(ref buffer, 100, out var second));
+        Assert.Equal(new byte[] { 4 }, second.ToArray());
+        Assert.False(KafkaFrame.TryReadFrame(ref buffer, 100, out _));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    [InlineData(int.MaxValue)]
+    public void A_negative_or_oversized_frame_size_is_refused(int size)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, size);
+        Assert.Throws<KafkaProtocolException>(() =>
+        {
+            var buffer = new ReadOnlySequence<byte>(bytes);
+            KafkaFrame.TryReadFrame(ref buffer, 100, out _);
+        });
+    }
+
+    [Fact]
+    public void A_fetch_response_frame_carries_its_record_parts_back_to_back()
+    {
+        byte[] a = [1, 2, 3];
+        byte[] b = [4, 5];
+        var response = new FetchResponse
+        {
+            Responses =
+            [
+                new FetchResponse.FetchableTopicResponse
+                {
+                    Topic = "t",
+                    Partitions = [new FetchResponse.PartitionData { PartitionIndex = 0, HighWatermark = 5, Records = RecordSet.Of([a, b]) }],
+                },
+            ],
+        };
+        var output = new ArrayBufferWriter<byte>();
+        KafkaFrame.WriteResponse(output, correlationId: 9, FetchResponse.HeaderVersion(12), response, 12);
+
+        var sequence = new ReadOnlySequence<byte>(output.WrittenMemory);
+        Assert.True(KafkaFrame.TryReadFrame(ref sequence, 1 << 20, out var frame));
+        Assert.Equal(0, sequence.Length);
+        var reader = new KafkaReader(frame.ToArray());
+        Assert.Equal(9, ResponseHeader.Read(ref reader, 1).CorrelationId);
+        var read = FetchResponse.Read(ref reader, 12);
+        Assert.Equal(0, reader.Remaining);
+        var partition = Assert.Single(Assert.Single(read.Responses).Partitions);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, partition.Records!.ToArray());
+        Assert.Equal(5, partition.HighWatermark);
+    }
+
+    [Fact]
+    public void An_ApiVersions_response_header_is_always_version_0_and_a_request_header_names_its_client()
+    {
+        Assert.Equal(0, ApiVersionsResponse.HeaderVersion(3));
+        Assert.Equal(1, MetadataResponse.HeaderVersion(9));
+        Assert.Equal(0, MetadataResponse.HeaderVersion(8));
+        Assert.Equal(2, ProduceRequest.HeaderVersion(9));
+        Assert.Equal(1, ProduceRequest.HeaderVersion(8));
+
+        var output = new ArrayBufferWriter<byte>();
+        var header = new RequestHeader { RequestApiKey = (short)ApiKey.Metadata, RequestApiVersion = 12, CorrelationId = 4, ClientId = "me" };
+        KafkaFrame.WriteRequest(output, header, MetadataRequest.HeaderVersion(12), new MetadataRequest { Topics = null });
+        var sequence = new ReadOnlySequence<byte>(output.WrittenMemory);
+        Assert.True(KafkaFrame.TryReadFrame(ref sequence, 1024, out var frame));
+        var reader = new KafkaReader(frame.ToArray());
+        var read = KafkaFrame.ReadRequestHeader(ref reader, out var headerVersion);
+        Assert.Equal(2, headerVersion);
+        Assert.Equal("me", read.ClientId);
+        Assert.Null(((MetadataRequest)ApiVersionsTable.ReadRequest(ApiKey.Metadata, ref reader, 12)).Topics);
+        Assert.Equal(0, reader.Remaining);
+    }
+
+    [Fact]
+    public void The_version_table_lists_every_generated_api_with_kafka_3_8_ranges()
+    {
+        Assert.Equal(26, ApiVersionsTable.All.Count);
+        Assert.Contains(new ApiVersionRange(ApiKey.Produce, 0, 11), ApiVersionsTable.All);
+        Assert.Contains(new ApiVersionRange(ApiKey.Fetch, 0, 16), ApiVersionsTable.All);
+        Assert.Contains(new ApiVersionRange(ApiKey.JoinGroup, 0, 9), ApiVersionsTable.All);
+        Assert.True(ApiVersionsTable.IsSupported(ApiKey.ApiVersions, 3));
+        Assert.False(ApiVersionsTable.IsSupported(ApiKey.ApiVersions, 4));
+        Assert.False(ApiVersionsTable.IsSupported((ApiKey)999, 0));
+    }
+}
