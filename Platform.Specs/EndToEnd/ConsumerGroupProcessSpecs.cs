@@ -100,7 +100,7 @@ public sealed class ConsumerGroupProcessSpecs
             {
                 if (await condition()) return;
             }
-            catch (Platform.Actors.PlatformException)
+            catch (PlatformException)
             {
                 // not there yet (e.g. the group does not exist before the first join)
             }

@@ -1,4 +1,4 @@
-namespace Platform.Actors;
+namespace Platform.Protocol;
 
 /// <summary>
 /// A request that the broker answered with a Kafka error code. Clients throw it so that callers can
