@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Platform.Protocol.Messages;
+using Platform.Protocol.Wire;
+
+namespace Platform.Client.Kafka;
+
+/// <summary>
+/// One TCP connection to one broker, speaking Kafka's protocol as every Kafka client does: requests are
+/// pipelined (many in flight, matched to responses by correlation id), the versions used are the highest
+/// both sides support (learned with ApiVersions when connecting), and a broken connection fails every
+/// request in flight with the retriable NETWORK_EXCEPTION so callers re-route them.
+/// </summary>
+internal sealed class BrokerConnection : IAsyncDisposable
+{
+    /// <summary>Largest response accepted; Kafka's fetch.max.bytes defaults are far below it.</summary>
+    private const int MaxResponseBytes = 256 * 1024 * 1024;
+
+    private sealed record Pending(ApiKey Key, short Version, TaskCompletionSource<IKafkaMessage> Completion);
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly string _clientId;
+    private readonly ConcurrentDictionary<int, Pending> _pending = new();
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Dictionary<ApiKey, ApiVersionRange> _versions = new();
+    private readonly Task _readLoop;
+    private readonly Task _writeLoop;
+    private int _nextCorrelationId;
+    private volatile Exception? _failure;
+
+    private BrokerConnection(Socket socket, string endpoint, string clientId)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        Endpoint = endpoint;
+        _clientId = clientId;
+        _readLoop = ReadLoop();
+        _writeLoop = WriteLoop();
+    }
+
+    /// <summary>host:port this connection goes to.</summary>
+    public string Endpoint { get; }
+
+    public bool IsBroken => _failure is not null;
+
+    public static async Task<BrokerConnection> ConnectAsync(string host, int port, string clientId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, deadline.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new PlatformException(ErrorCode.NetworkException, $"Cannot connect to {host}:{port}: {(e is OperationCanceledException ? "timed out" : e.Message)}");
+        }
+        var connection = new BrokerConnection(socket, $"{host}:{port}", clientId);
+        try
+        {
+            await connection.NegotiateAsync(timeout, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>ApiVersions v3 first; a broker that does not know it answers in v0 with its ranges (KIP-511).</summary>
+    private async Task NegotiateAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var request = new ApiVersionsRequest { ClientSoftwareName = "platform-client", ClientSoftwareVersion = "1.0" };
+        var response = (ApiVersionsResponse)await SendRawAsync(ApiKey.ApiVersions, ApiVersionsResponse.HighestVersion, request, timeout, cancellationToken);
+        if (response.ErrorCode == (short)ErrorCode.UnsupportedVersion)
+            response = (ApiVersionsResponse)await SendRawAsync(ApiKey.ApiVersions, 0, new ApiVersionsRequest(), timeout, cancellationToken);
+        if (response.ErrorCode != 0)
+            throw new PlatformException((ErrorCode)response.ErrorCode, $"{Endpoint} refused ApiVersions");
+        foreach (var api in response.ApiKeys) _versions[(ApiKey)api.ApiKey] = new ApiVersionRange((ApiKey)api.ApiKey, api.MinVersion, api.MaxVersion);
+    }
+
+    /// <summary>The highest version of <paramref name="key"/> both sides speak, up to <paramref name="max"/>.</summary>
+    public short Version(ApiKey key, short max, short min = 0)
+    {
+        if (!ApiVersionsTable.TryGetRange(key, out var ours)) throw new InvalidOperationException($"No codec for {key}");
+        var top = Math.Min(max, ours.MaxVersion);
+        if (!_versions.TryGetValue(key, out var theirs) || theirs.MaxVersion < Math.Max(min, ours.MinVersion) || theirs.MinVersion > top)
+            throw new PlatformException(ErrorCode.UnsupportedVersion, $"The broker at {Endpoint} does not support {key} v{min}-v{top}");
+        return Math.Min(top, theirs.MaxVersion);
+    }
+
+    public bool Supports(ApiKey key) => _versions.ContainsKey(key);
+
+    /// <summary>Sends a request at the negotiated version and returns its response.</summary>
+    public async Task<TResponse> SendAsync<TResponse>(ApiKey key, short version, IKafkaMessage request, TimeSpan timeout,
+        CancellationToken cancellationToken = default) where TResponse : IKafkaMessage =>
+        (TResponse)await SendRawAsync(key, version, request, timeout, cancellationToken);
+
+    private async Task<IKafkaMessage> SendRawAsync(ApiKey key, short version, IKafkaMessage request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_failure is { } failure) throw Broken(failure);
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        var header = new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = _clientId };
+        var buffer = new ArrayBufferWriter<byte>(256);
+        KafkaFrame.WriteRequest(buffer, header, ApiVersionsTable.RequestHeaderVersion(key, version), request);
+        var pending = new Pending(key, version, new TaskCompletionSource<IKafkaMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[correlationId] = pending;
+        if (!_outgoing.Writer.TryWrite(buffer.WrittenSpan.ToArray()))
+        {
+            _pending.TryRemove(correlationId, out _);
+            throw Broken(_failure ?? new IOException("closed"));
+        }
+        try
+        {
+            return await pending.Completion.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _pending.TryRemove(correlationId, out _);
+            throw new PlatformException(ErrorCode.RequestTimedOut, $"{key} to {Endpoint} was not answered within {timeout.TotalMilliseconds:N0} ms");
+        }
+        catch (OperationCanceledException)
+        {
+            _pending.TryRemove(correlationId, out _);
+            throw;
+        }
+    }
+
+    private PlatformException Broken(Exception cause) =>
+        new(ErrorCode.NetworkException, $"The connection to {Endpoint} is closed: {cause.Message}");
+
+    private async Task WriteLoop()
+    {
+        var reader = _outgoing.Reader;
+        var batch = new ArrayBufferWriter<byte>(64 * 1024);
+        try
+        {
+            while (await reader.WaitToReadAsync(_closing.Token))
+            {
+                while (batch.WrittenCount < 1024 * 1024 && reader.TryRead(out var frame)) batch.Write(frame);
+                await _stream.WriteAsync(batch.WrittenMemory, _closing.Token);
+                batch.ResetWrittenCount();
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    private async Task ReadLoop()
+    {
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024));
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(_closing.Token);
+                var buffer = result.Buffer;
+                while (KafkaFrame.TryReadFrame(ref buffer, MaxResponseBytes, out var frame)) Complete(frame);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted) throw new IOException("the broker closed the connection");
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private void Complete(ReadOnlySequence<byte> frame)
+    {
+        var bytes = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        if (!_pending.TryRemove(correlationId, out var pending)) return; // timed out or cancelled meanwhile
+        try
+        {
+            var reader = new KafkaReader(bytes);
+            ResponseHeader.Read(ref reader, ApiVersionsTable.ResponseHeaderVersion(pending.Key, pending.Version));
+            pending.Completion.TrySetResult(ApiVersionsTable.ReadResponse(pending.Key, ref reader, pending.Version));
+        }
+        catch (KafkaProtocolException e)
+        {
+            pending.Completion.TrySetException(new PlatformException(ErrorCode.CorruptMessage, $"Malformed {pending.Key} response from {Endpoint}: {e.Message}"));
+        }
+    }
+
+    private void Fail(Exception cause)
+    {
+        if (_failure is not null) return;
+        _failure = cause is OperationCanceledException ? new IOException("closed by the client") : cause;
+        _outgoing.Writer.TryComplete();
+        _closing.Cancel();
+        _socket.Dispose();
+        foreach (var id in _pending.Keys)
+            if (_pending.TryRemove(id, out var pending)) pending.Completion.TrySetException(Broken(_failure));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fail(new IOException("closed by the client"));
+        await Task.WhenAll(_readLoop, _writeLoop);
+        await _stream.DisposeAsync();
+        _closing.Dispose();
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using Platform.Protocol.Messages;
+
+namespace Platform.Client.Kafka;
+
+/// <summary>A topic as the cluster's metadata describes it: its partitions and each one's leader.</summary>
+internal sealed record TopicMetadata(string Name, Guid TopicId, IReadOnlyList<int> Leaders)
+{
+    public int PartitionCount => Leaders.Count;
+}
+
+/// <summary>
+/// The client's view of a Kafka cluster: one <see cref="BrokerConnection"/> per broker (as Kafka clients keep),
+/// the brokers and topics from Metadata, and routing of each request to the broker that should get it (a
+/// partition's leader, a group's coordinator, or any broker). Bootstrap servers are only a way in: after the
+/// first Metadata the brokers it names are used, and when every known broker is unreachable the bootstrap
+/// list is tried again, which is how a client follows a cluster whose members change.
+/// </summary>
+internal sealed class KafkaCluster : IAsyncDisposable
+{
+    private readonly IReadOnlyList<(string Host, int Port)> _bootstrap;
+    private readonly string _clientId;
+    private readonly TimeSpan _requestTimeout;
+    private readonly ConcurrentDictionary<string, Task<BrokerConnection>> _connections = new();
+    private readonly ConcurrentDictionary<string, TopicMetadata> _topics = new();
+    private readonly ConcurrentDictionary<string, int> _coordinators = new();
+    private volatile IReadOnlyDictionary<int, (string Host, int Port)> _brokers = new Dictionary<int, (string, int)>();
+    private readonly CancellationTokenSource _disposed = new();
+    private int _nextAny;
+
+    public KafkaCluster(IReadOnlyList<(string Host, int Port)> bootstrap, string clientId, TimeSpan requestTimeout)
+    {
+        if (bootstrap.Count == 0) throw new ArgumentException("At least one bootstrap server is needed", nameof(bootstrap));
+        _bootstrap = bootstrap;
+        _clientId = clientId;
+        _requestTimeout = requestTimeout;
+    }
+
+    public TimeSpan RequestTimeout => _requestTimeout;
+
+    /// <summary>The connection to host:port, opened once and re-opened after it broke.</summary>
+    private async Task<BrokerConnection> ConnectionAsync(string host, int port)
+    {
+        var key = $"{host}:{port}";
+        while (true)
+        {
+            var task = _connections.GetOrAdd(key, _ => BrokerConnection.ConnectAsync(host, port, _clientId, _requestTimeout, _disposed.Token));
+            try
+            {
+                var connection = await task;
+                if (!connection.IsBroken) return connection;
+            }
+            catch
+            {
+                _connections.TryRemove(new KeyValuePair<string, Task<BrokerConnection>>(key, task));
+                throw;
+            }
+            // Broken: replace it, once, for every caller.
+            _connections.TryRemove(new KeyValuePair<string, Task<BrokerConnection>>(key, task));
+        }
+    }
+
+    /// <summary>A connection to the broker with <paramref name="nodeId"/>, or to any broker if it is unknown.</summary>
+    public async Task<BrokerConnection> NodeAsync(int nodeId)
+    {
+        if (_brokers.TryGetValue(nodeId, out var broker)) return await ConnectionAsync(broker.Host, broker.Port);
+        await RefreshAsync([]);
+        return _brokers.TryGetValue(nodeId, out broker) ? await ConnectionAsync(broker.Host, broker.Port) : await AnyAsync();
+    }
+
+    /// <summary>Any reachable broker: the known ones first, in turn, then the bootstrap servers.</summary>
+    public async Task<BrokerConnection> AnyAsync()
+    {
+        var candidates = _brokers.Values.Concat(_bootstrap).Distinct().ToList();
+        var start = Interlocked.Increment(ref _nextAny);
+        PlatformException? last = null;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var (host, port) = candidates[(int)((uint)(start + i) % candidates.Count)];
+            try
+            {
+                return await ConnectionAsync(host, port);
+            }
+            catch (PlatformException e) when (e.Code.IsRetriable())
+            {
+                last = e;
+            }
+        }
+        throw last ?? new PlatformException(ErrorCode.NetworkException, "No broker is reachable");
+    }
+
+    /// <summary>Sends Metadata for <paramref name="topics"/> (empty: the brokers only; null: every topic) and caches what it says.</summary>
+    public async Task<MetadataResponse> RefreshAsync(IReadOnlyList<string>? topics, bool allowAutoCreate = false)
+    {
+        var connection = await AnyAsync();
+        var version = connection.Version(ApiKey.Metadata, 9, min: 1);
+        var request = new MetadataRequest
+        {
+            Topics = topics?.Select(t => new MetadataRequest.MetadataRequestTopic { Name = t }).ToList(),
+            AllowAutoTopicCreation = allowAutoCreate,
+        };
+        var response = await connection.SendAsync<MetadataResponse>(ApiKey.Metadata, version, request, _requestTimeout);
+        _brokers = response.Brokers.ToDictionary(b => b.NodeId, b => (b.Host, b.Port));
+        foreach (var topic in response.Topics)
+        {
+            if (topic.ErrorCode == 0 && topic.Name is { } name)
+                _topics[name] = new TopicMetadata(name, topic.TopicId,
+                    topic.Partitions.OrderBy(p => p.PartitionIndex).Select(p => p.LeaderId).ToList());
+            else if (topic.Name is { } gone)
+                _topics.TryRemove(gone, out _);
+        }
+        return response;
+    }
+
+    /// <summary>A topic's metadata, from the cache unless <paramref name="refresh"/>; an unknown topic throws its Kafka error.</summary>
+    public async Task<TopicMetadata> TopicAsync(string topic, bool allowAutoCreate = false, bool refresh = false)
+    {
+        if (!refresh && _topics.TryGetValue(topic, out var known)) return known;
+        var response = await RefreshAsync([topic], allowAutoCreate);
+        var entry = response.Topics.FirstOrDefault(t => t.Name == topic);
+        if (entry is null) throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' does not exist");
+        if (entry.ErrorCode != 0)
+            throw new PlatformException((ErrorCode)entry.ErrorCode, (ErrorCode)entry.ErrorCode == ErrorCode.UnknownTopicOrPartition
+                ? $"Topic '{topic}' does not exist" : $"Metadata for topic '{topic}' failed");
+        return _topics[topic];
+    }
+
+    /// <summary>Forgets what is cached about <paramref name="topic"/>, after an error that says it moved.</summary>
+    public void Invalidate(string topic) => _topics.TryRemove(topic, out _);
+
+    /// <summary>The connection to the leader of a partition.</summary>
+    public async Task<BrokerConnection> LeaderAsync(string topic, int partition, bool allowAutoCreate = false)
+    {
+        var metadata = await TopicAsync(topic, allowAutoCreate);
+        if (partition < 0 || partition >= metadata.PartitionCount)
+        {
+            metadata = await TopicAsync(topic, allowAutoCreate, refresh: true);
+            if (partition < 0 || partition >= metadata.PartitionCount)
+                throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
+        }
+        return await NodeAsync(metadata.Leaders[partition]);
+    }
+
+    /// <summary>The connection to a group's coordinator (FindCoordinator, cached until <see cref="InvalidateCoordinator"/>).</summary>
+    public async Task<BrokerConnection> CoordinatorAsync(string groupId)
+    {
+        if (_coordinators.TryGetValue(groupId, out var nodeId)) return await NodeAsync(nodeId);
+        var connection = await AnyAsync();
+        var version = connection.Version(ApiKey.FindCoordinator, 3);
+        var response = await connection.SendAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, version,
+            new FindCoordinatorRequest { CoordinatorKey = groupId, KeyType = 0 }, _requestTimeout);
+        if (response.ErrorCode != 0) throw new PlatformException((ErrorCode)response.ErrorCode, response.ErrorMessage ?? $"No coordinator for group '{groupId}'");
+        _coordinators[groupId] = response.NodeId;
+        var brokers = new Dictionary<int, (string, int)>(_brokers) { [response.NodeId] = (response.Host, response.Port) };
+        _brokers = brokers;
+        return await ConnectionAsync(response.Host, response.Port);
+    }
+
+    public void InvalidateCoordinator(string groupId) => _coordinators.TryRemove(groupId, out _);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync();
+        foreach (var task in _connections.Values)
+        {
+            try
+            {
+                await (await task).DisposeAsync();
+            }
+            catch (Exception e) when (e is PlatformException or OperationCanceledException)
+            {
+            }
+        }
+        _disposed.Dispose();
+    }
+}
