@@ -13,6 +13,15 @@ public static class KafkaServer
         ListOffsetsHandler.Register(apis, services);
         FindCoordinatorHandler.Register(apis, services);
         InitProducerIdHandler.Register(apis, services);
+        JoinGroupHandler.Register(apis, services);
+        SyncGroupHandler.Register(apis, services);
+        HeartbeatHandler.Register(apis, services);
+        LeaveGroupHandler.Register(apis, services);
+        OffsetCommitHandler.Register(apis, services);
+        OffsetFetchHandler.Register(apis, services);
+        DescribeGroupsHandler.Register(apis, services);
+        ListGroupsHandler.Register(apis, services);
+        DeleteGroupsHandler.Register(apis, services);
         return apis;
     }
 }

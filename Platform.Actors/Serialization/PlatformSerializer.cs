@@ -399,13 +399,28 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
                 x.String(d.ClientHost);
                 x.List(d.Assignment, WriteTopicPartitionId);
             });
+            // Added later, after the members, so that either side reads the other's format.
+            w.List(m.Members, (x, d) =>
+            {
+                x.Bytes(d.MemberMetadata);
+                x.Bytes(d.MemberAssignment);
+            });
         }, (ref WireReader r) =>
         {
             var (group, error, message, state, type, name, generation) =
                 (r.String(), (ErrorCode)r.Int16(), r.NullableString(), r.String(), r.String(), r.String(), r.Int32());
             var members = new GroupMemberDescription[r.Count()];
             for (var i = 0; i < members.Length; i++)
-                members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r));
+                members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r), [], []);
+            if (r.Remaining > 0)
+            {
+                var count = r.Count();
+                for (var i = 0; i < count; i++)
+                {
+                    var (metadata, assignment) = (r.Bytes(), r.Bytes());
+                    if (i < members.Length) members[i] = members[i] with { MemberMetadata = metadata, MemberAssignment = assignment };
+                }
+            }
             return new GroupDescription(group, error, message, state, type, name, generation, members);
         }),
         [typeof(DeleteGroup)] = new("GX", (w, o) => w.String(((DeleteGroup)o).GroupId), (ref WireReader r) => new DeleteGroup(r.String())),
@@ -423,6 +438,30 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             for (var i = 0; i < ids.Length; i++) ids[i] = r.String();
             return new GroupList(ids);
         }),
+        [typeof(ListGroupStates)] = new("GV", (w, o) => w.List(((ListGroupStates)o).StatesFilter, (x, f) => x.String(f)), (ref WireReader r) =>
+        {
+            var states = new string[r.Count()];
+            for (var i = 0; i < states.Length; i++) states[i] = r.String();
+            return new ListGroupStates(states);
+        }),
+        [typeof(ListedGroups)] = new("GW", (w, o) => w.List(((ListedGroups)o).Groups, (x, g) =>
+        {
+            x.String(g.GroupId);
+            x.String(g.ProtocolType);
+            x.String(g.GroupState);
+        }), (ref WireReader r) =>
+        {
+            var groups = new ListedGroup[r.Count()];
+            for (var i = 0; i < groups.Length; i++) groups[i] = new ListedGroup(r.String(), r.String(), r.String());
+            return new ListedGroups(groups);
+        }),
+        [typeof(GroupStateChanged)] = new("GZ", (w, o) =>
+        {
+            var m = (GroupStateChanged)o;
+            w.String(m.GroupId);
+            w.String(m.GroupState);
+            w.String(m.ProtocolType);
+        }, (ref WireReader r) => new GroupStateChanged(r.String(), r.String(), r.String())),
         [typeof(RegisterGroup)] = new("GR", (w, o) => w.String(((RegisterGroup)o).GroupId), (ref WireReader r) => new RegisterGroup(r.String())),
         [typeof(UnregisterGroup)] = new("GU", (w, o) => w.String(((UnregisterGroup)o).GroupId), (ref WireReader r) => new UnregisterGroup(r.String())),
         [typeof(OffsetsCommitted)] = new("E-OC", (w, o) => w.List(((OffsetsCommitted)o).Offsets, WriteCommitted),

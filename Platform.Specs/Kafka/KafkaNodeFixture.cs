@@ -7,7 +7,8 @@ namespace Platform.Specs.Kafka;
 
 /// <summary>
 /// One real node with its Kafka listener on a free loopback port, shared by a spec class, for specs that
-/// drive it with unmodified Kafka clients (Confluent.Kafka / librdkafka, kcat, kafka-python).
+/// drive it with unmodified Kafka clients (Confluent.Kafka / librdkafka, kcat, kafka-python). A subclass
+/// may pass HOCON of its own (e.g. a shorter initial rebalance delay).
 /// </summary>
 public class KafkaNodeFixture : IAsyncLifetime
 {

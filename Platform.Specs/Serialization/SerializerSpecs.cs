@@ -80,12 +80,15 @@ public sealed class SerializerSpecs : IDisposable
         yield return new OffsetFetch("g", null);
         yield return new OffsetFetchResult(ErrorCode.None, null, [committed]);
         yield return new DescribeGroup("g");
-        yield return new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3, [new GroupMemberDescription("m", "i", "c", "h", [tp])]);
+        yield return new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3, [new GroupMemberDescription("m", "i", "c", "h", [tp], [7, 8], [9])]);
         yield return new DeleteGroup("g");
         yield return new DeleteGroupResult(ErrorCode.NonEmptyGroup, "busy");
         yield return new RebalanceStarted("g", 4);
         yield return ListGroups.Instance;
         yield return new GroupList(["a", "b"]);
+        yield return new ListGroupStates(["Stable", "Empty"]);
+        yield return new ListedGroups([new ListedGroup("g", "consumer", "Stable"), new ListedGroup("h", "", "Empty")]);
+        yield return new GroupStateChanged("g", "CompletingRebalance", "consumer");
         yield return new RegisterGroup("g");
         yield return new UnregisterGroup("g");
         yield return new OffsetsCommitted([committed]);
@@ -159,6 +162,20 @@ public sealed class SerializerSpecs : IDisposable
         var read = (PartitionSnapshot)serializer.FromBinary(older, serializer.Manifest(new PartitionSnapshot(0, 0, [])));
         Assert.Equal((5L, 9L, 1), (read.LogStartOffset, read.LogEndOffset, read.Segments.Count));
         Assert.Empty(read.Producers!);
+    }
+
+    [Fact]
+    public void A_group_description_written_before_member_bytes_reads_with_empty_metadata_and_assignment()
+    {
+        var description = new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3,
+            [new GroupMemberDescription("m", null, "c", "h", [new TopicPartitionId("t", 0)], [1, 2], [3])]);
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(description);
+        var current = serializer.ToBinary(description);
+        var older = current[..^(4 + 4 + 2 + 4 + 1)]; // the first format ended after the members; their bytes came later
+        var read = (GroupDescription)serializer.FromBinary(older, serializer.Manifest(description));
+        Assert.Equal(("m", "t"), (read.Members[0].MemberId, read.Members[0].Assignment[0].Topic));
+        Assert.Empty(read.Members[0].MemberMetadata);
+        Assert.Empty(read.Members[0].MemberAssignment);
     }
 
     private static void AssertEquivalent(object expected, object actual)
