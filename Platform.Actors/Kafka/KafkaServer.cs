@@ -12,6 +12,14 @@ public static class KafkaServer
         FetchHandler.Register(apis, services);
         ListOffsetsHandler.Register(apis, services);
         FindCoordinatorHandler.Register(apis, services);
+        CreateTopicsHandler.Register(apis, services);
+        DeleteTopicsHandler.Register(apis, services);
+        CreatePartitionsHandler.Register(apis, services);
+        DescribeConfigsHandler.Register(apis, services);
+        AlterConfigsHandler.Register(apis, services);
+        DeleteRecordsHandler.Register(apis, services);
+        DescribeClusterHandler.Register(apis, services);
+        OffsetForLeaderEpochHandler.Register(apis, services);
         return apis;
     }
 }
