@@ -48,7 +48,7 @@ internal static class DescribeConfigsHandler
                 Name = config.Name,
                 Value = config.Value,
                 ReadOnly = config.ReadOnly,
-                IsDefault = config.Source == ConfigDescriptions.DefaultConfigSource,
+                IsDefault = version == 0 && config.Source == ConfigDescriptions.DefaultConfigSource, // v1+ say it with ConfigSource
                 ConfigSource = config.Source,
                 IsSensitive = false,
                 ConfigType = config.Type,
