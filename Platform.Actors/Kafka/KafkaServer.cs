@@ -22,6 +22,14 @@ public static class KafkaServer
         DescribeGroupsHandler.Register(apis, services);
         ListGroupsHandler.Register(apis, services);
         DeleteGroupsHandler.Register(apis, services);
+        CreateTopicsHandler.Register(apis, services);
+        DeleteTopicsHandler.Register(apis, services);
+        CreatePartitionsHandler.Register(apis, services);
+        DescribeConfigsHandler.Register(apis, services);
+        AlterConfigsHandler.Register(apis, services);
+        DeleteRecordsHandler.Register(apis, services);
+        DescribeClusterHandler.Register(apis, services);
+        OffsetForLeaderEpochHandler.Register(apis, services);
         return apis;
     }
 }
