@@ -11,7 +11,6 @@ namespace Platform.Specs.Kafka;
 [Trait("Category", "KafkaClients")]
 public sealed class KafkaClientScriptSpecs(KafkaNodeFixture fixture) : IClassFixture<KafkaNodeFixture>
 {
-    private const string GroupApisMissing = "Needs the consumer group APIs (JoinGroup, SyncGroup, Heartbeat, OffsetCommit), which land in another branch.";
 
     // Debian's packages are installed for the system interpreter; a pyenv python3 first on PATH lacks them.
     private const string Python = "/usr/bin/python3";
@@ -28,14 +27,14 @@ public sealed class KafkaClientScriptSpecs(KafkaNodeFixture fixture) : IClassFix
     [Fact(Timeout = 180_000)]
     public Task Kcat_lists_produces_and_consumes_back_every_record() => RunAsync("/bin/bash", "kcat_roundtrip.sh", "kcat");
 
-    [Fact(Skip = GroupApisMissing)]
+    [Fact]
     public Task Kafka_python_consumers_in_a_group_of_two_share_the_records() => RunAsync(Python, "kafka_python_roundtrip.py", "kafka-python-group", "--group");
 
-    [Fact(Skip = GroupApisMissing)]
+    [Fact]
     public Task Confluent_kafka_python_consumers_in_a_group_of_two_share_the_records() =>
         RunAsync(Python, "confluent_kafka_roundtrip.py", "confluent-python-group", "--group");
 
-    [Fact(Skip = GroupApisMissing)]
+    [Fact]
     public Task Kcat_consumers_in_a_group_of_two_share_the_records() => RunAsync("/bin/bash", "kcat_roundtrip.sh", "kcat-group", "--group");
 
     private async Task RunAsync(string interpreter, string script, string topicPrefix, params string[] flags)

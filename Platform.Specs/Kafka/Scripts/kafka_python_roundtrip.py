@@ -15,6 +15,7 @@ costs a connection per client and varies as APIs are added. (2, 4, 0) is also wh
 ListOffsets v2, Metadata v1, all inside the ranges the node advertises (Produce v3+, Fetch v4+, ListOffsets v1+).
 """
 import sys
+import threading
 import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -86,22 +87,37 @@ def check(sent, received):
 
 
 def consume_group(bootstrap, topic, count):
+    # One thread per member: kafka-python's poll() blocks in JoinGroup until the whole group has rejoined, so
+    # two members polled from one thread would wait for each other until the rebalance timeout.
     group = "kafka-python-%d" % int(time.time() * 1000)
-    members = [KafkaConsumer(topic, bootstrap_servers=bootstrap, api_version=API_VERSION, group_id=group,
-                             auto_offset_reset="earliest", enable_auto_commit=True, client_id="member-%d" % i)
-               for i in range(2)]
     seen = []
     per_member = [0, 0]
+    assignments = [[], []]
+    lock = threading.Lock()
     deadline = time.time() + 60
-    while len(seen) < count and time.time() < deadline:
-        for i, member in enumerate(members):
-            for tp, records in member.poll(timeout_ms=200).items():
-                for r in records:
-                    seen.append((tp.partition, r.offset))
-                    per_member[i] += 1
-    assignments = [sorted(tp.partition for tp in m.assignment()) for m in members]
-    for m in members:
-        m.close()
+
+    def run(i):
+        member = KafkaConsumer(topic, bootstrap_servers=bootstrap, api_version=API_VERSION, group_id=group,
+                               auto_offset_reset="earliest", enable_auto_commit=True, client_id="member-%d" % i)
+        try:
+            while time.time() < deadline:
+                with lock:
+                    if len(seen) >= count:
+                        break
+                for tp, records in member.poll(timeout_ms=200).items():
+                    with lock:
+                        for r in records:
+                            seen.append((tp.partition, r.offset))
+                            per_member[i] += 1
+            assignments[i] = sorted(tp.partition for tp in member.assignment())
+        finally:
+            member.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
     if len(seen) != count or len(set(seen)) != count:
         fail("group: expected %d distinct records, got %d (%d distinct)" % (count, len(seen), len(set(seen))))
     print("group: %d records, per member %s, assignments %s" % (len(seen), per_member, assignments))
