@@ -43,8 +43,8 @@ public sealed class TopicRegistry : ReceivePersistentActor
             _log.Info("Topic registry recovered with {0} topics", _state.ByName.Count);
         });
 
-        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid()), command.ValidateOnly));
-        Command<CreatePartitions>(command => Handle(_state.Decide(command), command.ValidateOnly));
+        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic), command.ValidateOnly));
+        Command<CreatePartitions>(command => Handle(_state.Decide(command, _settings.MaxPartitionsPerTopic), command.ValidateOnly));
         Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults), command.ValidateOnly));
         Command<DeleteTopic>(command => Handle(_state.Decide(command), validateOnly: false));
         Command<GetTopics>(HandleGetTopics);
@@ -179,7 +179,7 @@ public sealed class TopicRegistry : ReceivePersistentActor
         }
         var replyTo = Sender;
         var events = missing
-            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid()).Event)
+            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic).Event)
             .OfType<TopicCreated>()
             .ToList();
         PersistAll(events, e => Applied(e));
