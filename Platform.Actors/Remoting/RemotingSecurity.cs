@@ -1,22 +1,8 @@
-using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Remote.Transport.DotNetty;
 using Platform.Actors.Configuration;
 
 namespace Platform.Actors.Remoting;
-
-/// <summary>How a node's Akka.Remote port may be reached.</summary>
-public enum RemotingExposure
-{
-    /// <summary>No certificates and no seeds (the embedded single node): bound to 127.0.0.1 only.</summary>
-    Loopback,
-
-    /// <summary>Mutual TLS with certificates of the cluster's CA: bound to the node's host.</summary>
-    MutualTls,
-
-    /// <summary>Seeds but no certificates: bound to the node's host, open to anyone who reaches it.</summary>
-    Unprotected,
-}
 
 /// <summary>
 /// Akka.Remote trusts every peer completely (it may join the cluster, down nodes, stop actors, send any
@@ -104,15 +90,4 @@ public static class RemotingSecurity
 
     private const string PlainScheme = "akka.tcp://";
     private const string TlsScheme = "akka.ssl.tcp://";
-}
-
-/// <summary>What <see cref="RemotingSecurity.Plan"/> decided: the node's configuration and, for TLS, its setup.</summary>
-public sealed record RemotingPlan(RemotingExposure Exposure, Config Config, DotNettySslSetup? Ssl)
-{
-    /// <summary>The ActorSystem's setup: <see cref="Config"/>, and the TLS setup when there is one.</summary>
-    public ActorSystemSetup Setup()
-    {
-        var bootstrap = Akka.Actor.BootstrapSetup.Create().WithConfig(Config);
-        return Ssl is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, Ssl);
-    }
 }
