@@ -3,12 +3,14 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Event;
 using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Kafka;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
+using Platform.Actors.Remoting;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Hosting;
@@ -22,9 +24,11 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka)
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
+        RemotingExposure remoting)
     {
         System = system;
+        Remoting = remoting;
         Gateway = gateway;
         Partitions = partitions;
         Registry = registry;
@@ -39,6 +43,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
     public ActorSystem System { get; }
+
+    /// <summary>How the node's Akka.Remote port can be reached: loopback only, mutual TLS, or unprotected.</summary>
+    public RemotingExposure Remoting { get; }
 
     public IActorRef Gateway { get; }
 
@@ -68,6 +75,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
         PrepareSqlite(config);
+        // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
+        var remoting = RemotingSecurity.Plan(config);
+        config = remoting.Config;
         // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafkaSettings = KafkaSettings.Create(config);
         var kafka = KafkaListener.Bind(kafkaSettings);
@@ -76,7 +86,7 @@ public sealed class PlatformNode : IAsyncDisposable
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(SystemName, config);
+            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup());
         }
         catch
         {
@@ -85,6 +95,7 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         try
         {
+            if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -145,8 +156,8 @@ public sealed class PlatformNode : IAsyncDisposable
             var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka);
+            kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure);
         }
         catch
         {
