@@ -144,7 +144,7 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy), "kafka-topic-cache");
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings.PlacementRefresh), "kafka-placement");
-            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, producerIds, topicCache, placement,
+            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
                 new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
