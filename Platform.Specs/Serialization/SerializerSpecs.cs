@@ -188,6 +188,16 @@ public sealed class SerializerSpecs : IDisposable
     }
 
     [Fact]
+    public void A_join_group_carries_the_member_actor_and_reads_it_back_as_the_same_actor()
+    {
+        var member = _system.ActorOf(Props.Empty, "member");
+        var join = new JoinGroup("g", "m", null, "consumer", [new GroupProtocol("range", [1])], 10000, 30000, "client", "host", member, false);
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(join);
+        var read = (JoinGroup)serializer.FromBinary(serializer.ToBinary(join), serializer.Manifest(join));
+        Assert.Equal(member, read.MemberRef);
+    }
+
+    [Fact]
     public void Create_and_create_partitions_from_a_node_without_validate_only_read_as_real_changes()
     {
         var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(new DeleteTopic("t"));
@@ -198,7 +208,7 @@ public sealed class SerializerSpecs : IDisposable
         Assert.False(((CreatePartitions)serializer.FromBinary(serializer.ToBinary(grow)[..^1], serializer.Manifest(grow))).ValidateOnly);
     }
 
-    private static void AssertEquivalent(object expected, object actual)
+    internal static void AssertEquivalent(object expected, object actual)
     {
         Assert.Equal(expected.GetType(), actual.GetType());
         // Records compare collections by reference; compare their serialized forms field by field instead.
