@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Platform.Actors.Configuration;
 using Platform.Actors.Log;
+using Platform.Actors.Storage;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Partitions;
@@ -35,6 +36,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private readonly int _partition;
     private readonly IActorRef _registry;
     private readonly PartitionSettings _settings;
+    private readonly IJournalErrors _journalErrors;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PartitionState _state;
     private readonly Dictionary<long, (Fetch Request, IActorRef ReplyTo)> _parked = new();
@@ -47,12 +49,13 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private long _recoveryMs;
     private long _eventsSinceSnapshot;
 
-    public PartitionActor(Guid topicId, int partition, IActorRef registry, PartitionSettings settings)
+    public PartitionActor(Guid topicId, int partition, IActorRef registry, PartitionSettings settings, IJournalErrors journalErrors)
     {
         _topicId = topicId;
         _partition = partition;
         _registry = registry;
         _settings = settings;
+        _journalErrors = journalErrors;
         _state = new PartitionState(topicId, partition, settings,
             new TailCache(TailCacheBudget.For(Context.System), settings.TailMaxBytesPerPartition));
         var self = Cluster.Get(Context.System).SelfAddress;
@@ -85,8 +88,8 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
 
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    public static Props Props(Guid topicId, int partition, IActorRef registry, PartitionSettings settings) =>
-        Akka.Actor.Props.Create(() => new PartitionActor(topicId, partition, registry, settings));
+    public static Props Props(Guid topicId, int partition, IActorRef registry, PartitionSettings settings, IJournalErrors journalErrors) =>
+        Akka.Actor.Props.Create(() => new PartitionActor(topicId, partition, registry, settings, journalErrors));
 
     protected override void PreStart()
     {
@@ -315,30 +318,15 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         // Akka stops the actor after this; the write was never acknowledged, and the next incarnation
         // recovers from what the journal really holds.
         _log.Error(cause, "Partition {TopicId}-{Partition}: journal write {SequenceNr} failed; restarting from the journal", _topicId, _partition, sequenceNr);
-        // Tell every producer waiting on this incarnation, so it retries now instead of at its timeout.
-        var (error, message) = IsDuplicateKey(cause)
+        // Tell every producer waiting on this incarnation, so it retries now instead of at its timeout. A
+        // duplicate key means the journal's unique key on (persistence id, sequence number) refused the write:
+        // another incarnation of this partition (e.g. across a network partition, before the split-brain
+        // resolver acted) appended first. That key is the last line of defence against a forked log.
+        var (error, message) = _journalErrors.IsDuplicateKey(cause)
             ? (ErrorCode.NotLeaderOrFollower, $"Another incarnation of this partition wrote sequence number {sequenceNr} first; this one stops")
             : (ErrorCode.KafkaStorageError, $"The journal write failed: {cause.Message}");
         while (_unwritten.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(waiting.Request.Reject(error, message));
         base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    /// <summary>
-    /// The journal's unique key on (persistence id, sequence number) refused the write: a second
-    /// incarnation of this partition (e.g. on the other side of a partition, before the split-brain
-    /// resolver acted) appended first. It is the last line of defence against a forked log.
-    /// </summary>
-    private static bool IsDuplicateKey(Exception cause)
-    {
-        for (var e = cause; e is not null; e = e.InnerException)
-        {
-            var text = e.Message;
-            if (text.Contains("23505") || text.Contains("duplicate key", StringComparison.OrdinalIgnoreCase) ||
-                text.Contains("UNIQUE constraint", StringComparison.OrdinalIgnoreCase))
-                return true;
-            if (e is AggregateException { InnerExceptions.Count: > 0 } aggregate && aggregate.InnerExceptions.Any(IsDuplicateKey)) return true;
-        }
-        return false;
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
