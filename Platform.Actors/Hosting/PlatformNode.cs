@@ -11,6 +11,7 @@ using Platform.Actors.Kafka;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
 using Platform.Actors.Remoting;
+using Platform.Actors.Storage;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Hosting;
@@ -103,6 +104,7 @@ public sealed class PlatformNode : IAsyncDisposable
             if (seeds.Count == 0) cluster.Join(cluster.SelfAddress); // a cluster of one: join itself
 
             var partitionSettings = PartitionSettings.Create(system.Settings.Config);
+            var journalErrors = JournalErrors.ForJournal(system.Settings.Config);
             var nodeSettings = NodeSettings.Create(system.Settings.Config);
             var sharding = ClusterSharding.Get(system);
             var shardingSettings = ClusterShardingSettings.Create(system);
@@ -113,7 +115,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 entityId =>
                 {
                     var (topicId, partition) = PartitionEntity.Parse(entityId);
-                    return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings);
+                    return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings, journalErrors);
                 },
                 shardingSettings,
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
@@ -178,7 +180,7 @@ public sealed class PlatformNode : IAsyncDisposable
     /// </summary>
     private static void PrepareSqlite(Config config)
     {
-        if (config.GetString("akka.persistence.journal.sql.provider-name") is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
+        if (config.GetString(JournalErrors.ProviderNamePath) is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
             return;
         var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
         var builder = new SqliteConnectionStringBuilder(connectionString);
