@@ -46,7 +46,6 @@ public static class PlatformConfig
             + (options.RequireTls ? "platform.tls.require = on\n" : "");
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.cluster.seed-nodes = [{{seeds}}]
-            platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Host)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
