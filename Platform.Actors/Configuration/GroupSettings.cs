@@ -15,15 +15,15 @@ public sealed record GroupSettings(
 {
     public static GroupSettings Create(Config config)
     {
-        var g = config.GetConfig("platform.group");
+        var g = SettingsSection.Of(config, "platform.group");
         return new GroupSettings(
-            g.GetInt("number-of-shards"),
-            g.GetTimeSpan("initial-rebalance-delay"),
-            (int)g.GetTimeSpan("min-session-timeout").TotalMilliseconds,
-            (int)g.GetTimeSpan("max-session-timeout").TotalMilliseconds,
-            g.GetInt("max-size"),
-            g.GetTimeSpan("offsets-retention"),
-            g.GetInt("snapshot-every"),
-            g.GetTimeSpan("tick"));
+            g.Int("number-of-shards"),
+            g.Duration("initial-rebalance-delay"),
+            (int)g.Duration("min-session-timeout").TotalMilliseconds,
+            (int)g.Duration("max-session-timeout").TotalMilliseconds,
+            g.Int("max-size"),
+            g.Duration("offsets-retention"),
+            g.Int("snapshot-every"),
+            g.Duration("tick"));
     }
 }

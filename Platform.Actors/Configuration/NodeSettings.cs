@@ -4,15 +4,35 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.node</c> and <c>platform.topic-defaults</c> settings, read once per node.</summary>
-public sealed record NodeSettings(bool AutoCreateTopics, int AutoCreatePartitions, TopicConfig TopicDefaults, int MaxPartitionsPerTopic)
+/// <param name="RegistryResubscribeDelay">When the gateway and the Kafka topic cache first subscribe to the topic registry again.</param>
+/// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
+/// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
+public sealed record NodeSettings(
+    bool AutoCreateTopics,
+    int AutoCreatePartitions,
+    TopicConfig TopicDefaults,
+    int MaxPartitionsPerTopic,
+    TimeSpan JoinTimeout,
+    TimeSpan RegistryResubscribeDelay,
+    TimeSpan RegistryResubscribeInterval,
+    TimeSpan ShardStatsGrace)
 {
     public static NodeSettings Create(Config config)
     {
-        var node = config.GetConfig("platform.node");
+        var node = SettingsSection.Of(config, "platform.node");
+        var topics = SettingsSection.Of(config, "platform.topic-defaults");
         return new NodeSettings(
-            node.GetBoolean("auto-create-topics"),
-            node.GetInt("auto-create-partitions", 1),
-            TopicConfig.FromDefaults(config.GetConfig("platform.topic-defaults")),
-            node.GetInt("max-partitions-per-topic"));
+            node.Bool("auto-create-topics"),
+            node.Int("auto-create-partitions"),
+            new TopicConfig(
+                topics.Long(TopicConfig.RetentionMsKey),
+                topics.Long(TopicConfig.RetentionBytesKey),
+                topics.Int(TopicConfig.MaxMessageBytesKey),
+                topics.String(TopicConfig.CleanupPolicyKey)),
+            node.Int("max-partitions-per-topic"),
+            node.Duration("join-timeout"),
+            node.Duration("registry-resubscribe-delay"),
+            node.Duration("registry-resubscribe-interval"),
+            node.Duration("shard-stats-grace"));
     }
 }

@@ -2,7 +2,9 @@ using Akka.Configuration;
 
 namespace Platform.Actors.Configuration;
 
-/// <summary>The <c>platform.partition</c> and <c>platform.tail-cache</c> settings, read once per node.</summary>
+/// <summary>The <c>platform.partition</c> settings, with the tail cache's share per partition, read once per node.</summary>
+/// <param name="TopicLookupRetry">How often a partition that does not know its topic yet asks the registry again.</param>
+/// <param name="JournalReadTimeout">The longest one fetch's read of the journal may take.</param>
 public sealed record PartitionSettings(
     int NumberOfShards,
     int SnapshotEvery,
@@ -11,19 +13,23 @@ public sealed record PartitionSettings(
     TimeSpan MaxFetchWait,
     int MaxJournalReadEvents,
     long TailMaxBytesPerPartition,
-    TimeSpan ProducerIdExpiration)
+    TimeSpan ProducerIdExpiration,
+    TimeSpan TopicLookupRetry,
+    TimeSpan JournalReadTimeout)
 {
     public static PartitionSettings Create(Config config)
     {
-        var p = config.GetConfig("platform.partition");
+        var p = SettingsSection.Of(config, "platform.partition");
         return new PartitionSettings(
-            p.GetInt("number-of-shards"),
-            p.GetInt("snapshot-every"),
-            p.GetByteSize("index-interval-bytes") ?? 65536,
-            p.GetTimeSpan("retention-check-interval"),
-            p.GetTimeSpan("max-fetch-wait"),
-            p.GetInt("max-journal-read-events"),
-            config.GetByteSize("platform.tail-cache.max-bytes-per-partition") ?? 64L * 1024 * 1024,
-            p.GetTimeSpan("producer-id-expiration", TimeSpan.FromDays(1)));
+            p.Int("number-of-shards"),
+            p.Int("snapshot-every"),
+            p.Bytes("index-interval-bytes"),
+            p.Duration("retention-check-interval"),
+            p.Duration("max-fetch-wait"),
+            p.Int("max-journal-read-events"),
+            TailCacheSettings.Create(config).MaxBytesPerPartition,
+            p.Duration("producer-id-expiration"),
+            p.Duration("topic-lookup-retry"),
+            p.Duration("journal-read-timeout"));
     }
 }

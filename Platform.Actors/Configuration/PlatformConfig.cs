@@ -5,9 +5,9 @@ using Akka.Persistence.Sql;
 namespace Platform.Actors.Configuration;
 
 /// <summary>
-/// Builds a node's HOCON in one place, in this order of precedence: the operator's switches, an optional
-/// profile file (hocon/single-node.conf), the defaults embedded from hocon/platform.conf, then the
-/// reference configs of the Akka modules.
+/// Builds a node's HOCON in one place, in this order of precedence: the operator's switches, the operator's
+/// --config file, a profile (hocon/single-node.conf or cluster.conf), the defaults embedded from
+/// hocon/platform.conf, then the reference configs of the Akka modules.
 /// </summary>
 public static class PlatformConfig
 {
@@ -46,7 +46,6 @@ public static class PlatformConfig
             + (options.RequireTls ? "platform.tls.require = on\n" : "");
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.cluster.seed-nodes = [{{seeds}}]
-            platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Host)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
@@ -56,7 +55,7 @@ public static class PlatformConfig
             {{tls}}
             """);
         var config = overrides;
-        if (options.Extra is not null) config = options.Extra.WithFallback(config);
+        if (options.Extra is not null) config = config.WithFallback(options.Extra);
         if (profile is not null) config = config.WithFallback(profile);
         return config.WithFallback(Defaults).WithFallback(SqlPersistence.DefaultConfiguration);
     }
@@ -76,7 +75,7 @@ public static class PlatformConfig
 
 /// <summary>What an operator changes when starting a node (switches and environment variables).</summary>
 /// <param name="Seeds">host:port of cluster members to join; none means a cluster of one (the node joins itself).</param>
-/// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
+/// <param name="Extra">The --config file (or a spec's settings): wins over the profile and the defaults, never over a switch.</param>
 /// <param name="KafkaPort">The Kafka listener's port; null keeps <c>platform.kafka.port</c> (9092), 0 takes a free one.</param>
 /// <param name="KafkaAdvertised">host[:port] Kafka clients are told to connect to, when not the bound one.</param>
 /// <param name="Tls">The node's certificate and the cluster's CA: remoting over mutual TLS (<c>platform.tls</c>).</param>

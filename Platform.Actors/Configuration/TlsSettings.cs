@@ -17,12 +17,8 @@ public sealed record TlsSettings(string CertificatePath, string CertificatePassw
 
     public static TlsSettings Create(Config config)
     {
-        var tls = config.GetConfig("platform.tls") ?? throw new ConfigurationException("platform.tls is missing");
-        var settings = new TlsSettings(
-            tls.GetString("certificate", "") ?? "",
-            tls.GetString("certificate-password", "") ?? "",
-            tls.GetString("ca", "") ?? "",
-            tls.GetBoolean("require", false));
+        var tls = SettingsSection.Of(config, "platform.tls");
+        var settings = new TlsSettings(tls.String("certificate"), tls.String("certificate-password"), tls.String("ca"), tls.Bool("require"));
         // Half a configuration is a mistake, not a reason to fall back to trusting everyone or no one.
         if (settings.Enabled && settings.CaPath.Length == 0)
             throw new ConfigurationException("platform.tls.certificate is set but platform.tls.ca is not: give the cluster CA's certificate (--tls-ca or PLATFORM_TLS_CA) so that only certificates it issued are accepted");

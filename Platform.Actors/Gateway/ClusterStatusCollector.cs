@@ -14,13 +14,14 @@ internal sealed class ClusterStatusCollector : ReceiveActor
     private ClusterShardingStats? _partitions;
     private ClusterShardingStats? _groups;
 
-    public ClusterStatusCollector(IActorRef replyTo, IActorRef partitions, IActorRef groups)
+    /// <param name="timeout">How long sharding waits for the regions' statistics.</param>
+    /// <param name="grace">How much longer this waits for sharding's (partial) answer.</param>
+    public ClusterStatusCollector(IActorRef replyTo, IActorRef partitions, IActorRef groups, TimeSpan timeout, TimeSpan grace)
     {
         // One region at a time: the statistics come back from sharding's internals, not from the region
         // itself, so the order of the replies is what tells them apart.
-        var timeout = TimeSpan.FromSeconds(3);
         partitions.Tell(new GetClusterShardingStats(timeout));
-        Context.SetReceiveTimeout(timeout + TimeSpan.FromSeconds(1));
+        Context.SetReceiveTimeout(timeout + grace);
         Receive<ClusterShardingStats>(stats =>
         {
             if (_partitions is null)
@@ -35,8 +36,8 @@ internal sealed class ClusterStatusCollector : ReceiveActor
         Receive<ReceiveTimeout>(_ => Reply(replyTo));
     }
 
-    public static Props Props(IActorRef replyTo, IActorRef partitions, IActorRef groups) =>
-        Akka.Actor.Props.Create(() => new ClusterStatusCollector(replyTo, partitions, groups));
+    public static Props Props(IActorRef replyTo, IActorRef partitions, IActorRef groups, TimeSpan timeout, TimeSpan grace) =>
+        Akka.Actor.Props.Create(() => new ClusterStatusCollector(replyTo, partitions, groups, timeout, grace));
 
     private static int Count(ClusterShardingStats? stats, Address address) =>
         stats is not null && stats.Regions.TryGetValue(address, out var region) ? region.Stats.Values.Sum() : 0;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
+using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
@@ -35,15 +36,18 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     /// seconds, cutting it off for good. Clients renew every few seconds; silent ones are dropped.
     /// </summary>
     private readonly Dictionary<IActorRef, DateTime> _membershipSubscribers = new();
-    private static readonly TimeSpan MembershipLease = TimeSpan.FromSeconds(30);
+    private readonly GatewaySettings _settings;
+    private readonly NodeSettings _node;
 
     private sealed class ExpireSubscribers
     {
         public static readonly ExpireSubscribers Instance = new();
     }
 
-    public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory)
+    public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory, GatewaySettings settings, NodeSettings node)
     {
+        _settings = settings;
+        _node = node;
         _registry = registry;
         _partitions = partitions;
         _groups = groups;
@@ -55,16 +59,17 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory) =>
-        Akka.Actor.Props.Create(() => new Gateway(registry, partitions, groups, groupDirectory));
+    public static Props Props(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory,
+        GatewaySettings settings, NodeSettings node) =>
+        Akka.Actor.Props.Create(() => new Gateway(registry, partitions, groups, groupDirectory, settings, node));
 
     protected override void PreStart()
     {
         _registry.Tell(SubscribeTopics.Instance);
         // The registry is a singleton that may move; subscribing again is idempotent and cheap.
-        Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, _node.RegistryResubscribeDelay, _node.RegistryResubscribeInterval);
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
-        Timers.StartPeriodicTimer("expire-subscribers", ExpireSubscribers.Instance, MembershipLease);
+        Timers.StartPeriodicTimer("expire-subscribers", ExpireSubscribers.Instance, _settings.MembershipLease);
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
@@ -101,7 +106,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<SubscribeMembership>(_ => _membershipSubscribers[Sender] = DateTime.UtcNow);
         Receive<ExpireSubscribers>(_ =>
         {
-            var cutoff = DateTime.UtcNow - MembershipLease;
+            var cutoff = DateTime.UtcNow - _settings.MembershipLease;
             foreach (var gone in _membershipSubscribers.Where(s => s.Value < cutoff).Select(s => s.Key).ToList())
                 _membershipSubscribers.Remove(gone);
         });
@@ -121,7 +126,8 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         });
         Receive<ListGroups>(m => _groupDirectory.Forward(m));
         Receive<ListGroupStates>(m => _groupDirectory.Forward(m));
-        Receive<GetClusterStatus>(_ => Context.ActorOf(ClusterStatusCollector.Props(Sender, _partitions, _groups)));
+        Receive<GetClusterStatus>(_ => Context.ActorOf(ClusterStatusCollector.Props(Sender, _partitions, _groups,
+            _settings.ClusterStatusTimeout, _node.ShardStatsGrace)));
         Receive<GetNodeStats>(_ =>
         {
             using var process = Process.GetCurrentProcess();

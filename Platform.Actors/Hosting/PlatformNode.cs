@@ -17,9 +17,12 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Hosting;
 
 /// <summary>
-/// A running broker node: an ActorSystem that joins the cluster, hosts the partition shard region, the
-/// topic registry and producer id allocator singletons and the gateway. Stopping goes through CoordinatedShutdown, so the node leaves
-/// the cluster and hands its shards off before the process ends.
+/// A running broker node: an ActorSystem that joins the cluster and hosts the partition and group shard
+/// regions (partition logs and group coordinators), the topic registry, group directory and producer id
+/// allocator cluster singletons (with a proxy to each), the gateway for Platform.Client and the `platform`
+/// commands, and the Kafka listener with its topic cache and placement tracker. Its settings are read once,
+/// here, from the node's HOCON. Stopping goes through CoordinatedShutdown, so the node stops taking Kafka
+/// connections, leaves the cluster and hands its shards off before the process ends.
 /// </summary>
 public sealed class PlatformNode : IAsyncDisposable
 {
@@ -72,15 +75,24 @@ public sealed class PlatformNode : IAsyncDisposable
 
     public Task WhenTerminated => System.WhenTerminated;
 
-    /// <summary>Starts a node on <paramref name="config"/> and returns once it is an Up cluster member.</summary>
+    /// <summary>
+    /// Starts a node on <paramref name="config"/> and returns once it is an Up cluster member, or throws after
+    /// <paramref name="upTimeout"/> (<c>platform.node.join-timeout</c> unless given).
+    /// </summary>
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
         PrepareSqlite(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
         config = remoting.Config;
-        // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
+        // Every setting is read here, once: a missing key stops the node before anything starts.
         var kafkaSettings = KafkaSettings.Create(config);
+        var nodeSettings = NodeSettings.Create(config);
+        var partitionSettings = PartitionSettings.Create(config); // with platform.tail-cache, which the node's TailCacheBudget reads
+        var groupSettings = GroupSettings.Create(config);
+        var gatewaySettings = GatewaySettings.Create(config);
+        var producerIdSettings = ProducerIdSettings.Create(config);
+        // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafka = KafkaListener.Bind(kafkaSettings);
         var roles = config.GetStringList("akka.cluster.roles").Append(KafkaBrokers.Role(kafka.AdvertisedHost, kafka.AdvertisedPort));
         config = ConfigurationFactory.ParseString($"akka.cluster.roles = [{string.Join(", ", roles.Select(PlatformConfig.Quote))}]").WithFallback(config);
@@ -103,9 +115,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var seeds = config.GetStringList("akka.cluster.seed-nodes");
             if (seeds.Count == 0) cluster.Join(cluster.SelfAddress); // a cluster of one: join itself
 
-            var partitionSettings = PartitionSettings.Create(system.Settings.Config);
             var journalErrors = JournalErrors.ForJournal(system.Settings.Config);
-            var nodeSettings = NodeSettings.Create(system.Settings.Config);
             var sharding = ClusterSharding.Get(system);
             var shardingSettings = ClusterShardingSettings.Create(system);
 
@@ -124,12 +134,11 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
-            system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(ProducerIdSettings.Create(system.Settings.Config)),
+            system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(producerIdSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "producer-ids");
             var producerIds = system.ActorOf(ClusterSingletonProxy.Props("/user/producer-ids",
                 ClusterSingletonProxySettings.Create(system)), "producer-ids-proxy");
 
-            var groupSettings = GroupSettings.Create(system.Settings.Config);
             system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), "group-directory");
             var directoryProxy = system.ActorOf(ClusterSingletonProxy.Props("/user/group-directory",
@@ -139,13 +148,13 @@ public sealed class PlatformNode : IAsyncDisposable
                 shardingSettings,
                 new GroupMessageExtractor(groupSettings.NumberOfShards));
 
-            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, directoryProxy),
+            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, directoryProxy, gatewaySettings, nodeSettings),
                 Platform.Actors.Gateway.Gateway.Name);
 
             var topicCache = new TopicCache();
-            system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy), "kafka-topic-cache");
+            system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy, nodeSettings), "kafka-topic-cache");
             var placement = new Placement();
-            system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings.PlacementRefresh), "kafka-placement");
+            system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings, nodeSettings), "kafka-placement");
             var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
                 new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
@@ -155,7 +164,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 return Akka.Done.Instance;
             });
 
-            var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
+            var timeout = upTimeout ?? nodeSettings.JoinTimeout;
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));

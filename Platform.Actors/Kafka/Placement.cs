@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Platform.Actors.Configuration;
 
 namespace Platform.Actors.Kafka;
 
@@ -41,14 +42,17 @@ internal sealed class PlacementTracker : ReceiveActor, IWithTimers
 
     private sealed record Stats(bool Partitions, ClusterShardingStats Value);
 
-    public PlacementTracker(Placement placement, IActorRef partitions, IActorRef groups, TimeSpan interval)
+    /// <param name="interval">How often to refresh (<see cref="KafkaSettings.PlacementRefresh"/>).</param>
+    /// <param name="minTimeout">The least each refresh waits for the regions' statistics.</param>
+    /// <param name="grace">How much longer than that the ask waits for sharding's (partial) answer.</param>
+    public PlacementTracker(Placement placement, IActorRef partitions, IActorRef groups, TimeSpan interval, TimeSpan minTimeout, TimeSpan grace)
     {
-        var timeout = TimeSpan.FromTicks(Math.Max(interval.Ticks, TimeSpan.FromSeconds(1).Ticks));
+        var timeout = interval > minTimeout ? interval : minTimeout;
         Receive<Refresh>(_ =>
         {
-            partitions.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1))
+            partitions.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + grace)
                 .PipeTo(Self, success: s => new Stats(true, s), failure: e => new Status.Failure(e));
-            groups.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1))
+            groups.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + grace)
                 .PipeTo(Self, success: s => new Stats(false, s), failure: e => new Status.Failure(e));
         });
         Receive<Stats>(s => placement.Update(s.Partitions, s.Value));
@@ -66,6 +70,7 @@ internal sealed class PlacementTracker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Placement placement, IActorRef partitions, IActorRef groups, TimeSpan interval) =>
-        Akka.Actor.Props.Create(() => new PlacementTracker(placement, partitions, groups, interval));
+    public static Props Props(Placement placement, IActorRef partitions, IActorRef groups, KafkaSettings kafka, NodeSettings node) =>
+        Akka.Actor.Props.Create(() => new PlacementTracker(placement, partitions, groups, kafka.PlacementRefresh, kafka.PlacementRefreshMinTimeout,
+            node.ShardStatsGrace));
 }

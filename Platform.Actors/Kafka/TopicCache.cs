@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Platform.Actors.Configuration;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Kafka;
@@ -54,10 +55,12 @@ internal sealed class TopicCacheSubscriber : ReceiveActor, IWithTimers
     }
 
     private readonly IActorRef _registry;
+    private readonly NodeSettings _node;
 
-    public TopicCacheSubscriber(TopicCache cache, IActorRef registry)
+    public TopicCacheSubscriber(TopicCache cache, IActorRef registry, NodeSettings node)
     {
         _registry = registry;
+        _node = node;
         Receive<TopicsChanged>(changed => cache.Update(changed.Topics));
         Receive<Resubscribe>(_ => _registry.Tell(SubscribeTopics.Instance));
     }
@@ -68,8 +71,9 @@ internal sealed class TopicCacheSubscriber : ReceiveActor, IWithTimers
     {
         _registry.Tell(SubscribeTopics.Instance);
         // Subscribing again is idempotent and cheap; it re-attaches after a singleton hand-over.
-        Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, _node.RegistryResubscribeDelay, _node.RegistryResubscribeInterval);
     }
 
-    public static Props Props(TopicCache cache, IActorRef registry) => Akka.Actor.Props.Create(() => new TopicCacheSubscriber(cache, registry));
+    public static Props Props(TopicCache cache, IActorRef registry, NodeSettings node) =>
+        Akka.Actor.Props.Create(() => new TopicCacheSubscriber(cache, registry, node));
 }

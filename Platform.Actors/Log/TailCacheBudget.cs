@@ -1,5 +1,6 @@
 using Platform.Protocol.Records;
 using Akka.Actor;
+using Platform.Actors.Configuration;
 
 namespace Platform.Actors.Log;
 
@@ -36,5 +37,5 @@ public sealed class TailCacheBudget : IExtension
 public sealed class TailCacheBudgetProvider : ExtensionIdProvider<TailCacheBudget>
 {
     public override TailCacheBudget CreateExtension(ExtendedActorSystem system) =>
-        new(system.Settings.Config.GetByteSize("platform.tail-cache.max-bytes", 256L * 1024 * 1024) ?? 256L * 1024 * 1024);
+        new(TailCacheSettings.Create(system.Settings.Config).MaxBytes);
 }

@@ -21,7 +21,7 @@ internal sealed class JournalReader : ReceiveActor
     private bool _full;
 
     public JournalReader(string persistenceId, long fromSequenceNr, long toSequenceNr, Fetch fetch,
-        long highWatermark, long logStartOffset, IActorRef replyTo)
+        long highWatermark, long logStartOffset, IActorRef replyTo, TimeSpan timeout)
     {
         _fetch = fetch;
         _highWatermark = highWatermark;
@@ -30,7 +30,7 @@ internal sealed class JournalReader : ReceiveActor
 
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(null);
         journal.Tell(new ReplayMessages(fromSequenceNr, toSequenceNr, toSequenceNr - fromSequenceNr + 1, persistenceId, Self));
-        Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+        Context.SetReceiveTimeout(timeout);
 
         Receive<ReplayedMessage>(m => Collect(m.Persistent.Payload));
         Receive<RecoverySuccess>(_ => Finish(ErrorCode.None, null));
@@ -39,8 +39,8 @@ internal sealed class JournalReader : ReceiveActor
     }
 
     public static Props Props(string persistenceId, long fromSequenceNr, long toSequenceNr, Fetch fetch,
-        long highWatermark, long logStartOffset, IActorRef replyTo) =>
-        Akka.Actor.Props.Create(() => new JournalReader(persistenceId, fromSequenceNr, toSequenceNr, fetch, highWatermark, logStartOffset, replyTo));
+        long highWatermark, long logStartOffset, IActorRef replyTo, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new JournalReader(persistenceId, fromSequenceNr, toSequenceNr, fetch, highWatermark, logStartOffset, replyTo, timeout));
 
     private void Collect(object payload)
     {

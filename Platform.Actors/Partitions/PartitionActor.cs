@@ -96,7 +96,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         base.PreStart();
         // The reply is stashed by persistence until recovery is done, so the config is there right after.
         _registry.Tell(new GetTopicById(_topicId));
-        Timers.StartPeriodicTimer("ask-topic", AskTopicAgain.Instance, TimeSpan.FromSeconds(2));
+        Timers.StartPeriodicTimer("ask-topic", AskTopicAgain.Instance, _settings.TopicLookupRetry);
     }
 
     /// <summary>Until the registry says which topic this is (and its config), requests wait in the stash.</summary>
@@ -234,7 +234,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 break;
             case FetchDecision.ReadJournal read:
                 Context.ActorOf(JournalReader.Props(PersistenceId, read.FromSequenceNr, read.ToSequenceNr, fetch,
-                    read.HighWatermark, read.LogStartOffset, replyTo));
+                    read.HighWatermark, read.LogStartOffset, replyTo, _settings.JournalReadTimeout));
                 break;
         }
     }

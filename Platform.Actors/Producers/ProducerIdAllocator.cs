@@ -52,7 +52,7 @@ public sealed class ProducerIdAllocator : ReceivePersistentActor
     /// journal write or recovery (the allocator then stops) it starts again and recovers instead of staying dead.
     /// </summary>
     public static Props SupervisedProps(ProducerIdSettings settings) =>
-        BackoffSupervisor.Props(Props(settings), "allocator", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2);
+        BackoffSupervisor.Props(Props(settings), "allocator", settings.RestartMinBackoff, settings.RestartMaxBackoff, settings.RestartRandomFactor);
 
     private void Allocate(IActorRef replyTo)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Akka.Configuration;
 
 namespace Platform.Actors.Topics;
 
@@ -19,12 +18,6 @@ public sealed record TopicConfig(long RetentionMs, long RetentionBytes, int MaxM
 
     /// <summary>Whether a key holds a comma-separated list (Kafka's ConfigDef.Type.LIST), which APPEND and SUBTRACT apply to.</summary>
     public static bool IsList(string key) => key == CleanupPolicyKey;
-
-    public static TopicConfig FromDefaults(Config defaults) => new(
-        defaults.GetLong(RetentionMsKey, 604800000),
-        defaults.GetLong(RetentionBytesKey, -1),
-        defaults.GetInt(MaxMessageBytesKey, 1048588),
-        defaults.GetString(CleanupPolicyKey, "delete"));
 
     /// <summary>
     /// Applies user-supplied overrides; any unknown key or unparsable value is an InvalidConfig error,

@@ -207,7 +207,8 @@ internal sealed class TestPartition
     {
         var settings = new PartitionSettings(NumberOfShards: 1, SnapshotEvery: 100, IndexIntervalBytes: indexIntervalBytes,
             RetentionCheckInterval: TimeSpan.FromMinutes(1), MaxFetchWait: MaxFetchWait, MaxJournalReadEvents: 1000,
-            TailMaxBytesPerPartition: tailBytes, ProducerIdExpiration: TimeSpan.FromDays(1));
+            TailMaxBytesPerPartition: tailBytes, ProducerIdExpiration: TimeSpan.FromDays(1),
+            TopicLookupRetry: TimeSpan.FromSeconds(2), JournalReadTimeout: TimeSpan.FromSeconds(30));
         State = new PartitionState(Guid.NewGuid(), 0, settings, new TailCache(new TailCacheBudget(1 << 30), tailBytes));
     }
 

@@ -1,0 +1,47 @@
+using Akka.Configuration;
+
+namespace Platform.Actors.Configuration;
+
+/// <summary>
+/// One section of a node's HOCON (<c>platform.kafka</c>, ...) as a settings record reads it. Every key must be
+/// there: defaults live only in hocon/platform.conf, so a missing key is a <see cref="ConfigurationException"/>
+/// naming it when the node starts, never Akka's silent 0 or a number in code that drifts from the HOCON.
+/// </summary>
+internal readonly struct SettingsSection
+{
+    private readonly Config _config;
+
+    private SettingsSection(Config config, string path)
+    {
+        _config = config;
+        Path = path;
+    }
+
+    /// <summary>The section's full path, e.g. <c>platform.kafka</c>.</summary>
+    public string Path { get; }
+
+    public static SettingsSection Of(Config config, string path) =>
+        config.HasPath(path) && config.GetConfig(path) is { } section
+            ? new SettingsSection(section, path)
+            : throw new ConfigurationException($"The setting {path} is missing (hocon/platform.conf has its defaults)");
+
+    public int Int(string key) => Required(key).GetInt(key);
+
+    public long Long(string key) => Required(key).GetLong(key);
+
+    public double Double(string key) => Required(key).GetDouble(key);
+
+    public bool Bool(string key) => Required(key).GetBoolean(key);
+
+    public string String(string key) => Required(key).GetString(key);
+
+    public TimeSpan Duration(string key) => Required(key).GetTimeSpan(key);
+
+    /// <summary>A size such as <c>64MiB</c>, in bytes.</summary>
+    public long Bytes(string key) => Required(key).GetByteSize(key) ?? throw Missing(key);
+
+    private Config Required(string key) => _config.HasPath(key) ? _config : throw Missing(key);
+
+    private ConfigurationException Missing(string key) =>
+        new($"The setting {Path}.{key} is missing (hocon/platform.conf has its default)");
+}
