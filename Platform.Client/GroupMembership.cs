@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Akka.Actor;
 using Platform.Actors;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 
 namespace Platform.Client;
 

@@ -1,7 +1,7 @@
 using Platform.Actors;
 using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Partitions;
 using Platform.Actors.Serialization;
 using Platform.Actors.Topics;

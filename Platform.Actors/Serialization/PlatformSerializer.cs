@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using Akka.Serialization;
 using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
 using Platform.Actors.Partitions;
