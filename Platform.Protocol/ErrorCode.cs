@@ -17,6 +17,7 @@ public enum ErrorCode : short
     NotLeaderOrFollower = 6,
     RequestTimedOut = 7,
     MessageTooLarge = 10,
+    OffsetMetadataTooLarge = 12,
     /// <summary>The connection to the node broke before an answer came; retriable.</summary>
     NetworkException = 13,
     CoordinatorLoadInProgress = 14,

@@ -120,6 +120,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
             else _groups.Forward(m);
         });
         Receive<ListGroups>(m => _groupDirectory.Forward(m));
+        Receive<ListGroupStates>(m => _groupDirectory.Forward(m));
         Receive<GetClusterStatus>(_ => Context.ActorOf(ClusterStatusCollector.Props(Sender, _partitions, _groups)));
         Receive<GetNodeStats>(_ =>
         {

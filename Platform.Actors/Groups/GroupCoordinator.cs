@@ -29,6 +29,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private int _commitsSinceSnapshot;
     private bool _registered;
     private int _ticksAwaitingTopics;
+    private (GroupStateName State, string ProtocolType)? _reported;
 
     public GroupCoordinator(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory)
     {
@@ -90,7 +91,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<OffsetCommit>(HandleCommit);
         Command<OffsetFetch>(HandleFetch);
-        Command<DescribeGroup>(_ => Sender.Tell(_state.Describe()));
+        Command<DescribeGroup>(_ => Sender.Tell(Exists ? _state.Describe() : _state.Describe() with { State = nameof(GroupStateName.Dead) }));
         Command<DeleteGroup>(HandleDelete);
         Command<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
         Command<Tick>(_ => OnTick());
@@ -127,6 +128,9 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         base.PostStop();
     }
 
+    /// <summary>Kafka's notion of existence: a group has members, offsets, or is known to the directory.</summary>
+    private bool Exists => _registered || _state.Members.Count > 0 || _state.Offsets.Count > 0;
+
     private void Apply(List<GroupEffect> effects)
     {
         foreach (var effect in effects)
@@ -145,12 +149,21 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             }
         }
         if (!_registered && _state.Members.Count > 0) Register();
+        ReportState();
     }
 
     private void Register()
     {
         _registered = true;
         _directory.Tell(new RegisterGroup(_state.GroupId));
+    }
+
+    /// <summary>Tells the directory the group's state and protocol type when they changed (for ListGroups).</summary>
+    private void ReportState()
+    {
+        if (!_registered || _reported == (_state.State, _state.ProtocolType)) return;
+        _reported = (_state.State, _state.ProtocolType);
+        _directory.Tell(new GroupStateChanged(_state.GroupId, _state.State.ToString(), _state.ProtocolType));
     }
 
     private void OnTick()
@@ -193,6 +206,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             _state.ApplyCommitted(e.Offsets);
             replyTo.Tell(reply);
             if (!_registered) Register();
+            ReportState();
             if (++_commitsSinceSnapshot >= _settings.SnapshotEvery)
             {
                 _commitsSinceSnapshot = 0;
@@ -228,6 +242,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             DeleteSnapshots(SnapshotSelectionCriteria.Latest);
             _directory.Tell(new UnregisterGroup(_state.GroupId));
             _registered = false;
+            _reported = null;
             replyTo.Tell(new DeleteGroupResult(ErrorCode.None, null));
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });

@@ -331,7 +331,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
 
     public GroupDescription Describe() => new(GroupId, ErrorCode.None, null, State.ToString(), ProtocolType, ProtocolName, GenerationId,
         _members.Select(m => new GroupMemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
-            SafeAssignment(m))).ToList());
+            SafeAssignment(m), m.Protocols.FirstOrDefault(p => p.Name == ProtocolName)?.Metadata ?? [], m.Assignment)).ToList());
 
     // ---- Rebalancing -----------------------------------------------------------------------------
 
@@ -407,8 +407,11 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
         }
 
         ProtocolName = CommonProtocols(_members, null).First();
-        if (LeaderId == "" || Find(LeaderId) is null) LeaderId = _members[0].MemberId;
         var serverSide = _members.All(m => m.ServerAssignment);
+        // In a group that mixes native members with Kafka clients, a Kafka client assigns: native members
+        // leave assignment to the server and would answer the leader's SyncGroup with nothing.
+        if (LeaderId == "" || Find(LeaderId) is not { } leader || (!serverSide && leader.ServerAssignment))
+            LeaderId = (serverSide ? _members[0] : _members.First(m => !m.ServerAssignment)).MemberId;
         if (serverSide)
         {
             AssignOnServer();

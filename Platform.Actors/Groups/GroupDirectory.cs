@@ -5,13 +5,19 @@ using Akka.Persistence;
 namespace Platform.Actors.Groups;
 
 /// <summary>
-/// Which groups exist, for <c>groups list</c>: coordinators are sharded entities that only run while used,
-/// so a persistent singleton keeps their names. Coordinators register on their first member or commit and
-/// unregister when deleted.
+/// Which groups exist, for <c>groups list</c> and Kafka's ListGroups: coordinators are sharded entities that
+/// only run while used, so a persistent singleton keeps their names. Coordinators register on their first
+/// member or commit and unregister when deleted. Their state and protocol type are kept in memory only,
+/// as the coordinators report them; the directory watches each reporting coordinator, and a coordinator that
+/// stops (passivated, or its node gone) takes its members with it, so its group shows as Empty again.
 /// </summary>
 public sealed class GroupDirectory : ReceivePersistentActor
 {
+    private static readonly (string State, string ProtocolType) Unreported = (nameof(GroupStateName.Empty), "");
+
     private ImmutableSortedSet<string> _groups = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string State, string ProtocolType)> _states = new();
+    private readonly Dictionary<IActorRef, string> _coordinators = new();
 
     public GroupDirectory()
     {
@@ -29,8 +35,27 @@ public sealed class GroupDirectory : ReceivePersistentActor
         Command<UnregisterGroup>(r =>
         {
             if (_groups.Contains(r.GroupId)) Persist(new GroupUnregistered(r.GroupId), e => Applied(_groups.Remove(e.GroupId)));
+            _states.Remove(r.GroupId);
+        });
+        Command<GroupStateChanged>(changed =>
+        {
+            if (!_groups.Contains(changed.GroupId)) return;
+            // Protocol type survives the coordinator (Kafka keeps it for an empty group with offsets).
+            _states[changed.GroupId] = (changed.GroupState, changed.ProtocolType);
+            if (_coordinators.TryAdd(Sender, changed.GroupId)) Context.Watch(Sender);
+        });
+        Command<Terminated>(t =>
+        {
+            // A newer incarnation of the coordinator may have reported already.
+            if (!_coordinators.Remove(t.ActorRef, out var groupId) || _coordinators.ContainsValue(groupId)) return;
+            if (_states.TryGetValue(groupId, out var last)) _states[groupId] = (nameof(GroupStateName.Empty), last.ProtocolType);
         });
         Command<ListGroups>(_ => Sender.Tell(new GroupList(_groups.ToList())));
+        Command<ListGroupStates>(list => Sender.Tell(new ListedGroups(_groups
+            .Select(g => (Id: g, Status: _states.GetValueOrDefault(g, Unreported)))
+            .Where(g => list.StatesFilter.Count == 0 || list.StatesFilter.Contains(g.Status.State, StringComparer.OrdinalIgnoreCase))
+            .Select(g => new ListedGroup(g.Id, g.Status.ProtocolType, g.Status.State))
+            .ToList())));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(_ => { });
         Command<DeleteSnapshotsSuccess>(_ => { });

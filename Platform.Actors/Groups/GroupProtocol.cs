@@ -74,8 +74,14 @@ public sealed record OffsetFetchResult(ErrorCode Error, string? ErrorMessage, IR
 
 public sealed record DescribeGroup(string GroupId) : IGroupMessage;
 
-public sealed record GroupMemberDescription(string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartitionId> Assignment);
+/// <param name="Assignment">The member's partitions, decoded from <paramref name="MemberAssignment"/>.</param>
+/// <param name="MemberMetadata">The member's metadata for the group's protocol, as it sent it (Kafka's DescribeGroups returns it).</param>
+/// <param name="MemberAssignment">The assignment bytes as the leader (or the server) encoded them.</param>
+public sealed record GroupMemberDescription(
+    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartitionId> Assignment,
+    byte[] MemberMetadata, byte[] MemberAssignment);
 
+/// <summary>A group as DescribeGroups shows it; <see cref="State"/> is "Dead" for a group that does not exist.</summary>
 public sealed record GroupDescription(
     string GroupId, ErrorCode Error, string? ErrorMessage, string State, string ProtocolType, string ProtocolName, int GenerationId,
     IReadOnlyList<GroupMemberDescription> Members) : IPlatformMessage;
@@ -99,6 +105,23 @@ public sealed record ListGroups : IPlatformMessage
 }
 
 public sealed record GroupList(IReadOnlyList<string> GroupIds) : IPlatformMessage;
+
+/// <summary>
+/// Kafka's ListGroups: every group with its protocol type and state, optionally only those in the given
+/// states (Kafka's state names; empty for all).
+/// </summary>
+public sealed record ListGroupStates(IReadOnlyList<string> StatesFilter) : IPlatformMessage;
+
+public sealed record ListedGroup(string GroupId, string ProtocolType, string GroupState);
+
+public sealed record ListedGroups(IReadOnlyList<ListedGroup> Groups) : IPlatformMessage;
+
+/// <summary>
+/// A coordinator tells the directory its state and protocol type whenever they change, so that ListGroups
+/// does not have to wake every coordinator. Not persisted: a coordinator that stops has no members, so the
+/// directory then shows its group as Empty.
+/// </summary>
+public sealed record GroupStateChanged(string GroupId, string GroupState, string ProtocolType) : IPlatformMessage;
 
 public sealed record RegisterGroup(string GroupId) : IPlatformMessage;
 

@@ -33,13 +33,17 @@ public sealed class KafkaBrokers(Cluster cluster)
 
     public int SelfNodeId => NodeId(cluster.SelfAddress);
 
-    /// <summary>Up members that serve Kafka clients, in address order (the same list on every node).</summary>
+    /// <summary>Reachable Up members that serve Kafka clients, ordered by node id (the same list on every node).</summary>
     public IReadOnlyList<KafkaBroker> Current()
     {
         var brokers = new List<KafkaBroker>();
-        foreach (var member in cluster.State.Members)
+        var state = cluster.State;
+        foreach (var member in state.Members)
         {
-            if (member.Status is not (MemberStatus.Up or MemberStatus.Leaving) && member.Address != cluster.SelfAddress) continue;
+            // An unreachable member is left out at once: clients then send its partitions' requests to a live
+            // node, which forwards them through sharding once the member is downed and its shards have moved.
+            if (member.Address != cluster.SelfAddress &&
+                (member.Status is not (MemberStatus.Up or MemberStatus.Leaving) || state.Unreachable.Contains(member))) continue;
             if (FromMember(member) is { } broker) brokers.Add(broker);
         }
         if (brokers.All(b => b.Member != cluster.SelfAddress) && FromMember(cluster.SelfMember) is { } self) brokers.Add(self);

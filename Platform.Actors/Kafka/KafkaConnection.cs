@@ -83,6 +83,10 @@ internal sealed class KafkaConnection
         }
         finally
         {
+            // The client is gone (or broke the protocol) and reads nothing more: stop waiting for responses still
+            // being worked on, such as long polls parked for up to max-fetch-wait, so the connection's slot under
+            // max-connections and its socket are freed now, as Kafka closes a channel on EOF.
+            _closed.Cancel();
             _pending.Writer.TryComplete();
             try
             {
@@ -182,7 +186,11 @@ internal sealed class KafkaConnection
                 IKafkaMessage? response;
                 try
                 {
-                    response = await next.Response;
+                    response = await next.Response.WaitAsync(token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
                 }
                 catch (Exception e)
                 {

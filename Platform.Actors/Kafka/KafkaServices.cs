@@ -3,6 +3,7 @@ using Akka.Actor;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Partitions;
+using Platform.Actors.Serialization;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Kafka;
@@ -53,5 +54,29 @@ public sealed record KafkaServices(
         var lookup = result.Topics.Count > 0 ? result.Topics[0] : new TopicLookup(name, ErrorCode.UnknownTopicOrPartition, $"Unknown topic {name}", null);
         if (lookup.Topic is { } topic) Topics.Upsert(topic);
         return lookup;
+    }
+
+    /// <summary>
+    /// Sends a create, delete or alter to the topic registry; a registry that does not answer in time is a
+    /// REQUEST_TIMED_OUT result, never an exception. A change that took effect is put into the node's topic
+    /// cache at once, so this client's next request sees it.
+    /// </summary>
+    public async Task<TopicCommandResult> TopicCommandAsync(IPlatformMessage command, bool validateOnly)
+    {
+        TopicCommandResult result;
+        try
+        {
+            result = await Registry.Ask<TopicCommandResult>(command, RequestTimeout);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return new TopicCommandResult(ErrorCode.RequestTimedOut, "The topic registry did not answer within the request timeout", null);
+        }
+        if (result is { Error: ErrorCode.None, Topic: { } topic } && !validateOnly)
+        {
+            if (command is DeleteTopic) Topics.Remove(topic.TopicId);
+            else Topics.Upsert(topic);
+        }
+        return result;
     }
 }

@@ -1,3 +1,4 @@
+using Akka.Event;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Platform.Actors.Partitions;
@@ -26,7 +27,11 @@ internal static class ProduceHandler
     private static Task<IKafkaMessage?>? Handle(KafkaServices services, RequestContext context, ProduceRequest request)
     {
         var work = HandleAsync(services, context, request);
-        return request.Acks == 0 ? null : work;
+        if (request.Acks != 0) return work;
+        // acks=0: nobody waits for the outcome, so a failure is logged here rather than lost.
+        work.ContinueWith(t => services.System.Log.Error(t.Exception, "acks=0 produce from {Client} failed", context.Connection.Remote),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return null;
     }
 
     private static async Task<IKafkaMessage?> HandleAsync(KafkaServices services, RequestContext context, ProduceRequest request)

@@ -27,6 +27,14 @@ public sealed class TopicCache
     internal void Update(IReadOnlyList<TopicInfo> topics) =>
         _snapshot = new Snapshot(topics.ToImmutableDictionary(t => t.Name), topics.ToImmutableDictionary(t => t.TopicId), true);
 
+    /// <summary>A topic just deleted through this node, gone before the registry's push arrives.</summary>
+    internal void Remove(Guid topicId)
+    {
+        var s = _snapshot;
+        if (s.ById.TryGetValue(topicId, out var old))
+            _snapshot = s with { ByName = s.ByName.Remove(old.Name), ById = s.ById.Remove(topicId) };
+    }
+
     /// <summary>A topic just created or changed through this node, visible before the registry's push arrives.</summary>
     internal void Upsert(TopicInfo topic)
     {

@@ -83,6 +83,22 @@ public sealed class PartitionLog(long indexIntervalBytes)
     }
 
     /// <summary>
+    /// The last journal sequence number whose batch lies wholly below <paramref name="offset"/>, at segment
+    /// granularity (0 when no whole segment does): what DeleteRecords may delete from the journal. The
+    /// segment holding the offset stays, and its records below the log start are never served.
+    /// </summary>
+    public long LastSequenceNrBelow(long offset)
+    {
+        long last = 0;
+        foreach (var segment in _segments)
+        {
+            if (segment.NextOffset > offset) break;
+            last = segment.LastSequenceNr;
+        }
+        return last;
+    }
+
+    /// <summary>
     /// The journal range that holds <paramref name="offset"/> and about <paramref name="maxBytes"/> after it,
     /// capped at <paramref name="maxEvents"/> events; null if the offset is outside the indexed log.
     /// </summary>

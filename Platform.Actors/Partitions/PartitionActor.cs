@@ -154,6 +154,8 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         {
             if (result.Topic is { } topic) _config = topic.Config;
         });
+        Command<ApplyTopicConfig>(apply => _config = apply.Config);
+        Command<DeleteRecordsBefore>(HandleDeleteRecords);
         Command<AskTopicAgain>(_ => { });
         Command<SaveSnapshotSuccess>(success =>
             DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
@@ -347,6 +349,37 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         _partitionLog.AdvanceLogStart(offset);
         _tail.TruncateBefore(offset);
+    }
+
+    /// <summary>
+    /// Kafka's DeleteRecords: -1 is the high watermark, anything else outside [0, high watermark] is out of
+    /// range, and an offset at or below the log start changes nothing. The move is persisted before the reply,
+    /// so it holds after a restart or a hand-over.
+    /// </summary>
+    private void HandleDeleteRecords(DeleteRecordsBefore request)
+    {
+        var hw = _partitionLog.LogEndOffset;
+        var offset = request.Offset == -1 ? hw : request.Offset;
+        if (offset < 0 || offset > hw)
+        {
+            Sender.Tell(new DeleteRecordsResult(_topicId, _partition, ErrorCode.OffsetOutOfRange,
+                $"Cannot delete records before offset {request.Offset}: it is outside [0, {hw}] (the high watermark)", _partitionLog.LogStartOffset));
+            return;
+        }
+        if (offset <= _partitionLog.LogStartOffset)
+        {
+            Sender.Tell(new DeleteRecordsResult(_topicId, _partition, ErrorCode.None, null, _partitionLog.LogStartOffset));
+            return;
+        }
+        var replyTo = Sender;
+        Persist(new LogStartAdvanced(offset, _partitionLog.LastSequenceNrBelow(offset)), e =>
+        {
+            ApplyLogStart(e.LogStartOffset);
+            if (e.DeletedToSequenceNr > 0) DeleteMessages(e.DeletedToSequenceNr);
+            Snapshot();
+            _log.Info("Partition {0}-{1}: records before {2} deleted on request", _topicId, _partition, e.LogStartOffset);
+            replyTo.Tell(new DeleteRecordsResult(_topicId, _partition, ErrorCode.None, null, _partitionLog.LogStartOffset));
+        });
     }
 
     private void ApplyRetention()

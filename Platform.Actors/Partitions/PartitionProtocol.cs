@@ -1,6 +1,7 @@
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
 using Platform.Actors.Serialization;
+using Platform.Actors.Topics;
 
 namespace Platform.Actors.Partitions;
 
@@ -110,6 +111,24 @@ public sealed record DeletePartition(Guid TopicId, int Partition) : IPartitionMe
 /// </summary>
 public sealed record WakePartition(Guid TopicId, int Partition) : IPartitionMessage;
 
+/// <summary>
+/// Sent by the registry when the topic's configs change: the partition enforces <paramref name="Config"/>
+/// from its next message on (max.message.bytes on produce, retention on its next check).
+/// </summary>
+public sealed record ApplyTopicConfig(Guid TopicId, int Partition, TopicConfig Config) : IPartitionMessage;
+
+/// <summary>
+/// Kafka's DeleteRecords for one partition: move the log start to <paramref name="Offset"/> (-1 means the
+/// high watermark). Records below it are never served again and journal events wholly below it are deleted.
+/// </summary>
+public sealed record DeleteRecordsBefore(Guid TopicId, int Partition, long Offset) : IPartitionRequest
+{
+    public IPlatformMessage Reject(ErrorCode error, string message) => new DeleteRecordsResult(TopicId, Partition, error, message, -1);
+}
+
+/// <summary>The outcome of <see cref="DeleteRecordsBefore"/>: the partition's low watermark (log start) after it.</summary>
+public sealed record DeleteRecordsResult(Guid TopicId, int Partition, ErrorCode Error, string? ErrorMessage, long LowWatermark) : IPlatformMessage;
+
 // Journal events and snapshot of a partition.
 
 /// <summary>
@@ -118,7 +137,10 @@ public sealed record WakePartition(Guid TopicId, int Partition) : IPartitionMess
 /// </summary>
 public sealed record RecordBatchAppended(byte[] Batch) : IPlatformMessage;
 
-/// <summary>Retention moved the log start: events up to <paramref name="DeletedToSequenceNr"/> are being deleted.</summary>
+/// <summary>
+/// Retention or DeleteRecords moved the log start: events up to <paramref name="DeletedToSequenceNr"/> (0 for
+/// none) are being deleted.
+/// </summary>
 public sealed record LogStartAdvanced(long LogStartOffset, long DeletedToSequenceNr) : IPlatformMessage;
 
 /// <summary>

@@ -35,14 +35,36 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             w.String(m.Name);
             w.Int32(m.Partitions);
             WriteMap(w, m.Configs);
-        }, (ref WireReader r) => new CreateTopic(r.String(), r.Int32(), ReadMap(ref r))),
+            w.Bool(m.ValidateOnly);
+        }, (ref WireReader r) => new CreateTopic(r.String(), r.Int32(), ReadMap(ref r), r.Remaining > 0 && r.Bool())),
         [typeof(DeleteTopic)] = new("TD", (w, o) => w.String(((DeleteTopic)o).Name), (ref WireReader r) => new DeleteTopic(r.String())),
         [typeof(CreatePartitions)] = new("TP", (w, o) =>
         {
             var m = (CreatePartitions)o;
             w.String(m.Name);
             w.Int32(m.TotalCount);
-        }, (ref WireReader r) => new CreatePartitions(r.String(), r.Int32())),
+            // Appended after the first release: an older node's request reads as a real change.
+            w.Bool(m.ValidateOnly);
+        }, (ref WireReader r) => new CreatePartitions(r.String(), r.Int32(), r.Remaining > 0 && r.Bool())),
+        [typeof(AlterTopicConfig)] = new("TA", (w, o) =>
+        {
+            var m = (AlterTopicConfig)o;
+            w.String(m.Name);
+            w.List(m.Operations, (x, op) =>
+            {
+                x.String(op.Key);
+                x.Byte((byte)op.Operation);
+                x.NullableString(op.Value);
+            });
+            w.Bool(m.Replace);
+            w.Bool(m.ValidateOnly);
+        }, (ref WireReader r) =>
+        {
+            var name = r.String();
+            var operations = new TopicConfigOperation[r.Count()];
+            for (var i = 0; i < operations.Length; i++) operations[i] = new TopicConfigOperation(r.String(), (ConfigOperation)r.Byte(), r.NullableString());
+            return new AlterTopicConfig(name, operations, r.Bool(), r.Bool());
+        }),
         [typeof(TopicCommandResult)] = new("TR", (w, o) =>
         {
             var m = (TopicCommandResult)o;
@@ -93,6 +115,12 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             w.Int32(m.PartitionCount);
         }, (ref WireReader r) => new TopicPartitionsIncreased(r.Guid(), r.Int32())),
         [typeof(TopicDeleted)] = new("E-TD", (w, o) => w.Guid(((TopicDeleted)o).TopicId), (ref WireReader r) => new TopicDeleted(r.Guid())),
+        [typeof(TopicConfigChanged)] = new("E-TK", (w, o) =>
+        {
+            var m = (TopicConfigChanged)o;
+            w.Guid(m.TopicId);
+            WriteConfig(w, m.Config);
+        }, (ref WireReader r) => new TopicConfigChanged(r.Guid(), ReadConfig(ref r))),
         [typeof(TopicRegistrySnapshot)] = new("S-TR", (w, o) => WriteTopics(w, ((TopicRegistrySnapshot)o).Topics),
             (ref WireReader r) => new TopicRegistrySnapshot(ReadTopics(ref r))),
 
@@ -183,6 +211,26 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             (ref WireReader r) => new DeletePartition(r.Guid(), r.Int32())),
         [typeof(WakePartition)] = new("PW", (w, o) => WriteTopicPartition(w, (IPartitionMessage)o),
             (ref WireReader r) => new WakePartition(r.Guid(), r.Int32())),
+        [typeof(ApplyTopicConfig)] = new("PC", (w, o) =>
+        {
+            var m = (ApplyTopicConfig)o;
+            WriteTopicPartition(w, m);
+            WriteConfig(w, m.Config);
+        }, (ref WireReader r) => new ApplyTopicConfig(r.Guid(), r.Int32(), ReadConfig(ref r))),
+        [typeof(DeleteRecordsBefore)] = new("PE", (w, o) =>
+        {
+            var m = (DeleteRecordsBefore)o;
+            WriteTopicPartition(w, m);
+            w.Int64(m.Offset);
+        }, (ref WireReader r) => new DeleteRecordsBefore(r.Guid(), r.Int32(), r.Int64())),
+        [typeof(DeleteRecordsResult)] = new("PH", (w, o) =>
+        {
+            var m = (DeleteRecordsResult)o;
+            w.Guid(m.TopicId);
+            w.Int32(m.Partition);
+            WriteError(w, m.Error, m.ErrorMessage);
+            w.Int64(m.LowWatermark);
+        }, (ref WireReader r) => new DeleteRecordsResult(r.Guid(), r.Int32(), (ErrorCode)r.Int16(), r.NullableString(), r.Int64())),
         [typeof(LogStartAdvanced)] = new("E-LS", (w, o) =>
         {
             var m = (LogStartAdvanced)o;
@@ -399,13 +447,28 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
                 x.String(d.ClientHost);
                 x.List(d.Assignment, WriteTopicPartitionId);
             });
+            // Added later, after the members, so that either side reads the other's format.
+            w.List(m.Members, (x, d) =>
+            {
+                x.Bytes(d.MemberMetadata);
+                x.Bytes(d.MemberAssignment);
+            });
         }, (ref WireReader r) =>
         {
             var (group, error, message, state, type, name, generation) =
                 (r.String(), (ErrorCode)r.Int16(), r.NullableString(), r.String(), r.String(), r.String(), r.Int32());
             var members = new GroupMemberDescription[r.Count()];
             for (var i = 0; i < members.Length; i++)
-                members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r));
+                members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r), [], []);
+            if (r.Remaining > 0)
+            {
+                var count = r.Count();
+                for (var i = 0; i < count; i++)
+                {
+                    var (metadata, assignment) = (r.Bytes(), r.Bytes());
+                    if (i < members.Length) members[i] = members[i] with { MemberMetadata = metadata, MemberAssignment = assignment };
+                }
+            }
             return new GroupDescription(group, error, message, state, type, name, generation, members);
         }),
         [typeof(DeleteGroup)] = new("GX", (w, o) => w.String(((DeleteGroup)o).GroupId), (ref WireReader r) => new DeleteGroup(r.String())),
@@ -423,6 +486,30 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
             for (var i = 0; i < ids.Length; i++) ids[i] = r.String();
             return new GroupList(ids);
         }),
+        [typeof(ListGroupStates)] = new("GV", (w, o) => w.List(((ListGroupStates)o).StatesFilter, (x, f) => x.String(f)), (ref WireReader r) =>
+        {
+            var states = new string[r.Count()];
+            for (var i = 0; i < states.Length; i++) states[i] = r.String();
+            return new ListGroupStates(states);
+        }),
+        [typeof(ListedGroups)] = new("GW", (w, o) => w.List(((ListedGroups)o).Groups, (x, g) =>
+        {
+            x.String(g.GroupId);
+            x.String(g.ProtocolType);
+            x.String(g.GroupState);
+        }), (ref WireReader r) =>
+        {
+            var groups = new ListedGroup[r.Count()];
+            for (var i = 0; i < groups.Length; i++) groups[i] = new ListedGroup(r.String(), r.String(), r.String());
+            return new ListedGroups(groups);
+        }),
+        [typeof(GroupStateChanged)] = new("GZ", (w, o) =>
+        {
+            var m = (GroupStateChanged)o;
+            w.String(m.GroupId);
+            w.String(m.GroupState);
+            w.String(m.ProtocolType);
+        }, (ref WireReader r) => new GroupStateChanged(r.String(), r.String(), r.String())),
         [typeof(RegisterGroup)] = new("GR", (w, o) => w.String(((RegisterGroup)o).GroupId), (ref WireReader r) => new RegisterGroup(r.String())),
         [typeof(UnregisterGroup)] = new("GU", (w, o) => w.String(((UnregisterGroup)o).GroupId), (ref WireReader r) => new UnregisterGroup(r.String())),
         [typeof(OffsetsCommitted)] = new("E-OC", (w, o) => w.List(((OffsetsCommitted)o).Offsets, WriteCommitted),
@@ -615,14 +702,20 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
         w.String(t.Name);
         w.Guid(t.TopicId);
         w.Int32(t.PartitionCount);
-        w.Int64(t.Config.RetentionMs);
-        w.Int64(t.Config.RetentionBytes);
-        w.Int32(t.Config.MaxMessageBytes);
-        w.String(t.Config.CleanupPolicy);
+        WriteConfig(w, t.Config);
     }
 
-    private static TopicInfo ReadTopic(ref WireReader r) =>
-        new(r.String(), r.Guid(), r.Int32(), new TopicConfig(r.Int64(), r.Int64(), r.Int32(), r.String()));
+    private static TopicInfo ReadTopic(ref WireReader r) => new(r.String(), r.Guid(), r.Int32(), ReadConfig(ref r));
+
+    private static void WriteConfig(WireWriter w, TopicConfig c)
+    {
+        w.Int64(c.RetentionMs);
+        w.Int64(c.RetentionBytes);
+        w.Int32(c.MaxMessageBytes);
+        w.String(c.CleanupPolicy);
+    }
+
+    private static TopicConfig ReadConfig(ref WireReader r) => new(r.Int64(), r.Int64(), r.Int32(), r.String());
 
     private static void WriteOptionalTopic(WireWriter w, TopicInfo? t)
     {

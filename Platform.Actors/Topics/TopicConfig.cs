@@ -17,6 +17,9 @@ public sealed record TopicConfig(long RetentionMs, long RetentionBytes, int MaxM
 
     public static readonly IReadOnlyList<string> Keys = [RetentionMsKey, RetentionBytesKey, MaxMessageBytesKey, CleanupPolicyKey];
 
+    /// <summary>Whether a key holds a comma-separated list (Kafka's ConfigDef.Type.LIST), which APPEND and SUBTRACT apply to.</summary>
+    public static bool IsList(string key) => key == CleanupPolicyKey;
+
     public static TopicConfig FromDefaults(Config defaults) => new(
         defaults.GetLong(RetentionMsKey, 604800000),
         defaults.GetLong(RetentionBytesKey, -1),

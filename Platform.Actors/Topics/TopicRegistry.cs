@@ -36,15 +36,17 @@ public sealed class TopicRegistry : ReceivePersistentActor
         Recover<TopicCreated>(e => _state = _state.Apply(e));
         Recover<TopicPartitionsIncreased>(e => _state = _state.Apply(e));
         Recover<TopicDeleted>(e => _state = _state.Apply(e));
+        Recover<TopicConfigChanged>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var topic in _state.Topics) Wake(topic, 0);
             _log.Info("Topic registry recovered with {0} topics", _state.ByName.Count);
         });
 
-        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid())));
-        Command<CreatePartitions>(command => Handle(_state.Decide(command)));
-        Command<DeleteTopic>(command => Handle(_state.Decide(command)));
+        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid()), command.ValidateOnly));
+        Command<CreatePartitions>(command => Handle(_state.Decide(command), command.ValidateOnly));
+        Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults), command.ValidateOnly));
+        Command<DeleteTopic>(command => Handle(_state.Decide(command), validateOnly: false));
         Command<GetTopics>(HandleGetTopics);
         Command<GetTopicById>(query => Sender.Tell(new TopicByIdResult(query.TopicId, _state.FindById(query.TopicId))));
         Command<SubscribeTopics>(_ =>
@@ -94,11 +96,16 @@ public sealed class TopicRegistry : ReceivePersistentActor
     public static Props Props(IActorRef partitions, NodeSettings settings) =>
         Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings));
 
-    private void Handle(TopicRegistryState.Decision decision)
+    private void Handle(TopicRegistryState.Decision decision, bool validateOnly)
     {
         if (decision.Event is null)
         {
             Sender.Tell(new TopicCommandResult(decision.Error, decision.Message, null));
+            return;
+        }
+        if (validateOnly)
+        {
+            Sender.Tell(new TopicCommandResult(ErrorCode.None, null, _state.TopicAfter(decision.Event)));
             return;
         }
         var replyTo = Sender;
@@ -137,6 +144,11 @@ public sealed class TopicRegistry : ReceivePersistentActor
                 _log.Info("Topic {0} now has {1} partitions", grown.Name, grown.PartitionCount);
                 Wake(grown, before!.PartitionCount);
                 return grown;
+            case TopicConfigChanged configChanged:
+                var altered = _state.FindById(configChanged.TopicId)!;
+                _log.Info("Topic {0} configs are now {1}", altered.Name, altered.Config);
+                for (var p = 0; p < altered.PartitionCount; p++) _partitions.Tell(new ApplyTopicConfig(altered.TopicId, p, altered.Config));
+                return altered;
             case TopicDeleted:
                 _log.Info("Deleted topic {0} ({1})", before!.Name, before.TopicId);
                 for (var p = 0; p < before.PartitionCount; p++) _partitions.Tell(new DeletePartition(before.TopicId, p));

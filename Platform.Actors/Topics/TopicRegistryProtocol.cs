@@ -5,14 +5,39 @@ namespace Platform.Actors.Topics;
 // Commands and replies of the topic registry. Clients send them to a node's gateway, which forwards them
 // to the registry (a cluster singleton); the registry replies straight to the client.
 
-/// <summary>Create a topic with <paramref name="Partitions"/> partitions; configs use Kafka's keys.</summary>
-public sealed record CreateTopic(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs) : IPlatformMessage;
+/// <summary>
+/// Create a topic with <paramref name="Partitions"/> partitions; configs use Kafka's keys. With
+/// <paramref name="ValidateOnly"/> the registry answers as if it had created it, and creates nothing.
+/// </summary>
+public sealed record CreateTopic(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs, bool ValidateOnly = false)
+    : IPlatformMessage;
 
 /// <summary>Delete a topic and every record in it.</summary>
 public sealed record DeleteTopic(string Name) : IPlatformMessage;
 
-/// <summary>Raise a topic's partition count to <paramref name="TotalCount"/> (Kafka's CreatePartitions).</summary>
-public sealed record CreatePartitions(string Name, int TotalCount) : IPlatformMessage;
+/// <summary>Raise a topic's partition count to <paramref name="TotalCount"/> (Kafka's CreatePartitions), or only check that it could be.</summary>
+public sealed record CreatePartitions(string Name, int TotalCount, bool ValidateOnly = false) : IPlatformMessage;
+
+/// <summary>
+/// Change a topic's configs (Kafka's AlterConfigs and IncrementalAlterConfigs). With <paramref name="Replace"/>
+/// every config not named goes back to the node's default, as the legacy AlterConfigs does; otherwise the
+/// operations apply to the current configs. The result goes through <see cref="TopicConfig.Parse"/>, so a
+/// topic never holds a config it could not have been created with.
+/// </summary>
+public sealed record AlterTopicConfig(string Name, IReadOnlyList<TopicConfigOperation> Operations, bool Replace, bool ValidateOnly)
+    : IPlatformMessage;
+
+/// <summary>One change of one config key; <paramref name="Value"/> is null only for <see cref="ConfigOperation.Delete"/>.</summary>
+public sealed record TopicConfigOperation(string Key, ConfigOperation Operation, string? Value);
+
+/// <summary>Kafka's AlterConfigOp.OpType, with its wire ids.</summary>
+public enum ConfigOperation : byte
+{
+    Set = 0,
+    Delete = 1,
+    Append = 2,
+    Subtract = 3,
+}
 
 /// <summary>The outcome of a create, delete or alter: an error code, or the topic as it now is.</summary>
 public sealed record TopicCommandResult(ErrorCode Error, string? ErrorMessage, TopicInfo? Topic) : IPlatformMessage;
@@ -51,5 +76,8 @@ public sealed record TopicCreated(TopicInfo Topic) : IPlatformMessage;
 public sealed record TopicPartitionsIncreased(Guid TopicId, int PartitionCount) : IPlatformMessage;
 
 public sealed record TopicDeleted(Guid TopicId) : IPlatformMessage;
+
+/// <summary>A topic's configs were changed; <paramref name="Config"/> is the whole resolved config now in force.</summary>
+public sealed record TopicConfigChanged(Guid TopicId, TopicConfig Config) : IPlatformMessage;
 
 public sealed record TopicRegistrySnapshot(IReadOnlyList<TopicInfo> Topics) : IPlatformMessage;

@@ -62,8 +62,60 @@ public sealed class TopicRegistryState
             ? Decision.Accept(new TopicDeleted(topic.TopicId))
             : Decision.Reject(ErrorCode.UnknownTopicOrPartition, $"Topic '{command.Name}' does not exist");
 
+    public Decision Decide(AlterTopicConfig command, TopicConfig defaults)
+    {
+        if (Find(command.Name) is not { } topic)
+            return Decision.Reject(ErrorCode.UnknownTopicOrPartition, $"Topic '{command.Name}' does not exist");
+        var values = new Dictionary<string, string>(command.Replace ? defaults.ToDictionary() : topic.Config.ToDictionary());
+        var defaultValues = defaults.ToDictionary();
+        foreach (var (key, operation, value) in command.Operations)
+        {
+            if (!defaultValues.TryGetValue(key, out var defaultValue))
+                return Decision.Reject(ErrorCode.InvalidConfig, $"Unknown topic config '{key}' (supported: {string.Join(", ", TopicConfig.Keys)})");
+            if (operation != ConfigOperation.Delete && value is null)
+                return Decision.Reject(ErrorCode.InvalidRequest, $"Null value not supported for {operation} of {key}");
+            switch (operation)
+            {
+                case ConfigOperation.Set:
+                    values[key] = value!;
+                    break;
+                case ConfigOperation.Delete:
+                    values[key] = defaultValue;
+                    break;
+                case ConfigOperation.Append or ConfigOperation.Subtract when !TopicConfig.IsList(key):
+                    return Decision.Reject(ErrorCode.InvalidConfig, $"{operation} is only allowed for list configs, and {key} is not one");
+                case ConfigOperation.Append:
+                    values[key] = string.Join(",", ListItems(values[key]).Union(ListItems(value!)));
+                    break;
+                case ConfigOperation.Subtract:
+                    values[key] = string.Join(",", ListItems(values[key]).Except(ListItems(value!)));
+                    break;
+                default:
+                    return Decision.Reject(ErrorCode.InvalidRequest, $"Unknown config operation {(byte)operation} for {key}");
+            }
+        }
+        var (config, error) = TopicConfig.Parse(values, defaults);
+        return config is null
+            ? Decision.Reject(ErrorCode.InvalidConfig, error!)
+            : Decision.Accept(new TopicConfigChanged(topic.TopicId, config));
+    }
+
+    private static IEnumerable<string> ListItems(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The topic an event creates or changes, as it is once the event is applied (for replies, and for validate-only previews).</summary>
+    public TopicInfo? TopicAfter(object @event) => @event switch
+    {
+        TopicCreated e => e.Topic,
+        TopicPartitionsIncreased e => Apply(e).FindById(e.TopicId),
+        TopicConfigChanged e => Apply(e).FindById(e.TopicId),
+        TopicDeleted e => FindById(e.TopicId),
+        _ => null,
+    };
+
     public TopicRegistryState Apply(object @event) => @event switch
     {
+        TopicConfigChanged e when FindById(e.TopicId) is { } t => new(ByName.SetItem(t.Name, t with { Config = e.Config })),
         TopicCreated e => new(ByName.SetItem(e.Topic.Name, e.Topic)),
         TopicPartitionsIncreased e when FindById(e.TopicId) is { } t => new(ByName.SetItem(t.Name, t with { PartitionCount = e.PartitionCount })),
         TopicDeleted e when FindById(e.TopicId) is { } t => new(ByName.Remove(t.Name)),

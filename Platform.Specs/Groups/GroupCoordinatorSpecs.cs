@@ -128,6 +128,31 @@ public sealed class GroupCoordinatorSpecs(NodeFixture node) : IClassFixture<Node
     }
 
     [Fact]
+    public void A_group_that_does_not_exist_is_described_as_Dead_and_a_live_one_is_listed_with_its_state()
+    {
+        EnsureTopic();
+        var probe = node.Probe();
+        node.Node.Gateway.Tell(new DescribeGroup($"g-{Guid.NewGuid():N}"), probe.Ref);
+        Assert.Equal("Dead", probe.ExpectMsg<GroupDescription>(Wait).State);
+
+        var group = $"g-{Guid.NewGuid():N}";
+        var (a, joined) = Member(group);
+        Sync(a, group, joined);
+        node.Kit.AwaitAssert(() =>
+        {
+            node.Node.Gateway.Tell(new ListGroupStates(["Stable"]), probe.Ref);
+            Assert.Contains(new ListedGroup(group, ConsumerProtocol.ProtocolType, "Stable"), probe.ExpectMsg<ListedGroups>(Wait).Groups);
+        }, Wait, TimeSpan.FromMilliseconds(100));
+        node.Node.Gateway.Tell(new LeaveGroup(group, joined.MemberId, null), a.Ref);
+        a.ExpectMsg<LeaveGroupResult>(Wait);
+        node.Kit.AwaitAssert(() =>
+        {
+            node.Node.Gateway.Tell(new ListGroupStates([]), probe.Ref);
+            Assert.Contains(new ListedGroup(group, ConsumerProtocol.ProtocolType, "Empty"), probe.ExpectMsg<ListedGroups>(Wait).Groups);
+        }, Wait, TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void An_empty_group_id_is_InvalidGroupId()
     {
         var probe = node.Probe();

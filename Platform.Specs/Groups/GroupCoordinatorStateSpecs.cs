@@ -71,6 +71,34 @@ public class GroupCoordinatorStateSpecs
     }
 
     [Fact]
+    public void In_a_group_mixing_native_members_and_Kafka_clients_a_Kafka_client_leads_and_assigns()
+    {
+        var native = new Handle("native");
+        var nativeId = ReplyFor<JoinGroupResult>(DoJoin(Join(server: true), native), native).MemberId;
+        var kafka = new Handle("kafka");
+        DoJoin(Join(server: false), kafka);
+        var nativeRejoin = new Handle("native-rejoin");
+        var effects = DoJoin(Join(nativeId, server: true), nativeRejoin);
+        var leader = ReplyFor<JoinGroupResult>(effects, kafka);
+        var follower = ReplyFor<JoinGroupResult>(effects, nativeRejoin);
+        Assert.Equal(GroupStateName.CompletingRebalance, _group.State);
+        Assert.Equal(leader.MemberId, leader.LeaderId);
+        Assert.Equal(leader.MemberId, follower.LeaderId);
+        Assert.Equal(2, leader.Members.Count);
+        Assert.Empty(follower.Members);
+
+        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartitionId("t", 0)]);
+        var sync = new Handle("sync");
+        var synced = _group.Sync(new SyncGroup("g", leader.MemberId, leader.GenerationId, null,
+            [new SyncGroupAssignment(nativeId, assignment), new SyncGroupAssignment(leader.MemberId, [])]), sync, _now);
+        Assert.Equal(ErrorCode.None, ReplyFor<SyncGroupResult>(synced, sync).Error);
+        Assert.Equal(new[] { new TopicPartitionId("t", 0) }, Assignment(nativeId));
+        var described = _group.Describe().Members.Single(m => m.MemberId == nativeId);
+        Assert.Equal(assignment, described.MemberAssignment);
+        Assert.NotEmpty(described.MemberMetadata);
+    }
+
+    [Fact]
     public void The_initial_rebalance_waits_for_the_configured_delay()
     {
         var group = new GroupCoordinatorState("g", Settings with { InitialRebalanceDelay = TimeSpan.FromSeconds(3) });

@@ -7,16 +7,27 @@ namespace Platform.Specs.Kafka;
 
 /// <summary>
 /// One real node with its Kafka listener on a free loopback port, shared by a spec class, for specs that
-/// drive it with unmodified Kafka clients (Confluent.Kafka / librdkafka, kcat, kafka-python).
+/// drive it with unmodified Kafka clients (Confluent.Kafka / librdkafka, kcat, kafka-python). A subclass
+/// may pass HOCON of its own (e.g. a shorter initial rebalance delay).
 /// </summary>
-public sealed class KafkaNodeFixture : IAsyncLifetime
+public class KafkaNodeFixture : IAsyncLifetime
 {
+    private readonly string? _extraHocon;
+
+    public KafkaNodeFixture()
+        : this(null)
+    {
+    }
+
+    /// <param name="extraHocon">Settings over the spec defaults, e.g. a lower socket-request-max-bytes.</param>
+    protected KafkaNodeFixture(string? extraHocon) => _extraHocon = extraHocon;
+
     public PlatformNode Node { get; private set; } = null!;
 
     /// <summary>host:port of the Kafka listener: what a Kafka client takes as bootstrap.servers.</summary>
     public string Bootstrap => Node.KafkaEndpoint;
 
-    public async Task InitializeAsync() => Node = await TestNode.StartAsync();
+    public async Task InitializeAsync() => Node = await TestNode.StartAsync(extraHocon: _extraHocon);
 
     public async Task DisposeAsync() => await Node.StopAsync();
 

@@ -80,4 +80,18 @@ public class PartitionLogSpecs
         log.Append(80, 10, 100, 1, 9);
         Assert.Equal(log.Segments, restored.Segments);
     }
+
+    [Fact]
+    public void Deleting_records_frees_the_journal_only_up_to_the_last_segment_wholly_below_the_offset()
+    {
+        var log = LogWith(9); // segments [0,30) events 1-3, [30,60) events 4-6, [60,90) events 7-9
+        Assert.Equal(0, log.LastSequenceNrBelow(25));
+        Assert.Equal(3, log.LastSequenceNrBelow(30));
+        Assert.Equal(3, log.LastSequenceNrBelow(45));
+        Assert.Equal(9, log.LastSequenceNrBelow(90));
+        log.AdvanceLogStart(45);
+        Assert.Equal(45, log.LogStartOffset);
+        Assert.Null(log.Locate(44, 100, 100));
+        Assert.Equal((4L, 6L), log.Locate(45, 100, 100));
+    }
 }

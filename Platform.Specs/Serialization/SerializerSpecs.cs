@@ -35,8 +35,13 @@ public sealed class SerializerSpecs : IDisposable
     {
         var id = Guid.NewGuid();
         yield return new CreateTopic("t", 3, new Dictionary<string, string> { ["retention.ms"] = "5" });
+        yield return new CreateTopic("t", 3, new Dictionary<string, string>(), ValidateOnly: true);
         yield return new DeleteTopic("t");
         yield return new CreatePartitions("t", 7);
+        yield return new CreatePartitions("t", 7, ValidateOnly: true);
+        yield return new AlterTopicConfig("t", [new TopicConfigOperation("retention.ms", ConfigOperation.Set, "5"),
+            new TopicConfigOperation("cleanup.policy", ConfigOperation.Delete, null)], Replace: true, ValidateOnly: true);
+        yield return new TopicConfigChanged(id, new TopicConfig(1, 2, 3, "delete"));
         yield return new TopicCommandResult(ErrorCode.TopicAlreadyExists, "exists", Topic);
         yield return new TopicCommandResult(ErrorCode.None, null, null);
         yield return new GetTopics(["a", "b"], true);
@@ -60,6 +65,9 @@ public sealed class SerializerSpecs : IDisposable
         yield return new OffsetForTimestamp(id, 4, ErrorCode.None, null, 99);
         yield return new DeletePartition(id, 4);
         yield return new WakePartition(id, 4);
+        yield return new ApplyTopicConfig(id, 4, new TopicConfig(1, 2, 3, "delete"));
+        yield return new DeleteRecordsBefore(id, 4, 123);
+        yield return new DeleteRecordsResult(id, 4, ErrorCode.OffsetOutOfRange, "beyond", 7);
         yield return new RecordBatchAppended(Batch());
         yield return new LogStartAdvanced(10, 20);
         yield return new PartitionSnapshot(1, 2, [new Segment(1, 2, 3, 4, 5, 6)],
@@ -80,12 +88,15 @@ public sealed class SerializerSpecs : IDisposable
         yield return new OffsetFetch("g", null);
         yield return new OffsetFetchResult(ErrorCode.None, null, [committed]);
         yield return new DescribeGroup("g");
-        yield return new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3, [new GroupMemberDescription("m", "i", "c", "h", [tp])]);
+        yield return new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3, [new GroupMemberDescription("m", "i", "c", "h", [tp], [7, 8], [9])]);
         yield return new DeleteGroup("g");
         yield return new DeleteGroupResult(ErrorCode.NonEmptyGroup, "busy");
         yield return new RebalanceStarted("g", 4);
         yield return ListGroups.Instance;
         yield return new GroupList(["a", "b"]);
+        yield return new ListGroupStates(["Stable", "Empty"]);
+        yield return new ListedGroups([new ListedGroup("g", "consumer", "Stable"), new ListedGroup("h", "", "Empty")]);
+        yield return new GroupStateChanged("g", "CompletingRebalance", "consumer");
         yield return new RegisterGroup("g");
         yield return new UnregisterGroup("g");
         yield return new OffsetsCommitted([committed]);
@@ -159,6 +170,31 @@ public sealed class SerializerSpecs : IDisposable
         var read = (PartitionSnapshot)serializer.FromBinary(older, serializer.Manifest(new PartitionSnapshot(0, 0, [])));
         Assert.Equal((5L, 9L, 1), (read.LogStartOffset, read.LogEndOffset, read.Segments.Count));
         Assert.Empty(read.Producers!);
+    }
+
+    [Fact]
+    public void A_group_description_written_before_member_bytes_reads_with_empty_metadata_and_assignment()
+    {
+        var description = new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3,
+            [new GroupMemberDescription("m", null, "c", "h", [new TopicPartitionId("t", 0)], [1, 2], [3])]);
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(description);
+        var current = serializer.ToBinary(description);
+        var older = current[..^(4 + 4 + 2 + 4 + 1)]; // the first format ended after the members; their bytes came later
+        var read = (GroupDescription)serializer.FromBinary(older, serializer.Manifest(description));
+        Assert.Equal(("m", "t"), (read.Members[0].MemberId, read.Members[0].Assignment[0].Topic));
+        Assert.Empty(read.Members[0].MemberMetadata);
+        Assert.Empty(read.Members[0].MemberAssignment);
+    }
+
+    [Fact]
+    public void Create_and_create_partitions_from_a_node_without_validate_only_read_as_real_changes()
+    {
+        var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(new DeleteTopic("t"));
+        var create = new CreateTopic("t", 3, new Dictionary<string, string>(), ValidateOnly: true);
+        var older = serializer.ToBinary(create)[..^1];
+        Assert.False(((CreateTopic)serializer.FromBinary(older, serializer.Manifest(create))).ValidateOnly);
+        var grow = new CreatePartitions("t", 4, ValidateOnly: true);
+        Assert.False(((CreatePartitions)serializer.FromBinary(serializer.ToBinary(grow)[..^1], serializer.Manifest(grow))).ValidateOnly);
     }
 
     private static void AssertEquivalent(object expected, object actual)

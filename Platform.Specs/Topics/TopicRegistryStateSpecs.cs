@@ -100,4 +100,64 @@ public class TopicRegistryStateSpecs
         var restored = TopicRegistryState.FromSnapshot(state.ToSnapshot());
         Assert.Equal(state.Topics, restored.Topics);
     }
+
+    private static TopicConfigOperation Op(string key, ConfigOperation operation, string? value = null) => new(key, operation, value);
+
+    private static TopicInfo Altered(TopicRegistryState state, AlterTopicConfig command)
+    {
+        var decision = state.Decide(command, Defaults);
+        Assert.Equal(ErrorCode.None, decision.Error);
+        return state.Apply(decision.Event!).Find(command.Name)!;
+    }
+
+    [Fact]
+    public void Incremental_alter_sets_and_deletes_keys_and_keeps_the_others()
+    {
+        var state = TopicRegistryState.Empty.Apply(TopicRegistryState.Empty.Decide(new CreateTopic("t", 1,
+            new Dictionary<string, string> { ["retention.ms"] = "1000", ["retention.bytes"] = "5000" }), Defaults, Guid.NewGuid()).Event!);
+        var topic = Altered(state, new AlterTopicConfig("t",
+            [Op("max.message.bytes", ConfigOperation.Set, "300"), Op("retention.bytes", ConfigOperation.Delete)], Replace: false, ValidateOnly: false));
+        Assert.Equal(Defaults with { RetentionMs = 1000, MaxMessageBytes = 300 }, topic.Config);
+    }
+
+    [Fact]
+    public void Replacing_alter_resets_every_key_not_named_to_the_default()
+    {
+        var state = TopicRegistryState.Empty.Apply(TopicRegistryState.Empty.Decide(new CreateTopic("t", 1,
+            new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, Guid.NewGuid()).Event!);
+        var topic = Altered(state, new AlterTopicConfig("t", [Op("max.message.bytes", ConfigOperation.Set, "300")], Replace: true, ValidateOnly: false));
+        Assert.Equal(Defaults with { MaxMessageBytes = 300 }, topic.Config);
+    }
+
+    [Fact]
+    public void Append_and_subtract_apply_to_list_configs_only()
+    {
+        var state = With("t", 1, out _);
+        Assert.Equal("delete", Altered(state, new AlterTopicConfig("t", [Op("cleanup.policy", ConfigOperation.Append, "delete")], false, false)).Config.CleanupPolicy);
+        Assert.Equal(ErrorCode.InvalidConfig,
+            state.Decide(new AlterTopicConfig("t", [Op("cleanup.policy", ConfigOperation.Append, "compact")], false, false), Defaults).Error);
+        Assert.Equal(ErrorCode.InvalidConfig,
+            state.Decide(new AlterTopicConfig("t", [Op("retention.ms", ConfigOperation.Append, "1")], false, false), Defaults).Error);
+    }
+
+    [Theory]
+    [InlineData("retention.ms", "soon", ErrorCode.InvalidConfig)]
+    [InlineData("no.such.config", "1", ErrorCode.InvalidConfig)]
+    [InlineData("retention.ms", null, ErrorCode.InvalidRequest)]
+    public void Alter_rejects_what_create_would_reject(string key, string? value, ErrorCode expected)
+    {
+        var state = With("t", 1, out _);
+        Assert.Equal(expected, state.Decide(new AlterTopicConfig("t", [Op(key, ConfigOperation.Set, value)], false, false), Defaults).Error);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition,
+            state.Decide(new AlterTopicConfig("x", [Op("retention.ms", ConfigOperation.Set, "1")], false, false), Defaults).Error);
+    }
+
+    [Fact]
+    public void A_preview_shows_the_topic_as_the_event_would_leave_it_without_changing_the_state()
+    {
+        var state = With("t", 2, out _);
+        var grow = state.Decide(new CreatePartitions("t", 6)).Event!;
+        Assert.Equal(6, state.TopicAfter(grow)!.PartitionCount);
+        Assert.Equal(2, state.Find("t")!.PartitionCount);
+    }
 }
