@@ -583,6 +583,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             _assignments.Clear();
         }
         await _stop.CancelAsync();
+        Changed(); // wakes the fetcher to see the cancellation
         if (_fetcher is not null)
         {
             try
