@@ -297,8 +297,24 @@ internal sealed class GroupMembership : IAsyncDisposable
     /// <summary>Commits the consumer's positions for its assigned partitions with this member's generation.</summary>
     public Task CommitPositionsAsync(CancellationToken token) => CommitAsync(_consumer.Positions(), token);
 
-    public Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken token) =>
-        GroupCommit.CommitAsync(_connection, Group, MemberId, GenerationId, _settings.GroupInstanceId, offsets, _lane, token);
+    /// <summary>
+    /// Commits with this member's id and generation. When the coordinator says the generation is over (the
+    /// member was removed, e.g. after its connection broke, or the group is rebalancing) the member rejoins at
+    /// once and the error is thrown (Kafka's CommitFailedException): the partitions are lost to this
+    /// generation, and their next owner, maybe this member again, reads them from the last committed offset.
+    /// </summary>
+    public async Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken token)
+    {
+        try
+        {
+            await GroupCommit.CommitAsync(_connection, Group, MemberId, GenerationId, _settings.GroupInstanceId, offsets, _lane, token);
+        }
+        catch (PlatformException e) when (IsGenerationOver(e.Code))
+        {
+            _rejoin.TrySetResult();
+            throw;
+        }
+    }
 
     /// <summary>Stops the loop, commits (with auto-commit), leaves the group so the others rebalance at once, and closes the member's connections.</summary>
     public async ValueTask DisposeAsync()
@@ -336,6 +352,10 @@ internal sealed class GroupMembership : IAsyncDisposable
         }
         await _connection.Cluster.CloseLaneAsync(_lane);
     }
+
+    /// <summary>The errors that say a commit came from a generation the coordinator has left behind.</summary>
+    public static bool IsGenerationOver(ErrorCode code) =>
+        code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.FencedInstanceId or ErrorCode.RebalanceInProgress;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -31,7 +31,6 @@ internal sealed class KafkaCluster : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _coordinators = new();
     private volatile IReadOnlyDictionary<int, (string Host, int Port)> _brokers = new Dictionary<int, (string, int)>();
     private readonly CancellationTokenSource _disposed = new();
-    private int _nextAny;
 
     public KafkaCluster(IReadOnlyList<(string Host, int Port)> bootstrap, string clientId, TimeSpan requestTimeout)
     {
@@ -69,11 +68,35 @@ internal sealed class KafkaCluster : IAsyncDisposable
     public async Task<BrokerConnection> NodeAsync(int nodeId, string lane = "")
     {
         if (nodeId < 0) throw new PlatformException(ErrorCode.LeaderNotAvailable, "The partition has no leader at the moment");
-        if (_brokers.TryGetValue(nodeId, out var broker)) return await ConnectionAsync(broker.Host, broker.Port, lane);
+        if (_brokers.TryGetValue(nodeId, out var broker))
+        {
+            try
+            {
+                return await ConnectionAsync(broker.Host, broker.Port, lane);
+            }
+            catch (PlatformException e) when (e.Code == ErrorCode.NetworkException)
+            {
+                // The broker is gone: learn the cluster again (through the bootstrap servers if need be) for the retry.
+                await TryRefreshAsync();
+                throw;
+            }
+        }
         await RefreshAsync([]);
         return _brokers.TryGetValue(nodeId, out broker)
             ? await ConnectionAsync(broker.Host, broker.Port, lane)
             : throw new PlatformException(ErrorCode.LeaderNotAvailable, $"Broker {nodeId} is not in the cluster's metadata");
+    }
+
+    private async Task TryRefreshAsync()
+    {
+        try
+        {
+            await RefreshAsync([]);
+        }
+        catch (PlatformException)
+        {
+            // nothing reachable now: the caller's retry tries again
+        }
     }
 
     /// <summary>The brokers of the last Metadata, by node id.</summary>
@@ -95,15 +118,13 @@ internal sealed class KafkaCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Any reachable broker: the known ones first, in turn, then the bootstrap servers.</summary>
+    /// <summary>Any reachable broker: the known ones first, then the bootstrap servers, in order.</summary>
     public async Task<BrokerConnection> AnyAsync(string lane = "")
     {
         var candidates = _brokers.Values.Concat(_bootstrap).Distinct().ToList();
-        var start = Interlocked.Increment(ref _nextAny);
         PlatformException? last = null;
-        for (var i = 0; i < candidates.Count; i++)
+        foreach (var (host, port) in candidates)
         {
-            var (host, port) = candidates[(int)((uint)(start + i) % candidates.Count)];
             try
             {
                 return await ConnectionAsync(host, port, lane);
