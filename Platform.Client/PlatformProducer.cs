@@ -367,13 +367,24 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         {
             BrokerConnection? leader = null;
             PlatformException? error = null;
-            try
+            // A partition without a leader (its node left, its shard is moving) is looked up again until the
+            // batches' delivery timeout, as Kafka's producer waits for metadata.
+            var deadline = DateTime.UtcNow + _settings.DeliveryTimeout;
+            while (leader is null && error is null)
             {
-                leader = await _connection.WithRetriesAsync(() => _connection.Cluster.LeaderAsync(topic, buffer.Partition));
-            }
-            catch (PlatformException e)
-            {
-                error = e;
+                try
+                {
+                    leader = await _connection.WithRetriesAsync(() => _connection.Cluster.LeaderAsync(topic, buffer.Partition));
+                }
+                catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code) && DateTime.UtcNow < deadline)
+                {
+                    _connection.Cluster.Invalidate(topic);
+                    await Task.Delay(_settings.RetryBackoff);
+                }
+                catch (PlatformException e)
+                {
+                    error = e;
+                }
             }
             lock (_lock)
             {

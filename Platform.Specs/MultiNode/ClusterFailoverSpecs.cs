@@ -28,7 +28,10 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
     {
         var dataDir = TestNode.NewDataDir();
         var database = await TestPostgres.NewDatabaseAsync();
+        var (a1, a2, a3) = (HostProcess.FreePort(), HostProcess.FreePort(), HostProcess.FreePort());
+        // Clients bootstrap from the nodes' Kafka listeners (p1..p3); the cluster's seed is a remoting address.
         var (p1, p2, p3) = (HostProcess.FreePort(), HostProcess.FreePort(), HostProcess.FreePort());
+        var clusterSeed = $"127.0.0.1:{a1}";
         var seed = $"127.0.0.1:{p1}";
         var configFile = Path.Combine(dataDir, "cluster-test.conf");
         // PLATFORM_FAILOVER_PROFILE=production measures with hocon/cluster.conf as shipped (slower detection).
@@ -38,9 +41,9 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
         var nodes = new List<HostProcess>();
         try
         {
-            foreach (var port in new[] { p1, p2, p3 })
+            foreach (var (port, kafkaPort) in new[] { (a1, p1), (a2, p2), (a3, p3) })
                 nodes.Add(await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port,
-                    ["--seed", seed, "--config", configFile, "--storage", "postgres", "--connection-string", database]));
+                    ["--seed", clusterSeed, "--config", configFile, "--storage", "postgres", "--connection-string", database], kafkaPort));
             var n3 = nodes[2];
 
             await using var connection = await PlatformConnection.ConnectAsync($"{seed},127.0.0.1:{p2}");
