@@ -158,6 +158,14 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         }
     }
 
+    /// <summary>The Kafka listener (host:port) of the broker coordinating <paramref name="groupId"/> (FindCoordinator).</summary>
+    public async Task<string> FindCoordinatorAsync(string groupId)
+    {
+        Cluster.InvalidateCoordinator(groupId);
+        var coordinator = await connection.WithRetriesAsync(() => Cluster.CoordinatorAsync(groupId));
+        return coordinator.Endpoint;
+    }
+
     /// <summary>
     /// Committed offsets of a group (every partition it has one for, when <paramref name="partitions"/> is
     /// null); a partition without a committed offset has offset -1.
