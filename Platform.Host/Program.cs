@@ -16,6 +16,7 @@ try
         "consume" => await ConsumeCommand.RunAsync(rest),
         "groups" => await GroupsCommand.RunAsync(rest),
         "cluster" => await ClusterCommand.RunAsync(rest),
+        "certs" => await CertsCommand.RunAsync(rest),
         "bench" => await BenchCommand.RunAsync(rest),
         "help" or "-h" or "--help" => Usage.Print(Console.Out, 0),
         _ => throw new UsageException($"Unknown command '{command}'"),
@@ -32,7 +33,8 @@ catch (PlatformException e)
     Console.Error.WriteLine($"error: {e.Code}: {e.Reason}");
     return 1;
 }
-catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or TimeoutException)
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or TimeoutException
+    or Akka.Configuration.ConfigurationException or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -4,7 +4,7 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.node</c> and <c>platform.topic-defaults</c> settings, read once per node.</summary>
-public sealed record NodeSettings(bool AutoCreateTopics, int AutoCreatePartitions, TopicConfig TopicDefaults)
+public sealed record NodeSettings(bool AutoCreateTopics, int AutoCreatePartitions, TopicConfig TopicDefaults, int MaxPartitionsPerTopic)
 {
     public static NodeSettings Create(Config config)
     {
@@ -12,6 +12,7 @@ public sealed record NodeSettings(bool AutoCreateTopics, int AutoCreatePartition
         return new NodeSettings(
             node.GetBoolean("auto-create-topics"),
             node.GetInt("auto-create-partitions", 1),
-            TopicConfig.FromDefaults(config.GetConfig("platform.topic-defaults")));
+            TopicConfig.FromDefaults(config.GetConfig("platform.topic-defaults")),
+            node.GetInt("max-partitions-per-topic"));
     }
 }

@@ -40,6 +40,10 @@ public static class PlatformConfig
         var seeds = string.Join(", ", (options.Seeds ?? []).Select(seed => Quote($"akka.tcp://{Hosting.PlatformNode.SystemName}@{seed}")));
         var kafka = (options.KafkaPort is { } kafkaPort ? $"platform.kafka.port = {kafkaPort}\n" : "")
             + (options.KafkaAdvertised is { } advertised ? AdvertisedHocon(advertised) : "");
+        var tls = (options.Tls is { } t
+                ? $"platform.tls {{ certificate = {Quote(Path.GetFullPath(t.Certificate))}, certificate-password = {Quote(t.Password ?? "")}, ca = {Quote(Path.GetFullPath(t.Ca))} }}\n"
+                : "")
+            + (options.RequireTls ? "platform.tls.require = on\n" : "");
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.cluster.seed-nodes = [{{seeds}}]
             platform.node.data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
@@ -49,6 +53,7 @@ public static class PlatformConfig
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
             {{storage}}
             {{kafka}}
+            {{tls}}
             """);
         var config = overrides;
         if (options.Extra is not null) config = options.Extra.WithFallback(config);
@@ -74,8 +79,14 @@ public static class PlatformConfig
 /// <param name="Extra">Configuration that wins over everything else, e.g. a spec's settings.</param>
 /// <param name="KafkaPort">The Kafka listener's port; null keeps <c>platform.kafka.port</c> (9092), 0 takes a free one.</param>
 /// <param name="KafkaAdvertised">host[:port] Kafka clients are told to connect to, when not the bound one.</param>
+/// <param name="Tls">The node's certificate and the cluster's CA: remoting over mutual TLS (<c>platform.tls</c>).</param>
+/// <param name="RequireTls">Refuse to start with seeds but without <paramref name="Tls"/> (<c>platform.tls.require</c>).</param>
 public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null,
-    StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null, int? KafkaPort = null, string? KafkaAdvertised = null);
+    StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null, int? KafkaPort = null, string? KafkaAdvertised = null,
+    TlsOptions? Tls = null, bool RequireTls = false);
+
+/// <summary>The files of a node's mutual TLS: its PKCS#12 certificate with key, and the cluster CA's certificate.</summary>
+public sealed record TlsOptions(string Certificate, string? Password, string Ca);
 
 /// <summary>Where journal and snapshots live: the embedded SQLite file (one node) or PostgreSQL (shared by a cluster).</summary>
 public enum StorageKind

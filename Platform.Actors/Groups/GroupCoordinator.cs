@@ -96,7 +96,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Command<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
         Command<Tick>(_ => OnTick());
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning("Group {0}: snapshot failed: {1}", _state.GroupId, f.Cause.Message));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Group {GroupId}: snapshot failed: {Reason}", _state.GroupId, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
@@ -172,7 +172,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         var expired = _state.ExpiredOffsets(Now);
         if (expired.Count > 0)
         {
-            _log.Info("Group {0}: dropping {1} offsets after offsets retention", _state.GroupId, expired.Count);
+            _log.Info("Group {GroupId}: dropping {Count} offsets after offsets retention", _state.GroupId, expired.Count);
             Persist(new OffsetsRemoved(expired), e => _state.ApplyRemoved(e.Partitions));
         }
     }

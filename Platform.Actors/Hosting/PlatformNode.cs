@@ -3,12 +3,15 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Event;
 using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Kafka;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
+using Platform.Actors.Remoting;
+using Platform.Actors.Storage;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Hosting;
@@ -22,9 +25,11 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka)
+    private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
+        RemotingExposure remoting)
     {
         System = system;
+        Remoting = remoting;
         Gateway = gateway;
         Partitions = partitions;
         Registry = registry;
@@ -39,6 +44,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
     public ActorSystem System { get; }
+
+    /// <summary>How the node's Akka.Remote port can be reached: loopback only, mutual TLS, or unprotected.</summary>
+    public RemotingExposure Remoting { get; }
 
     public IActorRef Gateway { get; }
 
@@ -68,6 +76,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
         PrepareSqlite(config);
+        // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
+        var remoting = RemotingSecurity.Plan(config);
+        config = remoting.Config;
         // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafkaSettings = KafkaSettings.Create(config);
         var kafka = KafkaListener.Bind(kafkaSettings);
@@ -76,7 +87,7 @@ public sealed class PlatformNode : IAsyncDisposable
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(SystemName, config);
+            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup());
         }
         catch
         {
@@ -85,6 +96,7 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         try
         {
+            if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -92,6 +104,7 @@ public sealed class PlatformNode : IAsyncDisposable
             if (seeds.Count == 0) cluster.Join(cluster.SelfAddress); // a cluster of one: join itself
 
             var partitionSettings = PartitionSettings.Create(system.Settings.Config);
+            var journalErrors = JournalErrors.ForJournal(system.Settings.Config);
             var nodeSettings = NodeSettings.Create(system.Settings.Config);
             var sharding = ClusterSharding.Get(system);
             var shardingSettings = ClusterShardingSettings.Create(system);
@@ -102,7 +115,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 entityId =>
                 {
                     var (topicId, partition) = PartitionEntity.Parse(entityId);
-                    return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings);
+                    return PartitionActor.Props(topicId, partition, registryProxy, partitionSettings, journalErrors);
                 },
                 shardingSettings,
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
@@ -133,7 +146,7 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy), "kafka-topic-cache");
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings.PlacementRefresh), "kafka-placement");
-            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, producerIds, topicCache, placement,
+            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
                 new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
@@ -145,8 +158,8 @@ public sealed class PlatformNode : IAsyncDisposable
             var timeout = upTimeout ?? TimeSpan.FromSeconds(30);
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka);
+            kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure);
         }
         catch
         {
@@ -167,7 +180,7 @@ public sealed class PlatformNode : IAsyncDisposable
     /// </summary>
     private static void PrepareSqlite(Config config)
     {
-        if (config.GetString("akka.persistence.journal.sql.provider-name") is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
+        if (config.GetString(JournalErrors.ProviderNamePath) is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
             return;
         var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
         var builder = new SqliteConnectionStringBuilder(connectionString);

@@ -55,7 +55,8 @@ internal static class FetchHandler
                     slots.Add(new Slot(data, Guid.Empty, 0, 0));
                     continue;
                 }
-                slots.Add(new Slot(data, info.TopicId, partition.FetchOffset, Math.Max(1, partition.PartitionMaxBytes)));
+                var partitionMax = Math.Clamp(partition.PartitionMaxBytes, 1, services.Settings.FetchMaxBytes);
+                slots.Add(new Slot(data, info.TopicId, partition.FetchOffset, partitionMax));
             }
         }
 
@@ -83,7 +84,7 @@ internal static class FetchHandler
 
         // Kafka's max_bytes is soft for the first batch: it is returned even if larger, so a client can progress.
         var total = 0;
-        var maxBytes = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
+        var maxBytes = request.MaxBytes <= 0 ? services.Settings.FetchMaxBytes : Math.Min(request.MaxBytes, services.Settings.FetchMaxBytes);
         foreach (var slot in slots)
         {
             if (slot.Bytes > 0 && (total == 0 || total + slot.Bytes <= maxBytes))

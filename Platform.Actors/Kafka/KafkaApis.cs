@@ -20,23 +20,23 @@ public sealed class KafkaApis
     internal sealed record Api(ApiKey Key, short MinVersion, short MaxVersion, Func<short, short> RequestHeaderVersion,
         Func<short, short> ResponseHeaderVersion, Invoker Invoke);
 
-    private readonly Api?[] _apis = new Api?[128];
+    private readonly Dictionary<ApiKey, Api> _apis = new();
 
     public KafkaApis(ActorSystem system) => System = system;
 
     public ActorSystem System { get; }
 
-    internal Api? Find(ApiKey key) => (ushort)key < _apis.Length ? _apis[(short)key] : null;
+    internal Api? Find(ApiKey key) => _apis.GetValueOrDefault(key);
 
     /// <summary>Every registered API with its version range, in key order: the body of ApiVersions.</summary>
     public IEnumerable<(ApiKey Key, short MinVersion, short MaxVersion)> Supported =>
-        _apis.Where(a => a is not null).Select(a => (a!.Key, a.MinVersion, a.MaxVersion));
+        _apis.Values.OrderBy(a => a.Key).Select(a => (a.Key, a.MinVersion, a.MaxVersion));
 
     /// <summary>Registers an API; a handler returning null sends no response (only acks=0 produce does).</summary>
     public void Register<TRequest>(ApiKey key, short minVersion, short maxVersion, Func<short, short> requestHeaderVersion,
         Func<short, short> responseHeaderVersion, RequestReader<TRequest> read, Func<RequestContext, TRequest, Task<IKafkaMessage?>?> handle)
     {
-        _apis[(short)key] = new Api(key, minVersion, maxVersion, requestHeaderVersion, responseHeaderVersion,
+        _apis[key] = new Api(key, minVersion, maxVersion, requestHeaderVersion, responseHeaderVersion,
             (RequestContext context, ref KafkaReader reader) => handle(context, read(ref reader, context.ApiVersion)));
     }
 

@@ -20,10 +20,13 @@ public sealed class KafkaBrokers(Cluster cluster)
 
     public static string Role(string host, int port) => string.Create(CultureInfo.InvariantCulture, $"{RolePrefix}{host}:{port}");
 
-    public static int NodeId(Address address)
+    public static int NodeId(Address address) => NodeId($"{address.Host}:{address.Port}");
+
+    /// <summary>The node id of the member whose cluster address is <paramref name="hostPort"/>.</summary>
+    public static int NodeId(string hostPort)
     {
         var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes($"{address.Host}:{address.Port}"))
+        foreach (var b in Encoding.UTF8.GetBytes(hostPort))
         {
             hash ^= b;
             hash *= 16777619u;

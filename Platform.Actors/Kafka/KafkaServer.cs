@@ -30,6 +30,7 @@ public static class KafkaServer
         DeleteRecordsHandler.Register(apis, services);
         DescribeClusterHandler.Register(apis, services);
         OffsetForLeaderEpochHandler.Register(apis, services);
+        DescribeClusterMembersHandler.Register(apis, services);
         return apis;
     }
 }

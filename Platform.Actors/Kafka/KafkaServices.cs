@@ -18,6 +18,7 @@ public sealed record KafkaServices(
     IActorRef Groups,
     IActorRef Registry,
     IActorRef GroupDirectory,
+    IActorRef Gateway,
     IActorRef ProducerIds,
     TopicCache Topics,
     Placement Placement,

@@ -33,12 +33,12 @@ public sealed class ProducerIdAllocator : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             _state = _state.Recovered();
-            _log.Info("Producer id allocator recovered: the next block starts at {0}", _state.ReservedUpTo);
+            _log.Info("Producer id allocator recovered: the next block starts at {ProducerId}", _state.ReservedUpTo);
         });
 
         Command<AllocateProducerId>(_ => Allocate(Sender));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning("Producer id allocator snapshot failed: {0}", f.Cause.Message));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Producer id allocator snapshot failed: {Reason}", f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
     }

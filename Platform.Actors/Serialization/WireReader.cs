@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Akka.Actor;
 
 namespace Platform.Actors.Serialization;
 
@@ -10,11 +11,14 @@ namespace Platform.Actors.Serialization;
 public ref struct WireReader
 {
     private readonly ReadOnlySpan<byte> _data;
+    private readonly ExtendedActorSystem? _system;
     private int _position;
 
-    public WireReader(ReadOnlySpan<byte> data)
+    /// <param name="system">Resolves the actor references in the payload; only needed by formats that carry one.</param>
+    public WireReader(ReadOnlySpan<byte> data, ExtendedActorSystem? system = null)
     {
         _data = data;
+        _system = system;
         _position = 0;
     }
 
@@ -55,6 +59,15 @@ public ref struct WireReader
     {
         var length = Int32();
         return length == -1 ? null : Encoding.UTF8.GetString(Take(length));
+    }
+
+    /// <summary>An actor reference written by <see cref="WireWriter.NullableActorRef"/>, resolved by the ActorSystem.</summary>
+    public IActorRef? NullableActorRef()
+    {
+        var path = NullableString();
+        if (path is null) return null;
+        if (_system is null) throw new InvalidOperationException("Reading an actor reference needs the ActorSystem that resolves it");
+        return _system.Provider.ResolveActorRef(path);
     }
 
     /// <summary>Reads a count and checks it against the bytes left, given each item takes at least one.</summary>

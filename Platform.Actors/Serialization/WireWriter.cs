@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Akka.Actor;
 
 namespace Platform.Actors.Serialization;
 
@@ -73,6 +74,17 @@ public sealed class WireWriter
         if (value is null) Int32(-1);
         else String(value);
     }
+
+    /// <summary>The Kafka error code and message that every result carries.</summary>
+    public void Error(ErrorCode error, string? message)
+    {
+        Int16((short)error);
+        NullableString(message);
+    }
+
+    /// <summary>An actor reference as its serialized path (with the sending node's address); null for none.</summary>
+    public void NullableActorRef(IActorRef? actor) =>
+        NullableString(actor is null ? null : Akka.Serialization.Serialization.SerializedActorPath(actor));
 
     public void List<T>(IReadOnlyCollection<T> items, Action<WireWriter, T> write)
     {

@@ -40,11 +40,11 @@ public sealed class TopicRegistry : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var topic in _state.Topics) Wake(topic, 0);
-            _log.Info("Topic registry recovered with {0} topics", _state.ByName.Count);
+            _log.Info("Topic registry recovered with {TopicCount} topics", _state.ByName.Count);
         });
 
-        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid()), command.ValidateOnly));
-        Command<CreatePartitions>(command => Handle(_state.Decide(command), command.ValidateOnly));
+        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic), command.ValidateOnly));
+        Command<CreatePartitions>(command => Handle(_state.Decide(command, _settings.MaxPartitionsPerTopic), command.ValidateOnly));
         Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults), command.ValidateOnly));
         Command<DeleteTopic>(command => Handle(_state.Decide(command), validateOnly: false));
         Command<GetTopics>(HandleGetTopics);
@@ -69,12 +69,12 @@ public sealed class TopicRegistry : ReceivePersistentActor
         // request, because parked long polls, retention and offsets depend on them running.
         Command<ClusterEvent.MemberRemoved>(removed =>
         {
-            _log.Info("Member {0} removed; waking every partition so that its partitions restart elsewhere", removed.Member.Address);
+            _log.Info("Member {Address} removed; waking every partition so that its partitions restart elsewhere", removed.Member.Address);
             foreach (var topic in _state.Topics) Wake(topic, 0);
         });
         Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning("Topic registry snapshot failed: {0}", f.Cause.Message));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Topic registry snapshot failed: {Reason}", f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
     }
@@ -136,21 +136,21 @@ public sealed class TopicRegistry : ReceivePersistentActor
         switch (e)
         {
             case TopicCreated created:
-                _log.Info("Created topic {0} ({1}) with {2} partitions", created.Topic.Name, created.Topic.TopicId, created.Topic.PartitionCount);
+                _log.Info("Created topic {Topic} ({TopicId}) with {PartitionCount} partitions", created.Topic.Name, created.Topic.TopicId, created.Topic.PartitionCount);
                 Wake(created.Topic, 0);
                 return created.Topic;
             case TopicPartitionsIncreased increased:
                 var grown = _state.FindById(increased.TopicId)!;
-                _log.Info("Topic {0} now has {1} partitions", grown.Name, grown.PartitionCount);
+                _log.Info("Topic {Topic} now has {PartitionCount} partitions", grown.Name, grown.PartitionCount);
                 Wake(grown, before!.PartitionCount);
                 return grown;
             case TopicConfigChanged configChanged:
                 var altered = _state.FindById(configChanged.TopicId)!;
-                _log.Info("Topic {0} configs are now {1}", altered.Name, altered.Config);
+                _log.Info("Topic {Topic} configs are now {Config}", altered.Name, altered.Config);
                 for (var p = 0; p < altered.PartitionCount; p++) _partitions.Tell(new ApplyTopicConfig(altered.TopicId, p, altered.Config));
                 return altered;
             case TopicDeleted:
-                _log.Info("Deleted topic {0} ({1})", before!.Name, before.TopicId);
+                _log.Info("Deleted topic {Topic} ({TopicId})", before!.Name, before.TopicId);
                 for (var p = 0; p < before.PartitionCount; p++) _partitions.Tell(new DeletePartition(before.TopicId, p));
                 return before;
             default:
@@ -179,7 +179,7 @@ public sealed class TopicRegistry : ReceivePersistentActor
         }
         var replyTo = Sender;
         var events = missing
-            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid()).Event)
+            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic).Event)
             .OfType<TopicCreated>()
             .ToList();
         PersistAll(events, e => Applied(e));

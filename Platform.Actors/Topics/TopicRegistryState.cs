@@ -30,7 +30,8 @@ public sealed class TopicRegistryState
         public static Decision Reject(ErrorCode error, string message) => new(null, error, message);
     }
 
-    public Decision Decide(CreateTopic command, TopicConfig defaults, Guid newId)
+    /// <param name="maxPartitions">The node's bound on a topic's partitions: each is an actor, so a count is a cost.</param>
+    public Decision Decide(CreateTopic command, TopicConfig defaults, Guid newId, int maxPartitions)
     {
         if (TopicNames.Validate(command.Name) is { } invalid)
             return Decision.Reject(ErrorCode.InvalidTopicException, invalid);
@@ -38,19 +39,25 @@ public sealed class TopicRegistryState
             return Decision.Reject(ErrorCode.TopicAlreadyExists, $"Topic '{command.Name}' already exists");
         if (command.Partitions < 1)
             return Decision.Reject(ErrorCode.InvalidPartitions, $"Number of partitions must be at least 1, got {command.Partitions}");
+        if (command.Partitions > maxPartitions)
+            return Decision.Reject(ErrorCode.InvalidPartitions,
+                $"Number of partitions {command.Partitions} exceeds this cluster's limit of {maxPartitions} per topic (platform.node.max-partitions-per-topic)");
         var (config, error) = TopicConfig.Parse(command.Configs, defaults);
         if (config is null)
             return Decision.Reject(ErrorCode.InvalidConfig, error!);
         return Decision.Accept(new TopicCreated(new TopicInfo(command.Name, newId, command.Partitions, config)));
     }
 
-    public Decision Decide(CreatePartitions command)
+    public Decision Decide(CreatePartitions command, int maxPartitions)
     {
         if (Find(command.Name) is not { } topic)
             return Decision.Reject(ErrorCode.UnknownTopicOrPartition, $"Topic '{command.Name}' does not exist");
         if (command.TotalCount < topic.PartitionCount)
             return Decision.Reject(ErrorCode.InvalidPartitions,
                 $"Topic '{command.Name}' has {topic.PartitionCount} partitions; the count can only grow, not go down to {command.TotalCount}");
+        if (command.TotalCount > maxPartitions)
+            return Decision.Reject(ErrorCode.InvalidPartitions,
+                $"Number of partitions {command.TotalCount} exceeds this cluster's limit of {maxPartitions} per topic (platform.node.max-partitions-per-topic)");
         if (command.TotalCount == topic.PartitionCount)
             return Decision.Reject(ErrorCode.InvalidPartitions,
                 $"Topic '{command.Name}' already has {topic.PartitionCount} partitions");

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Akka.Configuration;
 using Platform.Actors.Configuration;
 using Platform.Actors.Hosting;
+using Platform.Actors.Remoting;
 
 namespace Platform.Host.Commands;
 
@@ -11,7 +12,7 @@ public static class NodeCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var line = new CommandLine(args, new HashSet<string>());
+        var line = new CommandLine(args, new HashSet<string> { "require-tls" });
         var dataDir = line.Option("data-dir") ?? Environment.GetEnvironmentVariable("PLATFORM_DATA_DIR") ?? "data";
         var host = line.Option("host") ?? Environment.GetEnvironmentVariable("PLATFORM_HOST") ?? "127.0.0.1";
         var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
@@ -31,7 +32,14 @@ public static class NodeCommand
             throw new UsageException("--storage postgres needs --connection-string (or PLATFORM_CONNECTION_STRING), e.g. \"Host=db;Username=platform;Password=...;Database=platform\"");
         if (Environment.GetEnvironmentVariable("PLATFORM_SEEDS") is { Length: > 0 } envSeeds && seeds.Count == 0)
             seeds.AddRange(envSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var tlsCert = line.Option("tls-cert") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CERT");
+        var tlsPassword = line.Option("tls-cert-password") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CERT_PASSWORD");
+        var tlsCa = line.Option("tls-ca") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CA");
+        var requireTls = line.Flag("require-tls") || Environment.GetEnvironmentVariable("PLATFORM_REQUIRE_TLS") is "true" or "1" or "on";
         line.RejectUnknown();
+        if (string.IsNullOrEmpty(tlsCert) != string.IsNullOrEmpty(tlsCa))
+            throw new UsageException("--tls-cert and --tls-ca go together: the node's PKCS#12 certificate and the cluster CA's certificate (platform certs create makes both)");
+        var tls = string.IsNullOrEmpty(tlsCert) ? null : new TlsOptions(tlsCert, tlsPassword, tlsCa!);
         if (line.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{line.Positionals[0]}'");
 
         Config? extra = null;
@@ -40,8 +48,10 @@ public static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised),
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised, tls, requireTls),
             Profile(seeds.Count > 0 || storage == StorageKind.Postgres ? "cluster.conf" : "single-node.conf"));
+        // Before the node starts, so that it is the first thing an operator sees (and refused at once with --require-tls).
+        if (RemotingSecurity.Decide(config) == RemotingExposure.Unprotected) Console.Error.WriteLine($"warning: {RemotingSecurity.UnprotectedWarning}");
         var node = await PlatformNode.StartAsync(config);
         // Ctrl-C and SIGTERM: leave the cluster and hand shards off through CoordinatedShutdown instead of
         // dying mid-write; cancelling the default handling lets this method finish the shutdown itself.
@@ -53,7 +63,13 @@ public static class NodeCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var where = storage == StorageKind.Postgres ? "journal on PostgreSQL" : $"data in {Path.GetFullPath(dataDir)}";
-        Console.Error.WriteLine($"Platform node up at {node.Endpoint}, Kafka listener at {node.KafkaEndpoint} ({where}). Ctrl-C stops it.");
+        var remoting = node.Remoting switch
+        {
+            RemotingExposure.MutualTls => "remoting over mutual TLS",
+            RemotingExposure.Loopback => "remoting on loopback only",
+            _ => "remoting UNPROTECTED",
+        };
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}). Ctrl-C stops it.");
         await node.WhenTerminated;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;

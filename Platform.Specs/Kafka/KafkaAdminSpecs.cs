@@ -58,6 +58,23 @@ public sealed class KafkaAdminSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
     }
 
     [Fact]
+    public async Task A_topic_with_more_partitions_than_the_limit_is_refused_and_the_node_keeps_serving()
+    {
+        using var admin = Admin();
+        var e = await Assert.ThrowsAsync<CreateTopicsException>(() =>
+            admin.CreateTopicsAsync([new TopicSpecification { Name = "adm-huge", NumPartitions = 50_000 }]));
+        Assert.Equal(ErrorCode.InvalidPartitions, e.Results[0].Error.Code);
+        Assert.Contains("max-partitions-per-topic", e.Results[0].Error.Reason);
+        Assert.Null(await RegistryTopic("adm-huge"));
+
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = "adm-small", NumPartitions = 2 }]);
+        var grow = await Assert.ThrowsAsync<CreatePartitionsException>(() =>
+            admin.CreatePartitionsAsync([new PartitionsSpecification { Topic = "adm-small", IncreaseTo = 50_000 }]));
+        Assert.Equal(ErrorCode.InvalidPartitions, grow.Results[0].Error.Code);
+        Assert.Equal(2, (await RegistryTopic("adm-small"))!.PartitionCount);
+    }
+
+    [Fact]
     public async Task Delete_topics_removes_the_topic_and_a_second_delete_is_unknown_topic()
     {
         using var admin = Admin();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Platform.Specs.MultiNode;
 using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
@@ -17,13 +18,7 @@ namespace Platform.Specs.Kafka;
 [Trait("Category", "Kafka")]
 public sealed class KafkaFailoverSpecs(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const string ClusterHocon = """
-        akka.cluster.failure-detector.heartbeat-interval = 500ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.split-brain-resolver.stable-after = 3s
-        akka.cluster.sharding.rebalance-interval = 2s
-        platform.group.initial-rebalance-delay = 0s
-        """;
+    private const string ClusterHocon = ClusterFailoverSpecs.ClusterHocon + "\nplatform.group.initial-rebalance-delay = 0s\n";
 
     [Fact]
     public async Task Kafka_clients_ride_out_a_killed_node_and_every_acknowledged_record_is_read_back_once()
@@ -45,7 +40,7 @@ public sealed class KafkaFailoverSpecs(Xunit.Abstractions.ITestOutputHelper outp
             using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
             {
                 await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 6, ReplicationFactor = 1 }]);
-                await Until(() =>
+                await InProcessCluster.Until(() =>
                 {
                     var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5));
                     return Task.FromResult(metadata.Brokers.Count == 3 &&
@@ -74,7 +69,7 @@ public sealed class KafkaFailoverSpecs(Xunit.Abstractions.ITestOutputHelper outp
                 {
                     if (i == 2000)
                     {
-                        await Until(() => Task.FromResult(acknowledged.Count >= 1500), "1500 records acknowledged");
+                        await InProcessCluster.Until(() => Task.FromResult(acknowledged.Count >= 1500), "1500 records acknowledged");
                         output.WriteLine($"{clock.Elapsed.TotalSeconds:N1} s: SIGKILL of the oldest node");
                         nodes[0].Kill();
                     }
@@ -92,7 +87,7 @@ public sealed class KafkaFailoverSpecs(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Empty(errors);
             Assert.Equal(6000, acknowledged.Count);
 
-            await Until(() => Task.FromResult(acknowledged.Keys.All(seen.ContainsKey)), "the group consumer to see every acknowledged record",
+            await InProcessCluster.Until(() => Task.FromResult(acknowledged.Keys.All(seen.ContainsKey)), "the group consumer to see every acknowledged record",
                 TimeSpan.FromSeconds(60));
             await stopConsumer.CancelAsync();
             await consumer;
@@ -163,15 +158,5 @@ public sealed class KafkaFailoverSpecs(Xunit.Abstractions.ITestOutputHelper outp
             else records.Add((result.Message.Key, result.Message.Value));
         }
         return records;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30))) throw new TimeoutException($"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 }

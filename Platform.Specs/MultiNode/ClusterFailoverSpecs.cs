@@ -16,7 +16,8 @@ namespace Platform.Specs.MultiNode;
 [Trait("Category", "Postgres")]
 public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const string ClusterHocon = """
+    /// <summary>Failure detection fast enough for specs (the production profile is measured separately).</summary>
+    internal const string ClusterHocon = """
         akka.cluster.failure-detector.heartbeat-interval = 500ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         akka.cluster.split-brain-resolver.stable-after = 3s

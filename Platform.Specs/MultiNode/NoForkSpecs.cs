@@ -3,6 +3,7 @@ using Platform.Actors;
 using Platform.Actors.Configuration;
 using Platform.Actors.Hosting;
 using Platform.Actors.Partitions;
+using Platform.Actors.Storage;
 using Platform.Client;
 using Platform.Specs.Support;
 
@@ -12,17 +13,24 @@ namespace Platform.Specs.MultiNode;
 /// Two incarnations of one partition must never both append. Sharding keeps one alive in a healthy
 /// cluster; when that fails (a network partition before the split-brain resolver acts), the journal's
 /// unique key on (persistence id, sequence number) refuses the stale incarnation's write, and the
-/// producer hears a retriable error instead of an acknowledgement.
+/// producer hears a retriable error instead of an acknowledgement. Each store's
+/// <see cref="Platform.Actors.Storage.IJournalErrors"/> must recognise its journal's real refusal.
 /// </summary>
-[Trait("Category", "Postgres")]
 public sealed class NoForkSpecs
 {
     [Fact]
-    public async Task A_stale_incarnations_write_fails_on_the_journals_unique_key_and_is_never_acknowledged()
+    [Trait("Category", "Postgres")]
+    public async Task A_stale_incarnations_write_fails_on_the_journals_unique_key_and_is_never_acknowledged() =>
+        await StaleIncarnationIsRefused(StorageKind.Postgres, await TestPostgres.NewDatabaseAsync());
+
+    [Fact]
+    public async Task A_stale_incarnations_write_fails_on_the_SQLite_journals_unique_key_and_is_never_acknowledged() =>
+        await StaleIncarnationIsRefused(StorageKind.Sqlite, null);
+
+    private static async Task StaleIncarnationIsRefused(StorageKind storage, string? connectionString)
     {
-        var database = await TestPostgres.NewDatabaseAsync();
         await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Postgres, database, KafkaPort: 0)));
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0)));
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
         await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
@@ -30,7 +38,8 @@ public sealed class NoForkSpecs
         await producer.ProduceAsync("ledger", null, "a");
 
         // A second incarnation of partition 0, outside sharding, recovers the same log: HW 1, like the first.
-        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(node.System.Settings.Config)));
+        var config = node.System.Settings.Config;
+        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(config), JournalErrors.ForJournal(config)));
         var probe = kit.CreateTestProbe();
         stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
         Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);

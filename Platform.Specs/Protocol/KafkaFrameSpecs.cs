@@ -102,9 +102,10 @@ public class KafkaFrameSpecs
     }
 
     [Fact]
-    public void The_version_table_lists_every_generated_api_with_kafka_3_8_ranges()
+    public void The_version_table_lists_every_generated_api_with_kafka_3_8_ranges_and_platforms_extension()
     {
-        Assert.Equal(26, ApiVersionsTable.All.Count);
+        Assert.Equal(27, ApiVersionsTable.All.Count);
+        Assert.Contains(new ApiVersionRange(ApiKey.DescribeClusterMembers, 0, 0), ApiVersionsTable.All);
         Assert.Contains(new ApiVersionRange(ApiKey.Produce, 0, 11), ApiVersionsTable.All);
         Assert.Contains(new ApiVersionRange(ApiKey.Fetch, 0, 16), ApiVersionsTable.All);
         Assert.Contains(new ApiVersionRange(ApiKey.JoinGroup, 0, 9), ApiVersionsTable.All);

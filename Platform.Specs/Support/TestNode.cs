@@ -12,13 +12,14 @@ public static class TestNode
 {
     public static string NewDataDir() => Directory.CreateTempSubdirectory("platform-spec-").FullName;
 
-    public static Task<PlatformNode> StartAsync(string? dataDir = null, string? extraHocon = null, int port = 0, IReadOnlyList<string>? seeds = null)
+    public static Task<PlatformNode> StartAsync(string? dataDir = null, string? extraHocon = null, int port = 0, IReadOnlyList<string>? seeds = null,
+        TlsOptions? tls = null, string host = "127.0.0.1")
     {
         var extra = ConfigurationFactory.ParseString(extraHocon ?? "")
             .WithFallback(ConfigurationFactory.ParseString("""
                 akka.loglevel = WARNING
                 platform.partition.retention-check-interval = 60s
                 """));
-        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), "127.0.0.1", port, extra, seeds, KafkaPort: 0)));
+        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), host, port, extra, seeds, KafkaPort: 0, Tls: tls)));
     }
 }

@@ -7,10 +7,11 @@ public class TopicRegistryStateSpecs
 {
     private static readonly TopicConfig Defaults = new(604800000, -1, 1048588, "delete");
     private static readonly Dictionary<string, string> NoConfig = new();
+    private const int MaxPartitions = 1000;
 
     private static TopicRegistryState With(string name, int partitions, out TopicInfo topic)
     {
-        var decision = TopicRegistryState.Empty.Decide(new CreateTopic(name, partitions, NoConfig), Defaults, Guid.NewGuid());
+        var decision = TopicRegistryState.Empty.Decide(new CreateTopic(name, partitions, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions);
         topic = ((TopicCreated)decision.Event!).Topic;
         return TopicRegistryState.Empty.Apply(decision.Event);
     }
@@ -20,7 +21,7 @@ public class TopicRegistryStateSpecs
     {
         var id = Guid.NewGuid();
         var decision = TopicRegistryState.Empty.Decide(
-            new CreateTopic("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, id);
+            new CreateTopic("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, id, MaxPartitions);
         var created = Assert.IsType<TopicCreated>(decision.Event);
         Assert.Equal(new TopicInfo("orders", id, 3, Defaults with { RetentionMs = 1000 }), created.Topic);
     }
@@ -32,26 +33,26 @@ public class TopicRegistryStateSpecs
     [InlineData("ünïcode", ErrorCode.InvalidTopicException)]
     public void Create_rejects_names_Kafka_rejects(string name, ErrorCode expected)
     {
-        Assert.Equal(expected, TopicRegistryState.Empty.Decide(new CreateTopic(name, 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+        Assert.Equal(expected, TopicRegistryState.Empty.Decide(new CreateTopic(name, 1, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions).Error);
     }
 
     [Fact]
     public void Create_rejects_a_name_longer_than_249_characters() =>
         Assert.Equal(ErrorCode.InvalidTopicException,
-            TopicRegistryState.Empty.Decide(new CreateTopic(new string('a', 250), 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+            TopicRegistryState.Empty.Decide(new CreateTopic(new string('a', 250), 1, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions).Error);
 
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
     public void Create_rejects_fewer_than_one_partition(int partitions) =>
         Assert.Equal(ErrorCode.InvalidPartitions,
-            TopicRegistryState.Empty.Decide(new CreateTopic("t", partitions, NoConfig), Defaults, Guid.NewGuid()).Error);
+            TopicRegistryState.Empty.Decide(new CreateTopic("t", partitions, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions).Error);
 
     [Fact]
     public void Create_rejects_an_existing_name()
     {
         var state = With("t", 1, out _);
-        Assert.Equal(ErrorCode.TopicAlreadyExists, state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid()).Error);
+        Assert.Equal(ErrorCode.TopicAlreadyExists, state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions).Error);
     }
 
     [Theory]
@@ -63,15 +64,15 @@ public class TopicRegistryStateSpecs
     [InlineData("no.such.config", "1")]
     public void Create_rejects_bad_config_values(string key, string value) =>
         Assert.Equal(ErrorCode.InvalidConfig, TopicRegistryState.Empty.Decide(
-            new CreateTopic("t", 1, new Dictionary<string, string> { [key] = value }), Defaults, Guid.NewGuid()).Error);
+            new CreateTopic("t", 1, new Dictionary<string, string> { [key] = value }), Defaults, Guid.NewGuid(), MaxPartitions).Error);
 
     [Fact]
     public void Partitions_only_grow()
     {
         var state = With("t", 3, out var topic);
-        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 2)).Error);
-        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 3)).Error);
-        var grow = state.Decide(new CreatePartitions("t", 5));
+        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 2), MaxPartitions).Error);
+        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", 3), MaxPartitions).Error);
+        var grow = state.Decide(new CreatePartitions("t", 5), MaxPartitions);
         Assert.Equal(5, state.Apply(grow.Event!).Find("t")!.PartitionCount);
         Assert.Equal(topic.TopicId, state.Apply(grow.Event!).Find("t")!.TopicId);
     }
@@ -82,7 +83,7 @@ public class TopicRegistryStateSpecs
         var state = With("t", 1, out var first);
         state = state.Apply(state.Decide(new DeleteTopic("t")).Event!);
         Assert.Null(state.Find("t"));
-        var again = state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid());
+        var again = state.Decide(new CreateTopic("t", 1, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions);
         Assert.NotEqual(first.TopicId, ((TopicCreated)again.Event!).Topic.TopicId);
     }
 
@@ -90,7 +91,7 @@ public class TopicRegistryStateSpecs
     public void Unknown_topics_cannot_be_deleted_or_altered()
     {
         Assert.Equal(ErrorCode.UnknownTopicOrPartition, TopicRegistryState.Empty.Decide(new DeleteTopic("x")).Error);
-        Assert.Equal(ErrorCode.UnknownTopicOrPartition, TopicRegistryState.Empty.Decide(new CreatePartitions("x", 2)).Error);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, TopicRegistryState.Empty.Decide(new CreatePartitions("x", 2), MaxPartitions).Error);
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public class TopicRegistryStateSpecs
     public void Incremental_alter_sets_and_deletes_keys_and_keeps_the_others()
     {
         var state = TopicRegistryState.Empty.Apply(TopicRegistryState.Empty.Decide(new CreateTopic("t", 1,
-            new Dictionary<string, string> { ["retention.ms"] = "1000", ["retention.bytes"] = "5000" }), Defaults, Guid.NewGuid()).Event!);
+            new Dictionary<string, string> { ["retention.ms"] = "1000", ["retention.bytes"] = "5000" }), Defaults, Guid.NewGuid(), MaxPartitions).Event!);
         var topic = Altered(state, new AlterTopicConfig("t",
             [Op("max.message.bytes", ConfigOperation.Set, "300"), Op("retention.bytes", ConfigOperation.Delete)], Replace: false, ValidateOnly: false));
         Assert.Equal(Defaults with { RetentionMs = 1000, MaxMessageBytes = 300 }, topic.Config);
@@ -124,7 +125,7 @@ public class TopicRegistryStateSpecs
     public void Replacing_alter_resets_every_key_not_named_to_the_default()
     {
         var state = TopicRegistryState.Empty.Apply(TopicRegistryState.Empty.Decide(new CreateTopic("t", 1,
-            new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, Guid.NewGuid()).Event!);
+            new Dictionary<string, string> { ["retention.ms"] = "1000" }), Defaults, Guid.NewGuid(), MaxPartitions).Event!);
         var topic = Altered(state, new AlterTopicConfig("t", [Op("max.message.bytes", ConfigOperation.Set, "300")], Replace: true, ValidateOnly: false));
         Assert.Equal(Defaults with { MaxMessageBytes = 300 }, topic.Config);
     }
@@ -156,8 +157,18 @@ public class TopicRegistryStateSpecs
     public void A_preview_shows_the_topic_as_the_event_would_leave_it_without_changing_the_state()
     {
         var state = With("t", 2, out _);
-        var grow = state.Decide(new CreatePartitions("t", 6)).Event!;
+        var grow = state.Decide(new CreatePartitions("t", 6), MaxPartitions).Event!;
         Assert.Equal(6, state.TopicAfter(grow)!.PartitionCount);
         Assert.Equal(2, state.Find("t")!.PartitionCount);
+    }
+    [Fact]
+    public void A_partition_count_above_the_limit_is_refused_on_create_and_on_growth()
+    {
+        Assert.Equal(ErrorCode.InvalidPartitions,
+            TopicRegistryState.Empty.Decide(new CreateTopic("huge", 2_000_000_000, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions).Error);
+        var created = TopicRegistryState.Empty.Decide(new CreateTopic("t", MaxPartitions, NoConfig), Defaults, Guid.NewGuid(), MaxPartitions);
+        Assert.Equal(ErrorCode.None, created.Error);
+        var state = TopicRegistryState.Empty.Apply(created.Event!);
+        Assert.Equal(ErrorCode.InvalidPartitions, state.Decide(new CreatePartitions("t", MaxPartitions + 1), MaxPartitions).Error);
     }
 }

@@ -32,4 +32,5 @@ public enum ApiKey : short
     DeleteGroups = 42,
     IncrementalAlterConfigs = 44,
     DescribeCluster = 60,
+    DescribeClusterMembers = 32000,
 }

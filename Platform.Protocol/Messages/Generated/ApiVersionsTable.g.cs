@@ -41,6 +41,7 @@ public static class ApiVersionsTable
         new(ApiKey.DeleteGroups, DeleteGroupsRequest.LowestVersion, DeleteGroupsRequest.HighestVersion),
         new(ApiKey.IncrementalAlterConfigs, IncrementalAlterConfigsRequest.LowestVersion, IncrementalAlterConfigsRequest.HighestVersion),
         new(ApiKey.DescribeCluster, DescribeClusterRequest.LowestVersion, DescribeClusterRequest.HighestVersion),
+        new(ApiKey.DescribeClusterMembers, DescribeClusterMembersRequest.LowestVersion, DescribeClusterMembersRequest.HighestVersion),
     ];
 
     /// <summary>The version range of <paramref name="key"/>, when the codecs know the API.</summary>
@@ -84,6 +85,7 @@ public static class ApiVersionsTable
         ApiKey.DeleteGroups => 23,
         ApiKey.IncrementalAlterConfigs => 24,
         ApiKey.DescribeCluster => 25,
+        ApiKey.DescribeClusterMembers => 26,
         _ => -1,
     };
 
@@ -116,6 +118,7 @@ public static class ApiVersionsTable
         ApiKey.DeleteGroups => DeleteGroupsRequest.HeaderVersion(version),
         ApiKey.IncrementalAlterConfigs => IncrementalAlterConfigsRequest.HeaderVersion(version),
         ApiKey.DescribeCluster => DescribeClusterRequest.HeaderVersion(version),
+        ApiKey.DescribeClusterMembers => DescribeClusterMembersRequest.HeaderVersion(version),
         _ => throw new KafkaProtocolException("Unknown API key " + (short)key),
     };
 
@@ -148,6 +151,7 @@ public static class ApiVersionsTable
         ApiKey.DeleteGroups => DeleteGroupsResponse.HeaderVersion(version),
         ApiKey.IncrementalAlterConfigs => IncrementalAlterConfigsResponse.HeaderVersion(version),
         ApiKey.DescribeCluster => DescribeClusterResponse.HeaderVersion(version),
+        ApiKey.DescribeClusterMembers => DescribeClusterMembersResponse.HeaderVersion(version),
         _ => throw new KafkaProtocolException("Unknown API key " + (short)key),
     };
 
@@ -180,6 +184,7 @@ public static class ApiVersionsTable
         ApiKey.DeleteGroups => DeleteGroupsRequest.Read(ref reader, version),
         ApiKey.IncrementalAlterConfigs => IncrementalAlterConfigsRequest.Read(ref reader, version),
         ApiKey.DescribeCluster => DescribeClusterRequest.Read(ref reader, version),
+        ApiKey.DescribeClusterMembers => DescribeClusterMembersRequest.Read(ref reader, version),
         _ => throw new KafkaProtocolException("Unknown API key " + (short)key),
     };
 
@@ -212,6 +217,7 @@ public static class ApiVersionsTable
         ApiKey.DeleteGroups => DeleteGroupsResponse.Read(ref reader, version),
         ApiKey.IncrementalAlterConfigs => IncrementalAlterConfigsResponse.Read(ref reader, version),
         ApiKey.DescribeCluster => DescribeClusterResponse.Read(ref reader, version),
+        ApiKey.DescribeClusterMembers => DescribeClusterMembersResponse.Read(ref reader, version),
         _ => throw new KafkaProtocolException("Unknown API key " + (short)key),
     };
 }
