@@ -176,7 +176,11 @@ internal sealed class KafkaCluster : IAsyncDisposable
     /// <summary>Forgets what is cached about <paramref name="topic"/>, after an error that says it moved.</summary>
     public void Invalidate(string topic) => _topics.TryRemove(topic, out _);
 
-    /// <summary>The connection to the leader of a partition.</summary>
+    /// <summary>
+    /// The connection to the leader of a partition. When the cached leader cannot be reached (its broker is
+    /// gone, or no longer in the cluster's metadata) the topic's route is forgotten, so the caller's retry
+    /// asks Metadata for the new leader instead of trying the dead one until its timeout.
+    /// </summary>
     public async Task<BrokerConnection> LeaderAsync(string topic, int partition, bool allowAutoCreate = false, string lane = "")
     {
         var metadata = await TopicAsync(topic, allowAutoCreate);
@@ -186,7 +190,15 @@ internal sealed class KafkaCluster : IAsyncDisposable
             if (partition < 0 || partition >= metadata.PartitionCount)
                 throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
         }
-        return await NodeAsync(metadata.Leaders[partition], lane);
+        try
+        {
+            return await NodeAsync(metadata.Leaders[partition], lane);
+        }
+        catch (PlatformException e) when (e.Code.IsRetriable())
+        {
+            Invalidate(topic);
+            throw;
+        }
     }
 
     /// <summary>The connection to a group's coordinator (FindCoordinator, cached until <see cref="InvalidateCoordinator"/>).</summary>
