@@ -1,8 +1,9 @@
 namespace Platform.Client;
 
 /// <summary>
-/// The cluster as Kafka's protocol can tell it (DescribeCluster, Metadata, ListGroups): the brokers, the
-/// controller (the cluster leader) and what each leads. Only members serving Kafka appear, all as "Up" and
-/// reachable: a member's own view (joining, leaving, unreachable) is not part of Kafka's protocol.
+/// The cluster as a member sees it (Platform's DescribeClusterMembers): every member, and the cluster's
+/// leader as the <see cref="ClusterMember.Address"/> of its member. Against a broker that does not serve
+/// that extension (a Kafka broker) only what Kafka's protocol tells: the brokers, all "Up" and reachable,
+/// and the controller as leader.
 /// </summary>
 public sealed record ClusterStatus(string Leader, IReadOnlyList<ClusterMember> Members);

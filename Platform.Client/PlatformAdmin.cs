@@ -7,12 +7,15 @@ namespace Platform.Client;
 /// <summary>
 /// Topic and group administration over Kafka's protocol (Kafka's AdminClient): CreateTopics, DeleteTopics,
 /// CreatePartitions, DescribeConfigs, Metadata and ListOffsets for topics; ListGroups, DescribeGroups,
-/// OffsetFetch, OffsetCommit and DeleteGroups for groups; DescribeCluster for the brokers. Every failure is
-/// a <see cref="PlatformException"/> carrying Kafka's error code.
+/// OffsetFetch, OffsetCommit and DeleteGroups for groups; Platform's DescribeClusterMembers (or Kafka's
+/// DescribeCluster) for the cluster. Every failure is a <see cref="PlatformException"/> carrying Kafka's error code.
 /// </summary>
 public sealed class PlatformAdmin(PlatformConnection connection)
 {
     private const sbyte TopicResource = 2;
+
+    /// <summary>The cluster role in which a member announces its Kafka listener.</summary>
+    private const string KafkaRolePrefix = "kafka=";
 
     private KafkaCluster Cluster => connection.Cluster;
 
@@ -256,12 +259,36 @@ public sealed class PlatformAdmin(PlatformConnection connection)
     }
 
     /// <summary>
-    /// The cluster as Kafka's protocol shows it: DescribeCluster's brokers and controller, the partitions
-    /// each broker leads (Metadata) and the groups each coordinates (ListGroups).
+    /// Every member of the cluster with its status, reachability, roles and the partitions and group
+    /// coordinators it hosts, and the cluster's leader, from Platform's DescribeClusterMembers (any node
+    /// answers for the whole cluster). A broker that does not advertise it (a Kafka broker) is described
+    /// through Kafka's APIs instead: DescribeCluster's brokers, all "Up" and reachable, with the partitions
+    /// each leads (Metadata) and the groups each coordinates (ListGroups).
     /// </summary>
-    public async Task<ClusterStatus> ClusterStatusAsync()
+    public Task<ClusterStatus> ClusterStatusAsync() =>
+        connection.WithRetriesAsync(async () =>
+        {
+            var broker = await Cluster.AnyAsync();
+            return broker.Supports(ApiKey.DescribeClusterMembers) ? await DescribeMembersAsync(broker) : await DescribeBrokersAsync(broker);
+        });
+
+    private async Task<ClusterStatus> DescribeMembersAsync(BrokerConnection broker)
     {
-        var broker = await Cluster.AnyAsync();
+        var response = await broker.RequestAsync<DescribeClusterMembersResponse>(ApiKey.DescribeClusterMembers, 0, new DescribeClusterMembersRequest(), Timeout);
+        if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, response.ErrorMessage, "DescribeClusterMembers failed");
+        var members = response.Members
+            .Select(m => new ClusterMember(m.NodeId, KafkaListener(m.Roles) ?? m.Address, m.Status, m.Reachable, m.Roles, m.Partitions, m.Groups, m.Address))
+            .OrderBy(m => m.Address, StringComparer.Ordinal).ToList();
+        var leader = members.FirstOrDefault(m => m.ClusterAddress == response.Leader)?.Address ?? response.Leader;
+        return new ClusterStatus(leader, members);
+    }
+
+    /// <summary>The Kafka listener a member announces in its roles (<c>kafka=host:port</c>), if it serves one.</summary>
+    private static string? KafkaListener(IEnumerable<string> roles) =>
+        roles.FirstOrDefault(r => r.StartsWith(KafkaRolePrefix, StringComparison.Ordinal) && r.Length > KafkaRolePrefix.Length)?[KafkaRolePrefix.Length..];
+
+    private async Task<ClusterStatus> DescribeBrokersAsync(BrokerConnection broker)
+    {
         var cluster = await broker.RequestAsync<DescribeClusterResponse>(ApiKey.DescribeCluster, 0, new DescribeClusterRequest(), Timeout);
         if (cluster.ErrorCode != 0) throw KafkaRequests.Error(cluster.ErrorCode, cluster.ErrorMessage, "DescribeCluster failed");
         var metadata = await Cluster.RefreshAsync(null);
@@ -269,7 +296,7 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         var groups = await ListGroupsPerBrokerAsync();
         string Address(DescribeClusterResponse.DescribeClusterBroker b) => $"{b.Host}:{b.Port}";
         var members = cluster.Brokers.OrderBy(b => Address(b), StringComparer.Ordinal).Select(b => new ClusterMember(b.BrokerId, Address(b), "Up", true, ["broker"],
-            led.GetValueOrDefault(b.BrokerId), groups.GetValueOrDefault(b.BrokerId)?.Count ?? 0)).ToList();
+            led.GetValueOrDefault(b.BrokerId), groups.GetValueOrDefault(b.BrokerId)?.Count ?? 0, Address(b))).ToList();
         var leader = cluster.Brokers.FirstOrDefault(b => b.BrokerId == cluster.ControllerId) is { } controller ? Address(controller) : "";
         return new ClusterStatus(leader, members);
     }
