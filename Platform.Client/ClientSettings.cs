@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using Platform.Actors.Configuration;
+using Platform.Protocol.Records;
 
 namespace Platform.Client;
 
@@ -18,9 +18,16 @@ public sealed record ClientSettings(
     int MaxPartitionFetchBytes,
     int BufferedRecords)
 {
-    /// <summary>The embedded hocon/client.conf over the platform defaults (for serializer bindings).</summary>
-    public static Config DefaultConfig { get; } =
-        PlatformConfig.Load(typeof(ClientSettings).Assembly, "Platform.Client.client.conf").WithFallback(PlatformConfig.Defaults);
+    /// <summary>The embedded hocon/client.conf: every key the client reads, with its default.</summary>
+    public static Config DefaultConfig { get; } = LoadDefaults();
+
+    private static Config LoadDefaults()
+    {
+        using var stream = typeof(ClientSettings).Assembly.GetManifestResourceStream("Platform.Client.client.conf")
+            ?? throw new InvalidOperationException("Embedded resource Platform.Client.client.conf is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
 
     public static ClientSettings Create(string bootstrapServers, Config? config = null)
     {
@@ -42,6 +49,8 @@ public sealed record ClientSettings(
             EnableIdempotence = c.GetBoolean("producer.enable-idempotence"),
             ProduceTimeout = c.GetTimeSpan("producer.request-timeout"),
             FetchTimeout = c.GetTimeSpan("consumer.request-timeout"),
+            ClientId = c.GetString("client-id"),
+            Compression = ParseCompression(c.GetString("producer.compression")),
         };
     }
 
@@ -71,6 +80,23 @@ public sealed record ClientSettings(
     /// </summary>
     public bool EnableIdempotence { get; init; } = true;
 
+    /// <summary>Kafka's client.id: sent with every request, shown by <c>groups describe</c>.</summary>
+    public string ClientId { get; init; } = "platform-client";
+
+    /// <summary>Kafka's compression.type for produced batches: none, gzip, snappy, lz4 or zstd.</summary>
+    public CompressionType Compression { get; init; } = CompressionType.None;
+
+    /// <summary>Kafka's compression.type names.</summary>
+    public static CompressionType ParseCompression(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "none" => CompressionType.None,
+        "gzip" => CompressionType.Gzip,
+        "snappy" => CompressionType.Snappy,
+        "lz4" => CompressionType.Lz4,
+        "zstd" => CompressionType.Zstd,
+        _ => throw new ArgumentException($"Unknown compression '{name}' (expected none, gzip, snappy, lz4 or zstd)"),
+    };
+
     /// <summary>Kafka's form: comma-separated host:port pairs.</summary>
     public static IReadOnlyList<string> ParseServers(string servers)
     {
@@ -97,4 +123,6 @@ public sealed record ClientSettings(
     public ClientSettings WithIdempotence(bool enabled) => this with { EnableIdempotence = enabled };
     public ClientSettings WithFetchMaxWait(TimeSpan wait) => this with { FetchMaxWait = wait };
     public ClientSettings WithMaxPartitionFetchBytes(int bytes) => this with { MaxPartitionFetchBytes = bytes };
+    public ClientSettings WithClientId(string clientId) => this with { ClientId = clientId };
+    public ClientSettings WithCompression(CompressionType compression) => this with { Compression = compression };
 }

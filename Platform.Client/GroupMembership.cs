@@ -1,34 +1,33 @@
 using System.Text.RegularExpressions;
-using Akka.Actor;
-using Platform.Actors;
-using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Client.Kafka;
+using Platform.Protocol.Groups;
+using Platform.Protocol.Messages;
 
 namespace Platform.Client;
 
 /// <summary>
-/// A consumer's membership in a group: the JoinGroup → SyncGroup → Heartbeat loop of Kafka's classic
-/// protocol, with eager rebalancing (everything is revoked, and committed, before rejoining, so a clean
-/// hand-over never delivers a committed record twice). A small actor receives the coordinator's
-/// <see cref="RebalanceStarted"/> push and is what the coordinator watches, so a dead process's
-/// partitions move at once.
+/// A consumer's membership in a group over Kafka's classic protocol: JoinGroup → SyncGroup → Heartbeat,
+/// with client-side assignment (the member the coordinator names leader runs the assignor over every
+/// member's subscription and hands the result in with its SyncGroup) and eager rebalancing (everything is
+/// revoked, and committed, before rejoining, so a clean hand-over never delivers a committed record twice).
+/// Heartbeats run on a loop of their own from SyncGroup until the next JoinGroup, revocation included, so
+/// a slow revocation never lets the session expire. Every group request goes over a connection lane of this
+/// member's own: the coordinator ties the member to that connection, so when the process dies the node
+/// sees the TCP connection close and removes the member at once.
 /// </summary>
 internal sealed class GroupMembership : IAsyncDisposable
 {
-    private sealed class MemberActor : ReceiveActor
-    {
-        public MemberActor(Action wake) => Receive<RebalanceStarted>(_ => wake());
-    }
-
     private readonly PlatformConnection _connection;
     private readonly PlatformConsumer _consumer;
     private readonly ConsumerGroupSettings _settings;
     private readonly IReadOnlyList<string>? _topics;
     private readonly Regex? _pattern;
-    private readonly IActorRef _member;
+    private readonly IPartitionAssignor _assignor;
+    private readonly string _lane;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _rejoin = NewSignal();
+    private IReadOnlyList<TopicPartitionId> _owned = [];
 
     public GroupMembership(PlatformConnection connection, PlatformConsumer consumer, ConsumerGroupSettings settings,
         IReadOnlyList<string>? topics, Regex? pattern)
@@ -38,7 +37,9 @@ internal sealed class GroupMembership : IAsyncDisposable
         _settings = settings;
         _topics = topics;
         _pattern = pattern;
-        _member = connection.System.ActorOf(Props.Create(() => new MemberActor(() => _wake.TrySetResult())));
+        _assignor = PartitionAssignors.Find(settings.Assignor)
+                    ?? throw new ArgumentException($"Unknown assignor '{settings.Assignor}' (expected one of {string.Join(", ", PartitionAssignors.Names)})");
+        _lane = connection.NewLane("group");
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -47,6 +48,8 @@ internal sealed class GroupMembership : IAsyncDisposable
     public int GenerationId { get; private set; } = -1;
 
     private string Group => _settings.GroupId;
+
+    private TimeSpan JoinTimeout => _settings.RebalanceTimeout + _connection.Settings.RequestTimeout;
 
     private async Task RunAsync(CancellationToken token)
     {
@@ -68,7 +71,14 @@ internal sealed class GroupMembership : IAsyncDisposable
             }
             catch (PlatformException)
             {
-                await Task.Delay(200, token); // coordinator unavailable or timed out: try again
+                try
+                {
+                    await Task.Delay(_connection.Settings.RetryBackoff * 2, token); // coordinator unavailable or timed out: try again
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
@@ -77,70 +87,174 @@ internal sealed class GroupMembership : IAsyncDisposable
     {
         var topics = await SubscribedTopicsAsync();
         await RevokeAllAsync();
-        _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var metadata = ConsumerProtocol.EncodeSubscription(new ConsumerSubscription(topics, []));
-        var join = await _connection.RequestAsync<JoinGroupResult>(new JoinGroup(Group, MemberId, _settings.GroupInstanceId,
-            ConsumerProtocol.ProtocolType, [new GroupProtocol(_settings.Assignor, metadata)],
-            (int)_settings.SessionTimeout.TotalMilliseconds, (int)_settings.RebalanceTimeout.TotalMilliseconds,
-            _settings.ClientId, _connection.LocalHost, _member, ServerAssignment: true),
-            _settings.RebalanceTimeout + _connection.Settings.RequestTimeout, token);
-        if (join.Error == ErrorCode.UnknownMemberId)
+        var heartbeats = new CancellationTokenSource();
+        try
         {
-            MemberId = "";
-            return;
-        }
-        if (join.Error == ErrorCode.RebalanceInProgress) return;
-        Check(join.Error, join.ErrorMessage);
-        MemberId = join.MemberId;
-        GenerationId = join.GenerationId;
-
-        var sync = await _connection.RequestAsync<SyncGroupResult>(new SyncGroup(Group, MemberId, GenerationId, _settings.GroupInstanceId, []),
-            cancellationToken: token);
-        if (sync.Error is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration) return;
-        if (sync.Error == ErrorCode.UnknownMemberId)
-        {
-            MemberId = "";
-            return;
-        }
-        Check(sync.Error, sync.ErrorMessage);
-        var assigned = ConsumerProtocol.DecodeAssignment(sync.Assignment).Select(tp => new TopicPartition(tp.Topic, tp.Partition)).ToList();
-        await _consumer.TakeAssignmentAsync(assigned, token);
-
-        var nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
-        var nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
-        while (!token.IsCancellationRequested)
-        {
-            await Task.WhenAny(_wake.Task, Task.Delay(_settings.HeartbeatInterval, token));
-            token.ThrowIfCancellationRequested();
-            var heartbeat = await _connection.RequestAsync<HeartbeatResult>(new Heartbeat(Group, MemberId, GenerationId, _settings.GroupInstanceId),
-                cancellationToken: token);
-            switch (heartbeat.Error)
+            if (!await JoinAndSyncAsync(topics, token)) return;
+            _rejoin = NewSignal();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, heartbeats.Token);
+            _ = HeartbeatLoopAsync(GenerationId, linked.Token);
+            var nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
+            var nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
+            var tick = _settings.AutoCommit && _settings.AutoCommitInterval < _settings.MetadataRefresh ? _settings.AutoCommitInterval : _settings.MetadataRefresh;
+            while (!token.IsCancellationRequested)
             {
-                case ErrorCode.None:
-                    break;
-                case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
-                    MemberId = "";
+                var rejoin = _rejoin.Task;
+                await Task.WhenAny(rejoin, Task.Delay(tick, token));
+                token.ThrowIfCancellationRequested();
+                if (rejoin.IsCompleted)
+                {
+                    // Revoke (committing what was consumed) while the heartbeats keep the session alive; then rejoin.
+                    await RevokeAllAsync();
                     return;
-                default: // RebalanceInProgress, IllegalGeneration: rejoin
-                    return;
+                }
+                if (_settings.AutoCommit && DateTime.UtcNow >= nextCommit)
+                {
+                    await CommitPositionsAsync(token);
+                    nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
+                }
+                if (_pattern is not null && DateTime.UtcNow >= nextRefresh)
+                {
+                    nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
+                    if (!(await SubscribedTopicsAsync()).SequenceEqual(topics)) return; // topics created or deleted: rejoin
+                }
             }
-            if (_settings.AutoCommit && DateTime.UtcNow >= nextCommit)
-            {
-                await CommitPositionsAsync(token);
-                nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
-            }
-            if (_pattern is not null && DateTime.UtcNow >= nextRefresh)
-            {
-                nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
-                if (!(await SubscribedTopicsAsync()).SequenceEqual(topics)) return; // topics created or deleted: rejoin
-            }
+        }
+        finally
+        {
+            await heartbeats.CancelAsync(); // the next JoinGroup keeps the member alive from here
+            heartbeats.Dispose();
         }
     }
 
-    private static void Check(ErrorCode error, string? message)
+    /// <summary>JoinGroup, the assignment when leader, SyncGroup, and taking the assignment; false to join again.</summary>
+    private async Task<bool> JoinAndSyncAsync(IReadOnlyList<string> topics, CancellationToken token)
     {
-        if (error != ErrorCode.None) throw new PlatformException(error, message ?? error.ToString());
+        var metadata = ConsumerProtocol.EncodeSubscription(new ConsumerSubscription(topics, _owned));
+        var join = await _connection.CoordinatorRequestAsync<JoinGroupResponse>(Group, ApiKey.JoinGroup, 7,
+            (_, _) => new JoinGroupRequest
+            {
+                GroupId = Group,
+                SessionTimeoutMs = (int)_settings.SessionTimeout.TotalMilliseconds,
+                RebalanceTimeoutMs = (int)_settings.RebalanceTimeout.TotalMilliseconds,
+                MemberId = MemberId,
+                GroupInstanceId = _settings.GroupInstanceId,
+                ProtocolType = ConsumerProtocol.ProtocolType,
+                Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = _assignor.Name, Metadata = metadata }],
+            },
+            r => r.ErrorCode, _lane, JoinTimeout, token);
+        switch ((ErrorCode)join.ErrorCode)
+        {
+            case ErrorCode.None:
+                break;
+            case ErrorCode.MemberIdRequired: // KIP-394: join again with the id the coordinator gave
+                MemberId = join.MemberId;
+                return false;
+            case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
+                MemberId = "";
+                return false;
+            case ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration:
+                return false;
+            default:
+                throw KafkaRequests.Error(join.ErrorCode, null, $"JoinGroup of group '{Group}' failed");
+        }
+        MemberId = join.MemberId;
+        GenerationId = join.GenerationId;
+        var protocol = join.ProtocolName ?? _assignor.Name;
+
+        var assignments = join.Leader == join.MemberId ? await AssignAsync(join.Members) : [];
+        var sync = await _connection.CoordinatorRequestAsync<SyncGroupResponse>(Group, ApiKey.SyncGroup, 5,
+            (_, _) => new SyncGroupRequest
+            {
+                GroupId = Group,
+                GenerationId = GenerationId,
+                MemberId = MemberId,
+                GroupInstanceId = _settings.GroupInstanceId,
+                ProtocolType = ConsumerProtocol.ProtocolType,
+                ProtocolName = protocol,
+                Assignments = assignments,
+            },
+            r => r.ErrorCode, _lane, JoinTimeout, token);
+        switch ((ErrorCode)sync.ErrorCode)
+        {
+            case ErrorCode.None:
+                break;
+            case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
+                MemberId = "";
+                return false;
+            case ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration:
+                return false;
+            default:
+                throw KafkaRequests.Error(sync.ErrorCode, null, $"SyncGroup of group '{Group}' failed");
+        }
+        var assigned = ConsumerProtocol.DecodeAssignment(sync.Assignment);
+        _owned = assigned;
+        await _consumer.TakeAssignmentAsync(assigned.Select(tp => new TopicPartition(tp.Topic, tp.Partition)).ToList(), token);
+        return true;
+    }
+
+    /// <summary>The leader's part: every member's subscription through the assignor, over the topics' partition counts from Metadata.</summary>
+    private async Task<List<SyncGroupRequest.SyncGroupRequestAssignment>> AssignAsync(IReadOnlyList<JoinGroupResponse.JoinGroupResponseMember> members)
+    {
+        var subscriptions = members.Select(m =>
+        {
+            var subscription = ConsumerProtocol.DecodeSubscription(m.Metadata);
+            return new AssignorMember(m.MemberId, subscription.Topics, subscription.OwnedPartitions, m.GroupInstanceId);
+        }).ToList();
+        var topics = subscriptions.SelectMany(s => s.Topics).Distinct().Order(StringComparer.Ordinal).ToList();
+        var metadata = await _connection.WithRetriesAsync(() => _connection.Cluster.RefreshAsync(topics));
+        var partitionsPerTopic = metadata.Topics.Where(t => t.ErrorCode == 0 && t.Name is not null)
+            .ToDictionary(t => t.Name!, t => t.Partitions.Count);
+        var assignment = _assignor.Assign(subscriptions, partitionsPerTopic);
+        return subscriptions.Select(s => new SyncGroupRequest.SyncGroupRequestAssignment
+        {
+            MemberId = s.MemberId,
+            Assignment = ConsumerProtocol.EncodeAssignment(assignment.TryGetValue(s.MemberId, out var partitions) ? partitions : []),
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Heartbeats every heartbeat interval until cancelled (the next JoinGroup) or the member is out of the
+    /// generation. A rebalance keeps them going: they hold the session while the member revokes.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(int generation, CancellationToken token)
+    {
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                await Task.Delay(_settings.HeartbeatInterval, token);
+                HeartbeatResponse heartbeat;
+                try
+                {
+                    heartbeat = await _connection.CoordinatorRequestAsync<HeartbeatResponse>(Group, ApiKey.Heartbeat, 4,
+                        (_, _) => new HeartbeatRequest { GroupId = Group, GenerationId = generation, MemberId = MemberId, GroupInstanceId = _settings.GroupInstanceId },
+                        r => r.ErrorCode, _lane, cancellationToken: token);
+                }
+                catch (PlatformException)
+                {
+                    continue; // the coordinator is moving: keep trying within the session timeout
+                }
+                switch ((ErrorCode)heartbeat.ErrorCode)
+                {
+                    case ErrorCode.None:
+                        break;
+                    case ErrorCode.RebalanceInProgress:
+                        _rejoin.TrySetResult();
+                        break;
+                    case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
+                        MemberId = "";
+                        _rejoin.TrySetResult();
+                        return;
+                    default: // IllegalGeneration: this generation is over
+                        _rejoin.TrySetResult();
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task<IReadOnlyList<string>> SubscribedTopicsAsync()
@@ -161,12 +275,12 @@ internal sealed class GroupMembership : IAsyncDisposable
             {
                 await revoking(owned);
             }
-            catch (Exception e) when (e is PlatformException or IOException)
+            catch (Exception e) when (e is PlatformException or IOException or TimeoutException)
             {
                 // The application's hook failed; the partitions go anyway.
             }
         }
-        if (_settings.AutoCommit)
+        if (_settings.AutoCommit && MemberId != "")
         {
             try
             {
@@ -183,17 +297,26 @@ internal sealed class GroupMembership : IAsyncDisposable
     /// <summary>Commits the consumer's positions for its assigned partitions with this member's generation.</summary>
     public Task CommitPositionsAsync(CancellationToken token) => CommitAsync(_consumer.Positions(), token);
 
+    /// <summary>
+    /// Commits with this member's id and generation. When the coordinator says the generation is over (the
+    /// member was removed, e.g. after its connection broke, or the group is rebalancing) the member rejoins at
+    /// once and the error is thrown (Kafka's CommitFailedException): the partitions are lost to this
+    /// generation, and their next owner, maybe this member again, reads them from the last committed offset.
+    /// </summary>
     public async Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken token)
     {
-        if (offsets.Count == 0) return;
-        var result = await _connection.RequestAsync<OffsetCommitResult>(new OffsetCommit(Group, MemberId, GenerationId, _settings.GroupInstanceId,
-            offsets.Select(o => new OffsetCommitEntry(o.Topic, o.Partition, o.Offset, null)).ToList()), cancellationToken: token);
-        Check(result.Error, result.ErrorMessage);
-        if (result.Partitions.FirstOrDefault(p => p.Error != ErrorCode.None) is { } failed)
-            throw new PlatformException(failed.Error, $"Commit for {failed.Topic}-{failed.Partition} failed");
+        try
+        {
+            await GroupCommit.CommitAsync(_connection, Group, MemberId, GenerationId, _settings.GroupInstanceId, offsets, _lane, token);
+        }
+        catch (PlatformException e) when (IsGenerationOver(e.Code))
+        {
+            _rejoin.TrySetResult();
+            throw;
+        }
     }
 
-    /// <summary>Stops the loop, commits (with auto-commit) and leaves the group so the others rebalance at once.</summary>
+    /// <summary>Stops the loop, commits (with auto-commit), leaves the group so the others rebalance at once, and closes the member's connections.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -216,11 +339,23 @@ internal sealed class GroupMembership : IAsyncDisposable
             // A static member does not leave: coming back under the same instance id it gets its partitions
             // back without a rebalance (the session timeout removes it if it never returns).
             if (MemberId != "" && _settings.GroupInstanceId is null)
-                await _connection.RequestAsync<LeaveGroupResult>(new LeaveGroup(Group, MemberId, null));
+            {
+                await _connection.CoordinatorRequestAsync<LeaveGroupResponse>(Group, ApiKey.LeaveGroup, 4,
+                    (_, version) => version >= 3
+                        ? new LeaveGroupRequest { GroupId = Group, Members = [new LeaveGroupRequest.MemberIdentity { MemberId = MemberId }] }
+                        : new LeaveGroupRequest { GroupId = Group, MemberId = MemberId },
+                    r => r.ErrorCode, _lane);
+            }
         }
         catch (PlatformException)
         {
         }
-        _connection.System.Stop(_member);
+        await _connection.Cluster.CloseLaneAsync(_lane);
     }
+
+    /// <summary>The errors that say a commit came from a generation the coordinator has left behind.</summary>
+    public static bool IsGenerationOver(ErrorCode code) =>
+        code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.FencedInstanceId or ErrorCode.RebalanceInProgress;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

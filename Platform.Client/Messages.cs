@@ -1,4 +1,3 @@
-using Platform.Actors.Log;
 using Platform.Protocol.Records;
 
 namespace Platform.Client;

@@ -1,166 +1,303 @@
-using Platform.Actors;
-using Platform.Actors.Gateway;
-using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
-using Platform.Actors.Partitions;
-using Platform.Actors.Serialization;
-using Platform.Actors.Topics;
+using Platform.Client.Kafka;
+using Platform.Protocol.Groups;
+using Platform.Protocol.Messages;
 
 namespace Platform.Client;
 
-/// <summary>Per-partition state as <c>topics describe</c> shows it.</summary>
-public sealed record PartitionDescription(int Partition, long LogStartOffset, long HighWatermark, string Leader, long SizeBytes);
-
-public sealed record TopicDescription(TopicInfo Topic, IReadOnlyList<PartitionDescription> Partitions);
-
-/// <summary>One row of a group's lag: LAG = LOG-END-OFFSET − CURRENT-OFFSET, as kafka-consumer-groups.sh shows it.</summary>
-public sealed record PartitionLag(string Topic, int Partition, long? CurrentOffset, long LogEndOffset, long? Lag,
-    string? MemberId, string? Host, string? ClientId);
-
-/// <summary>Topic administration (Kafka's AdminClient): every failure is a <see cref="PlatformException"/>
-/// carrying Kafka's error code.</summary>
+/// <summary>
+/// Topic and group administration over Kafka's protocol (Kafka's AdminClient): CreateTopics, DeleteTopics,
+/// CreatePartitions, DescribeConfigs, Metadata and ListOffsets for topics; ListGroups, DescribeGroups,
+/// OffsetFetch, OffsetCommit and DeleteGroups for groups; Platform's DescribeClusterMembers (or Kafka's
+/// DescribeCluster) for the cluster. Every failure is a <see cref="PlatformException"/> carrying Kafka's error code.
+/// </summary>
 public sealed class PlatformAdmin(PlatformConnection connection)
 {
-    public Task<TopicInfo> CreateTopicAsync(string name, int partitions, IReadOnlyDictionary<string, string>? configs = null) =>
-        Command(new CreateTopic(name, partitions, configs ?? new Dictionary<string, string>()));
+    private const sbyte TopicResource = 2;
 
-    public Task<TopicInfo> DeleteTopicAsync(string name) => Command(new DeleteTopic(name));
+    /// <summary>The cluster role in which a member announces its Kafka listener.</summary>
+    private const string KafkaRolePrefix = "kafka=";
+
+    private KafkaCluster Cluster => connection.Cluster;
+
+    private TimeSpan Timeout => connection.Settings.RequestTimeout;
+
+    public async Task<TopicMetadata> CreateTopicAsync(string name, int partitions, IReadOnlyDictionary<string, string>? configs = null)
+    {
+        var broker = await Cluster.AnyAsync();
+        var response = await broker.RequestAsync<CreateTopicsResponse>(ApiKey.CreateTopics, 7, new CreateTopicsRequest
+        {
+            timeoutMs = (int)Timeout.TotalMilliseconds,
+            Topics =
+            [
+                new CreateTopicsRequest.CreatableTopic
+                {
+                    Name = name,
+                    NumPartitions = partitions,
+                    ReplicationFactor = -1,
+                    Configs = (configs ?? new Dictionary<string, string>())
+                        .Select(c => new CreateTopicsRequest.CreateableTopicConfig { Name = c.Key, Value = c.Value }).ToList(),
+                },
+            ],
+        }, Timeout);
+        var result = response.Topics.Single();
+        if (result.ErrorCode != 0) throw KafkaRequests.Error(result.ErrorCode, result.ErrorMessage, $"Creating topic '{name}' failed");
+        Cluster.Invalidate(name);
+        return result.TopicId != Guid.Empty
+            ? new TopicMetadata(name, result.TopicId, result.NumPartitions > 0 ? result.NumPartitions : partitions)
+            : await GetTopicAsync(name);
+    }
+
+    public async Task DeleteTopicAsync(string name)
+    {
+        var broker = await Cluster.AnyAsync();
+        var version = broker.Version(ApiKey.DeleteTopics, 6);
+        var request = new DeleteTopicsRequest { TimeoutMs = (int)Timeout.TotalMilliseconds };
+        if (version >= 6) request.Topics = [new DeleteTopicsRequest.DeleteTopicState { Name = name }];
+        else request.TopicNames = [name];
+        var response = await broker.SendAsync<DeleteTopicsResponse>(ApiKey.DeleteTopics, version, request, Timeout);
+        var result = response.Responses.Single();
+        Cluster.Invalidate(name);
+        if (result.ErrorCode != 0)
+            throw KafkaRequests.Error(result.ErrorCode, (ErrorCode)result.ErrorCode == ErrorCode.UnknownTopicOrPartition ? $"Topic '{name}' does not exist" : result.ErrorMessage,
+                $"Deleting topic '{name}' failed");
+    }
 
     /// <summary>Raises the partition count to <paramref name="totalCount"/> (it can never go down).</summary>
-    public Task<TopicInfo> CreatePartitionsAsync(string name, int totalCount) => Command(new CreatePartitions(name, totalCount));
-
-    public async Task<IReadOnlyList<TopicInfo>> ListTopicsAsync()
+    public async Task<TopicMetadata> CreatePartitionsAsync(string name, int totalCount)
     {
-        var result = await connection.RequestAsync<TopicsResult>(new GetTopics([], false));
-        return result.Topics.Select(t => t.Topic!).ToList();
+        var broker = await Cluster.AnyAsync();
+        var response = await broker.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, 3, new CreatePartitionsRequest
+        {
+            TimeoutMs = (int)Timeout.TotalMilliseconds,
+            Topics = [new CreatePartitionsRequest.CreatePartitionsTopic { Name = name, Count = totalCount, Assignments = null }],
+        }, Timeout);
+        var result = response.Results.Single();
+        if (result.ErrorCode != 0) throw KafkaRequests.Error(result.ErrorCode, result.ErrorMessage, $"Adding partitions to '{name}' failed");
+        return await GetTopicAsync(name);
     }
 
-    public Task<TopicInfo> GetTopicAsync(string name) => connection.GetTopicAsync(name, allowAutoCreate: false);
+    public async Task<IReadOnlyList<TopicMetadata>> ListTopicsAsync()
+    {
+        var response = await connection.WithRetriesAsync(() => Cluster.RefreshAsync(null));
+        return response.Topics.Where(t => t.ErrorCode == 0 && t.Name is not null)
+            .Select(t => new TopicMetadata(t.Name!, t.TopicId, t.Partitions.Count))
+            .OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+    }
 
-    /// <summary>The topic with each partition's log start, high watermark and leader node.</summary>
+    public async Task<TopicMetadata> GetTopicAsync(string name)
+    {
+        var route = await connection.WithRetriesAsync(() => Cluster.TopicAsync(name, refresh: true));
+        return new TopicMetadata(route.Name, route.TopicId, route.PartitionCount);
+    }
+
+    /// <summary>The topic with its configuration and each partition's log start, high watermark and leader.</summary>
     public async Task<TopicDescription> DescribeTopicAsync(string name)
     {
-        var topic = await GetTopicAsync(name);
-        var statuses = await Task.WhenAll(Enumerable.Range(0, topic.PartitionCount).Select(p => PartitionStatusAsync(topic.TopicId, p)));
-        return new TopicDescription(topic, statuses.Select(s =>
-            new PartitionDescription(s.Partition, s.LogStartOffset, s.HighWatermark, s.Leader, s.SizeBytes)).ToList());
+        var route = await connection.WithRetriesAsync(() => Cluster.TopicAsync(name, refresh: true));
+        var partitions = Enumerable.Range(0, route.PartitionCount).Select(p => new TopicPartition(name, p)).ToList();
+        var earliest = connection.ListOffsetsAsync(partitions, KafkaRequests.Earliest);
+        var latest = connection.ListOffsetsAsync(partitions, KafkaRequests.Latest);
+        var configs = DescribeConfigsAsync(name);
+        var brokers = Cluster.Brokers;
+        var described = partitions.Select(tp => new PartitionDescription(tp.Partition, earliest.Result.GetValueOrDefault(tp, -1),
+            latest.Result.GetValueOrDefault(tp, -1), brokers.TryGetValue(route.Leaders[tp.Partition], out var b) ? $"{b.Host}:{b.Port}" : "-"));
+        await Task.WhenAll(earliest, latest, configs);
+        return new TopicDescription(new TopicMetadata(name, route.TopicId, route.PartitionCount), described.ToList(), configs.Result);
     }
 
+    /// <summary>A topic's configuration as DescribeConfigs reports it (empty when the cluster does not serve DescribeConfigs).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DescribeConfigsAsync(string topic)
+    {
+        var broker = await Cluster.AnyAsync();
+        if (!broker.Supports(ApiKey.DescribeConfigs)) return new Dictionary<string, string>();
+        var response = await broker.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, new DescribeConfigsRequest
+        {
+            Resources = [new DescribeConfigsRequest.DescribeConfigsResource { ResourceType = TopicResource, ResourceName = topic, ConfigurationKeys = null }],
+        }, Timeout);
+        var result = response.Results.Single();
+        if (result.ErrorCode != 0) throw KafkaRequests.Error(result.ErrorCode, result.ErrorMessage, $"Describing the configuration of '{topic}' failed");
+        return result.Configs.Where(c => c.Value is not null).OrderBy(c => c.Name, StringComparer.Ordinal).ToDictionary(c => c.Name, c => c.Value!);
+    }
+
+    /// <summary>Every group of the cluster: ListGroups asks each broker for the groups it coordinates.</summary>
     public async Task<IReadOnlyList<string>> ListGroupsAsync() =>
-        (await connection.RequestAsync<GroupList>(ListGroups.Instance)).GroupIds;
+        (await ListGroupsPerBrokerAsync()).SelectMany(b => b.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    private async Task<Dictionary<int, List<string>>> ListGroupsPerBrokerAsync()
+    {
+        await connection.WithRetriesAsync(() => Cluster.RefreshAsync([]));
+        var brokers = Cluster.Brokers.Keys.ToList();
+        var answers = await Task.WhenAll(brokers.Select(async id =>
+        {
+            var broker = await Cluster.NodeAsync(id);
+            var response = await broker.RequestAsync<ListGroupsResponse>(ApiKey.ListGroups, 4, new ListGroupsRequest(), Timeout);
+            if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "ListGroups failed");
+            return (id, response.Groups.Select(g => g.GroupId).ToList());
+        }));
+        return answers.ToDictionary(a => a.id, a => a.Item2);
+    }
 
     public async Task<GroupDescription> DescribeGroupAsync(string groupId)
     {
-        var description = await connection.RequestAsync<GroupDescription>(new DescribeGroup(groupId));
-        return description.Error == ErrorCode.None ? description : throw new PlatformException(description.Error, description.ErrorMessage ?? "");
+        var response = await connection.CoordinatorRequestAsync<DescribeGroupsResponse>(groupId, ApiKey.DescribeGroups, 5,
+            (_, _) => new DescribeGroupsRequest { Groups = [groupId] }, r => r.Groups.Single().ErrorCode);
+        var group = response.Groups.Single();
+        if (group.ErrorCode != 0) throw KafkaRequests.Error(group.ErrorCode, null, $"Describing group '{groupId}' failed");
+        var consumer = group.ProtocolType == ConsumerProtocol.ProtocolType;
+        return new GroupDescription(group.GroupId, group.GroupState, group.ProtocolType, group.ProtocolData,
+            group.Members.Select(m => new MemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
+                consumer ? DecodeAssignment(m.MemberAssignment) : [])).ToList());
     }
 
-    /// <summary>Committed offsets of a group (every partition it has one for, when <paramref name="partitions"/> is null).</summary>
-    public async Task<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(string groupId, IReadOnlyList<TopicPartition>? partitions = null)
+    private static IReadOnlyList<TopicPartition> DecodeAssignment(byte[] bytes)
     {
-        var result = await connection.RequestAsync<OffsetFetchResult>(new OffsetFetch(groupId,
-            partitions?.Select(p => new TopicPartitionId(p.Topic, p.Partition)).ToList()));
-        return result.Error == ErrorCode.None ? result.Offsets : throw new PlatformException(result.Error, result.ErrorMessage ?? "");
+        try
+        {
+            return ConsumerProtocol.DecodeAssignment(bytes).Select(tp => new TopicPartition(tp.Topic, tp.Partition)).ToList();
+        }
+        catch (InvalidDataException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The Kafka listener (host:port) of the broker coordinating <paramref name="groupId"/> (FindCoordinator).</summary>
+    public async Task<string> FindCoordinatorAsync(string groupId)
+    {
+        Cluster.InvalidateCoordinator(groupId);
+        var coordinator = await connection.WithRetriesAsync(() => Cluster.CoordinatorAsync(groupId));
+        return coordinator.Endpoint;
+    }
+
+    /// <summary>
+    /// Committed offsets of a group (every partition it has one for, when <paramref name="partitions"/> is
+    /// null); a partition without a committed offset has offset -1.
+    /// </summary>
+    public async Task<IReadOnlyList<TopicPartitionOffset>> FetchOffsetsAsync(string groupId, IReadOnlyList<TopicPartition>? partitions = null,
+        CancellationToken cancellationToken = default)
+    {
+        var response = await connection.CoordinatorRequestAsync<OffsetFetchResponse>(groupId, ApiKey.OffsetFetch, 7,
+            (_, _) => new OffsetFetchRequest
+            {
+                GroupId = groupId,
+                Topics = partitions?.GroupBy(p => p.Topic).Select(g => new OffsetFetchRequest.OffsetFetchRequestTopic
+                {
+                    Name = g.Key, PartitionIndexes = g.Select(p => p.Partition).ToList(),
+                }).ToList(),
+            }, r => r.ErrorCode, cancellationToken: cancellationToken);
+        if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, $"Fetching the offsets of group '{groupId}' failed");
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var topic in response.Topics)
+        foreach (var partition in topic.Partitions)
+        {
+            if (partition.ErrorCode != 0)
+                throw KafkaRequests.Error(partition.ErrorCode, null, $"Fetching the offset of {topic.Name}-{partition.PartitionIndex} for group '{groupId}' failed");
+            offsets.Add(new TopicPartitionOffset(topic.Name, partition.PartitionIndex, partition.CommittedOffset));
+        }
+        return offsets.OrderBy(o => o.Topic, StringComparer.Ordinal).ThenBy(o => o.Partition).ToList();
     }
 
     /// <summary>Commits offsets for a group without membership (generation -1): refused while the group has active members.</summary>
-    public async Task CommitOffsetsAsync(string groupId, IReadOnlyList<TopicPartitionOffset> offsets)
-    {
-        var result = await connection.RequestAsync<OffsetCommitResult>(new OffsetCommit(groupId, "", -1, null,
-            offsets.Select(o => new OffsetCommitEntry(o.Topic, o.Partition, o.Offset, null)).ToList()));
-        if (result.Error != ErrorCode.None) throw new PlatformException(result.Error, result.ErrorMessage ?? "");
-        if (result.Partitions.FirstOrDefault(p => p.Error != ErrorCode.None) is { } failed)
-            throw new PlatformException(failed.Error, $"Topic '{failed.Topic}' has no partition {failed.Partition}");
-    }
+    public Task CommitOffsetsAsync(string groupId, IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default) =>
+        GroupCommit.CommitAsync(connection, groupId, "", -1, null, offsets, "", cancellationToken);
 
     public async Task DeleteGroupAsync(string groupId)
     {
-        var result = await connection.RequestAsync<DeleteGroupResult>(new DeleteGroup(groupId));
-        if (result.Error != ErrorCode.None) throw new PlatformException(result.Error, result.ErrorMessage ?? "");
+        var response = await connection.CoordinatorRequestAsync<DeleteGroupsResponse>(groupId, ApiKey.DeleteGroups, 2,
+            (_, _) => new DeleteGroupsRequest { GroupsNames = [groupId] }, r => r.Results.Single().ErrorCode);
+        var result = response.Results.Single();
+        if (result.ErrorCode != 0)
+            throw KafkaRequests.Error(result.ErrorCode, (ErrorCode)result.ErrorCode switch
+            {
+                ErrorCode.GroupIdNotFound => $"Group '{groupId}' does not exist",
+                ErrorCode.NonEmptyGroup => $"Group '{groupId}' has active members",
+                _ => null,
+            }, $"Deleting group '{groupId}' failed");
     }
 
     /// <summary>Per partition with a committed offset or an assignment: committed offset, log end and lag.</summary>
     public async Task<IReadOnlyList<PartitionLag>> GroupLagAsync(string groupId)
     {
         var description = await DescribeGroupAsync(groupId);
-        var committed = await FetchOffsetsAsync(groupId);
-        var partitions = committed.Select(c => new TopicPartitionId(c.Topic, c.Partition))
-            .Concat(description.Members.SelectMany(m => m.Assignment)).Distinct().Order().ToList();
-        var topics = new Dictionary<string, TopicInfo?>();
-        var rows = new List<PartitionLag>();
-        foreach (var tp in partitions)
+        var committed = (await FetchOffsetsAsync(groupId)).Where(o => o.Offset >= 0).ToList();
+        var partitions = committed.Select(c => c.TopicPartition)
+            .Concat(description.Members.SelectMany(m => m.Assignment)).Distinct()
+            .OrderBy(tp => tp.Topic, StringComparer.Ordinal).ThenBy(tp => tp.Partition).ToList();
+        var ends = new Dictionary<TopicPartition, long>();
+        foreach (var topic in partitions.GroupBy(tp => tp.Topic))
         {
-            if (!topics.TryGetValue(tp.Topic, out var topic))
+            try
             {
-                try
-                {
-                    topic = await GetTopicAsync(tp.Topic);
-                }
-                catch (PlatformException e) when (e.Code == ErrorCode.UnknownTopicOrPartition)
-                {
-                    topic = null;
-                }
-                topics[tp.Topic] = topic;
+                var route = await Cluster.TopicAsync(topic.Key, refresh: true);
+                var existing = topic.Where(tp => tp.Partition < route.PartitionCount).ToList();
+                foreach (var (tp, end) in await connection.ListOffsetsAsync(existing, KafkaRequests.Latest)) ends[tp] = end;
             }
-            var current = committed.FirstOrDefault(c => c.Topic == tp.Topic && c.Partition == tp.Partition)?.Offset ?? -1;
-            var logEnd = topic is null || tp.Partition >= topic.PartitionCount ? -1 : (await PartitionStatusAsync(topic.TopicId, tp.Partition)).HighWatermark;
-            var owner = description.Members.FirstOrDefault(m => m.Assignment.Contains(tp));
-            rows.Add(new PartitionLag(tp.Topic, tp.Partition, current >= 0 ? current : null, logEnd,
-                current >= 0 && logEnd >= 0 ? logEnd - current : null, owner?.MemberId, owner?.ClientHost, owner?.ClientId));
+            catch (PlatformException e) when (e.Code == ErrorCode.UnknownTopicOrPartition)
+            {
+                // a deleted topic: no log end
+            }
         }
-        return rows;
+        return partitions.Select(tp =>
+        {
+            long? current = committed.FirstOrDefault(c => c.TopicPartition == tp) is { Topic: not null } c ? c.Offset : null;
+            var logEnd = ends.GetValueOrDefault(tp, -1);
+            var owner = description.Members.FirstOrDefault(m => m.Assignment.Contains(tp));
+            return new PartitionLag(tp.Topic, tp.Partition, current, logEnd, current is { } o && logEnd >= 0 ? logEnd - o : null,
+                owner?.MemberId, owner?.ClientHost, owner?.ClientId);
+        }).ToList();
     }
 
     /// <summary>
-    /// The earliest offset whose record timestamp is at or after <paramref name="time"/> (the high watermark
-    /// if there is none): the partition's index gives where to start, a scan of the records the exact offset.
+    /// The earliest offset whose record timestamp is at or after <paramref name="time"/> (Kafka's
+    /// offsetsForTimes through ListOffsets), or the high watermark if there is none.
     /// </summary>
     public async Task<long> OffsetForTimeAsync(string topic, int partition, DateTimeOffset time)
     {
-        var info = await GetTopicAsync(topic);
-        var ms = time.ToUnixTimeMilliseconds();
-        var start = await connection.RequestAsync<OffsetForTimestamp>(new FindOffsetForTimestamp(info.TopicId, partition, ms));
-        if (start.Error != ErrorCode.None) throw new PlatformException(start.Error, start.ErrorMessage ?? "");
-        var offset = start.Offset;
-        while (true)
+        var tp = new TopicPartition(topic, partition);
+        var found = (await connection.ListOffsetsAsync([tp], time.ToUnixTimeMilliseconds()))[tp];
+        return found >= 0 ? found : (await connection.ListOffsetsAsync([tp], KafkaRequests.Latest))[tp];
+    }
+
+    /// <summary>
+    /// Every member of the cluster with its status, reachability, roles and the partitions and group
+    /// coordinators it hosts, and the cluster's leader, from Platform's DescribeClusterMembers (any node
+    /// answers for the whole cluster). A broker that does not advertise it (a Kafka broker) is described
+    /// through Kafka's APIs instead: DescribeCluster's brokers, all "Up" and reachable, with the partitions
+    /// each leads (Metadata) and the groups each coordinates (ListGroups).
+    /// </summary>
+    public Task<ClusterStatus> ClusterStatusAsync() =>
+        connection.WithRetriesAsync(async () =>
         {
-            var fetch = await connection.RequestAsync<FetchResult>(new Fetch(info.TopicId, partition, offset, 1 << 20, 0, 0));
-            if (fetch.Error != ErrorCode.None) throw new PlatformException(fetch.Error, fetch.ErrorMessage ?? "");
-            if (fetch.Batches.Count == 0) return fetch.HighWatermark;
-            foreach (var batch in fetch.Batches)
-            foreach (var record in Platform.Protocol.Records.RecordBatch.Decode(batch))
-            {
-                if (record.Offset < offset) continue;
-                if (record.Timestamp >= ms) return record.Offset;
-                offset = record.Offset + 1;
-            }
-        }
+            var broker = await Cluster.AnyAsync();
+            return broker.Supports(ApiKey.DescribeClusterMembers) ? await DescribeMembersAsync(broker) : await DescribeBrokersAsync(broker);
+        });
+
+    private async Task<ClusterStatus> DescribeMembersAsync(BrokerConnection broker)
+    {
+        var response = await broker.RequestAsync<DescribeClusterMembersResponse>(ApiKey.DescribeClusterMembers, 0, new DescribeClusterMembersRequest(), Timeout);
+        if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, response.ErrorMessage, "DescribeClusterMembers failed");
+        var members = response.Members
+            .Select(m => new ClusterMember(m.NodeId, KafkaListener(m.Roles) ?? m.Address, m.Status, m.Reachable, m.Roles, m.Partitions, m.Groups, m.Address))
+            .OrderBy(m => m.Address, StringComparer.Ordinal).ToList();
+        var leader = members.FirstOrDefault(m => m.ClusterAddress == response.Leader)?.Address ?? response.Leader;
+        return new ClusterStatus(leader, members);
     }
 
-    /// <summary>The cluster as the connected node sees it: members, their state, leader and what each hosts.</summary>
-    public Task<ClusterStatus> ClusterStatusAsync() => connection.RequestAsync<ClusterStatus>(GetClusterStatus.Instance);
+    /// <summary>The Kafka listener a member announces in its roles (<c>kafka=host:port</c>), if it serves one.</summary>
+    private static string? KafkaListener(IEnumerable<string> roles) =>
+        roles.FirstOrDefault(r => r.StartsWith(KafkaRolePrefix, StringComparison.Ordinal) && r.Length > KafkaRolePrefix.Length)?[KafkaRolePrefix.Length..];
 
-    public Task<NodeStats> GetNodeStatsAsync() => connection.RequestAsync<NodeStats>(GetNodeStats.Instance);
-
-    /// <summary>Stops a partition and returns its status after it recovered again (the recovery time included).</summary>
-    public async Task<PartitionStatus> RestartPartitionAsync(string topic, int partition)
+    private async Task<ClusterStatus> DescribeBrokersAsync(BrokerConnection broker)
     {
-        var info = await GetTopicAsync(topic);
-        Check(await connection.RequestAsync<PartitionStatus>(new RestartPartition(info.TopicId, partition)));
-        return await PartitionStatusAsync(info.TopicId, partition);
-    }
-
-    internal async Task<PartitionStatus> PartitionStatusAsync(Guid topicId, int partition) =>
-        Check(await connection.RequestAsync<PartitionStatus>(new GetPartitionStatus(topicId, partition)));
-
-    private static PartitionStatus Check(PartitionStatus status) =>
-        status.Error == ErrorCode.None ? status : throw new PlatformException(status.Error, status.ErrorMessage ?? "");
-
-    private async Task<TopicInfo> Command(IPlatformMessage command)
-    {
-        var result = await connection.RequestAsync<TopicCommandResult>(command);
-        return result.Error == ErrorCode.None
-            ? result.Topic!
-            : throw new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
+        var cluster = await broker.RequestAsync<DescribeClusterResponse>(ApiKey.DescribeCluster, 0, new DescribeClusterRequest(), Timeout);
+        if (cluster.ErrorCode != 0) throw KafkaRequests.Error(cluster.ErrorCode, cluster.ErrorMessage, "DescribeCluster failed");
+        var metadata = await Cluster.RefreshAsync(null);
+        var led = metadata.Topics.SelectMany(t => t.Partitions).GroupBy(p => p.LeaderId).ToDictionary(g => g.Key, g => g.Count());
+        var groups = await ListGroupsPerBrokerAsync();
+        string Address(DescribeClusterResponse.DescribeClusterBroker b) => $"{b.Host}:{b.Port}";
+        var members = cluster.Brokers.OrderBy(b => Address(b), StringComparer.Ordinal).Select(b => new ClusterMember(b.BrokerId, Address(b), "Up", true, ["broker"],
+            led.GetValueOrDefault(b.BrokerId), groups.GetValueOrDefault(b.BrokerId)?.Count ?? 0, Address(b))).ToList();
+        var leader = cluster.Brokers.FirstOrDefault(b => b.BrokerId == cluster.ControllerId) is { } controller ? Address(controller) : "";
+        return new ClusterStatus(leader, members);
     }
 }

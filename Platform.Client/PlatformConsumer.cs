@@ -1,41 +1,57 @@
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using Platform.Actors;
-using Platform.Actors.Log;
+using Platform.Client.Kafka;
+using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
-using Platform.Actors.Partitions;
-using Platform.Actors.Topics;
 
 namespace Platform.Client;
 
 /// <summary>
-/// Reads assigned partitions from any position. Each assigned partition has a fetch loop that long-polls
-/// its partition and feeds a bounded buffer, so a slow application stops the fetching instead of filling
-/// memory. Positions advance only as the application consumes records. Consumer groups
-/// (<c>Subscribe</c>) build on this same loop in a later step.
+/// Reads assigned partitions from any position over Kafka's protocol. A fetcher sends one Fetch per
+/// leader for all the partitions it leads (long polls, on connections of this consumer's own, so they never
+/// hold back a producer's acknowledgements), and hands each partition's records to a buffer that the
+/// application drains; it stops fetching while <see cref="ClientSettings.BufferedRecords"/> records wait,
+/// so a slow application bounds memory instead of filling it. Positions advance only as the application
+/// consumes records. Missing positions are resolved with ListOffsets (auto.offset.reset); committed
+/// offsets live in the group's coordinator (OffsetCommit / OffsetFetch). <c>Subscribe</c> joins a group.
 /// </summary>
 public sealed partial class PlatformConsumer : IAsyncDisposable
 {
-    /// <summary>A fetched record or a partition's error, tagged with the assignment epoch it belongs to.</summary>
-    private sealed record Item(TopicPartition Partition, long Epoch, ConsumeResult? Record, PlatformException? Error);
-
-    private sealed class PartitionAssignment(TopicPartition partition, long epoch, CancellationTokenSource stop)
+    /// <summary>An assigned partition: one instance per assignment or seek (its epoch), replaced, never reused.</summary>
+    private sealed class PartitionState(TopicPartition partition, long epoch, long fetchOffset, bool failOutOfRange)
     {
         public TopicPartition Partition { get; } = partition;
         public long Epoch { get; } = epoch;
-        public CancellationTokenSource Stop { get; } = stop;
+        /// <summary>The next offset to fetch; negative while it is a ListOffsets spec still to resolve.</summary>
+        public long FetchOffset { get; set; } = fetchOffset;
+        public bool FailOutOfRange { get; } = failOutOfRange;
+        /// <summary>The next offset the application gets; -1 until known.</summary>
         public long Position { get; set; } = -1;
+        /// <summary>Set when the partition was unassigned or sought: what was fetched for it is dropped.</summary>
+        public volatile bool Removed;
+        /// <summary>Set after an error that stops this partition's fetching until it is sought or reassigned.</summary>
+        public bool Stopped { get; set; }
     }
+
+    /// <summary>Records fetched for a partition, or its error (a null partition: the group failed).</summary>
+    private sealed record Chunk(PartitionState? State, List<ConsumeResult>? Records, PlatformException? Error);
 
     private readonly PlatformConnection _connection;
     private readonly ClientSettings _settings;
     private readonly AutoOffsetReset _reset;
-    private readonly Channel<Item> _buffer;
+    private readonly Channel<Chunk> _buffer = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _lock = new();
-    private readonly Dictionary<TopicPartition, PartitionAssignment> _assignments = new();
-    private long _nextEpoch;
-
+    private readonly Dictionary<TopicPartition, PartitionState> _assignments = new();
+    private readonly string _lane;
+    private readonly CancellationTokenSource _stop = new();
     private readonly ConsumerGroupSettings? _group;
+    private Task? _fetcher;
+    private TaskCompletionSource _changed = NewSignal();
+    private TaskCompletionSource _space = NewSignal();
+    private int _buffered;
+    private long _nextEpoch;
+    private Chunk? _current;
+    private int _index;
     private GroupMembership? _membership;
 
     /// <summary>A consumer in a group: <see cref="Subscribe(IEnumerable{string})"/> lets the group assign partitions,
@@ -52,11 +68,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         _connection = connection;
         _settings = settings ?? connection.Settings;
         _reset = autoOffsetReset;
-        _buffer = Channel.CreateBounded<Item>(new BoundedChannelOptions(_settings.BufferedRecords)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _lane = connection.NewLane("fetch");
     }
 
     /// <summary>Raised after the group assigned partitions to this consumer (Kafka's onPartitionsAssigned).</summary>
@@ -72,7 +84,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     /// </summary>
     public Func<IReadOnlyList<TopicPartition>, Task>? RevokingAsync { get; set; }
 
-    /// <summary>Joins the group for these topics; the coordinator assigns partitions and moves them as members come and go.</summary>
+    /// <summary>Joins the group for these topics; the group's leader assigns partitions and they move as members come and go.</summary>
     public void Subscribe(IEnumerable<string> topics) => StartMembership(topics.ToList(), null);
 
     /// <summary>Subscribes to every topic matching <paramref name="pattern"/>, now and as topics are created or deleted.</summary>
@@ -106,15 +118,32 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             await _membership.CommitAsync(offsets, cancellationToken);
             return;
         }
-        await new PlatformAdmin(_connection).CommitOffsetsAsync(_group.GroupId, offsets);
+        await new PlatformAdmin(_connection).CommitOffsetsAsync(_group.GroupId, offsets, cancellationToken);
     }
 
     /// <summary>The group's committed offsets for the partitions (null where none is committed).</summary>
     public async Task<IReadOnlyDictionary<TopicPartition, long?>> CommittedAsync(IEnumerable<TopicPartition> partitions)
     {
         if (_group is null) throw new InvalidOperationException("Committed offsets need a consumer created with ConsumerGroupSettings (a group id)");
-        var offsets = await new PlatformAdmin(_connection).FetchOffsetsAsync(_group.GroupId, partitions.ToList());
-        return offsets.ToDictionary(o => new TopicPartition(o.Topic, o.Partition), o => o.Offset >= 0 ? o.Offset : (long?)null);
+        var list = partitions.ToList();
+        var offsets = await new PlatformAdmin(_connection).FetchOffsetsAsync(_group.GroupId, list);
+        var result = list.ToDictionary(p => p, _ => (long?)null);
+        foreach (var o in offsets) result[o.TopicPartition] = o.Offset >= 0 ? o.Offset : null;
+        return result;
+    }
+
+    /// <summary>
+    /// Kafka's offsetsForTimes: per partition, the earliest offset whose timestamp is at or after the given
+    /// time, or null when there is none.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<TopicPartition, long?>> OffsetsForTimesAsync(IReadOnlyDictionary<TopicPartition, DateTimeOffset> times,
+        CancellationToken cancellationToken = default)
+    {
+        var result = new Dictionary<TopicPartition, long?>();
+        foreach (var group in times.GroupBy(t => t.Value.ToUnixTimeMilliseconds()))
+        foreach (var (tp, offset) in await _connection.ListOffsetsAsync(group.Select(g => g.Key).ToList(), group.Key, cancellationToken))
+            result[tp] = offset >= 0 ? offset : null;
+        return result;
     }
 
     /// <summary>Positions of the assigned partitions that have one.</summary>
@@ -140,7 +169,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         }
         var positions = partitions.Select(p => committed.GetValueOrDefault(p) is { } offset
             ? new TopicPartitionOffset(p.Topic, p.Partition, offset)
-            : new TopicPartitionOffset(p.Topic, p.Partition, _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End)).ToList();
+            : new TopicPartitionOffset(p.Topic, p.Partition, ResetSpec)).ToList();
         token.ThrowIfCancellationRequested();
         Assign(positions);
         PartitionsAssigned?.Invoke(partitions);
@@ -153,9 +182,9 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     }
 
     /// <summary>A group error that retrying cannot fix (e.g. InvalidSessionTimeout) surfaces from ConsumeAsync.</summary>
-    internal void FailGroup(PlatformException error) => _buffer.Writer.TryWrite(new Item(default, GroupErrorEpoch, null, error));
+    internal void FailGroup(PlatformException error) => _buffer.Writer.TryWrite(new Chunk(null, null, error));
 
-    private const long GroupErrorEpoch = -1;
+    private long ResetSpec => _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
 
     public IReadOnlyCollection<TopicPartition> Assignment
     {
@@ -173,12 +202,13 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         {
             foreach (var gone in _assignments.Keys.Where(p => !wanted.Contains(p)).ToList())
             {
-                _assignments[gone].Stop.Cancel();
+                _assignments[gone].Removed = true;
                 _assignments.Remove(gone);
             }
             foreach (var partition in wanted.Where(p => !_assignments.ContainsKey(p)))
-                Start(partition, _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End, _reset == AutoOffsetReset.None);
+                Start(partition, ResetSpec, _reset == AutoOffsetReset.None);
         }
+        Changed();
     }
 
     /// <summary>Assigns the partitions at the given offsets (or <see cref="TopicPartitionOffset.Beginning"/>/<see cref="TopicPartitionOffset.End"/>).</summary>
@@ -196,9 +226,10 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         {
             if (!_assignments.Remove(position.TopicPartition, out var current))
                 throw new InvalidOperationException($"{position.TopicPartition} is not assigned to this consumer");
-            current.Stop.Cancel();
+            current.Removed = true;
             Start(position.TopicPartition, position.Offset, failOutOfRange: false);
         }
+        Changed();
     }
 
     public void SeekToBeginning(IEnumerable<TopicPartition> partitions)
@@ -220,6 +251,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     /// <summary>The next record, or null when <paramref name="timeout"/> passes without one.</summary>
     public async Task<ConsumeResult?> ConsumeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        if (TryTake(out var ready)) return ready;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try
@@ -233,126 +265,313 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     }
 
     /// <summary>The next record; waits until one arrives. A partition's error is thrown as a <see cref="PlatformException"/>.</summary>
-    public async Task<ConsumeResult> ConsumeAsync(CancellationToken cancellationToken)
+    public Task<ConsumeResult> ConsumeAsync(CancellationToken cancellationToken) =>
+        TryTake(out var ready) ? Task.FromResult(ready!) : ConsumeSlowAsync(cancellationToken);
+
+    private async Task<ConsumeResult> ConsumeSlowAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            var item = await _buffer.Reader.ReadAsync(cancellationToken);
-            if (item.Epoch == GroupErrorEpoch) throw item.Error!;
-            lock (_lock)
-            {
-                if (!_assignments.TryGetValue(item.Partition, out var assignment) || assignment.Epoch != item.Epoch)
-                    continue; // fetched before a seek or an unassign
-                if (item.Error is { } error) throw error;
-                assignment.Position = item.Record!.Offset + 1;
-                return item.Record;
-            }
+            if (TryTake(out var ready)) return ready!;
+            if (!await _buffer.Reader.WaitToReadAsync(cancellationToken)) throw new ChannelClosedException("The consumer was disposed");
         }
+    }
+
+    /// <summary>
+    /// The next buffered record of a partition still assigned at the same epoch; an error chunk is thrown.
+    /// The hot path: no lock, no allocation.
+    /// </summary>
+    private bool TryTake(out ConsumeResult? record)
+    {
+        while (true)
+        {
+            if (_current is { Records: { } records, State: { } state } && _index < records.Count && !state.Removed)
+            {
+                record = records[_index++];
+                state.Position = record.Offset + 1;
+                if (_index == records.Count) Release();
+                return true;
+            }
+            if (_current is not null) Release();
+            if (!_buffer.Reader.TryRead(out var chunk))
+            {
+                record = null;
+                return false;
+            }
+            if (chunk.Error is { } error)
+            {
+                if (chunk.State is null || !chunk.State.Removed) throw error;
+                continue;
+            }
+            _current = chunk;
+            _index = 0;
+        }
+    }
+
+    /// <summary>Done with the current chunk: its records no longer count against the buffer.</summary>
+    private void Release()
+    {
+        var count = _current?.Records?.Count ?? 0;
+        _current = null;
+        if (count > 0 && Interlocked.Add(ref _buffered, -count) < _settings.BufferedRecords) Signal(ref _space);
     }
 
     // Called under _lock.
     private void Start(TopicPartition partition, long offset, bool failOutOfRange)
     {
-        var assignment = new PartitionAssignment(partition, ++_nextEpoch, new CancellationTokenSource());
-        _assignments[partition] = assignment;
-        _ = FetchLoop(assignment, offset, failOutOfRange);
+        var state = new PartitionState(partition, ++_nextEpoch, offset, failOutOfRange);
+        if (offset >= 0) state.Position = offset;
+        _assignments[partition] = state;
+        _fetcher ??= Task.Run(() => FetchLoopAsync(_stop.Token));
     }
 
-    private async Task FetchLoop(PartitionAssignment assignment, long start, bool failOutOfRange)
+    private void Changed() => Signal(ref _changed);
+
+    private void Signal(ref TaskCompletionSource signal)
     {
-        var token = assignment.Stop.Token;
-        var (topic, partition) = (assignment.Partition.Topic, assignment.Partition.Partition);
-        var records = new List<Record>();
-        TopicInfo? info = null;
-        var offset = start;
+        TaskCompletionSource fired;
+        lock (_lock)
+        {
+            fired = signal;
+            signal = NewSignal();
+        }
+        fired.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The fetcher: resolves missing positions, sends one Fetch to each leader that has none in flight,
+    /// and wakes when a fetch completes, the assignment changes, buffer space frees up, or a retry is due.
+    /// </summary>
+    private async Task FetchLoopAsync(CancellationToken token)
+    {
+        var inFlight = new Dictionary<int, Task>();
         try
         {
             while (!token.IsCancellationRequested)
             {
-                try
+                Task changed, space;
+                List<PartitionState> work;
+                lock (_lock)
                 {
-                    if (info is null)
-                    {
-                        info = await _connection.GetTopicAsync(topic, allowAutoCreate: false, token);
-                        if (partition < 0 || partition >= info.PartitionCount)
-                            throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
-                    }
-                    if (offset < 0)
-                    {
-                        offset = await Resolve(info, partition, offset, token);
-                        lock (_lock)
-                        {
-                            if (assignment.Position < 0) assignment.Position = offset;
-                        }
-                    }
-                    offset = await FetchOnceAsync(assignment, info, offset, failOutOfRange, records, token);
+                    changed = _changed.Task;
+                    space = _space.Task;
+                    work = _assignments.Values.Where(s => !s.Stopped).ToList();
                 }
-                catch (PlatformException error) when (error.Code.IsRetriable() && !token.IsCancellationRequested)
+                var waitForRetry = false;
+                if (Volatile.Read(ref _buffered) < _settings.BufferedRecords)
                 {
-                    // The node went away or the partition is moving: ask again, through the next node if need be.
-                    await Task.Delay(_settings.RetryBackoff, token);
+                    waitForRetry = await ResolvePositionsAsync(work.Where(s => s.FetchOffset < 0).ToList(), token);
+                    var byLeader = new Dictionary<int, List<(PartitionState State, long Offset)>>();
+                    foreach (var state in work)
+                    {
+                        long offset;
+                        lock (_lock) offset = state.FetchOffset;
+                        if (offset < 0 || state.Removed) continue;
+                        var leader = await LeaderOfAsync(state, token);
+                        if (leader is null)
+                        {
+                            waitForRetry = true;
+                            continue;
+                        }
+                        if (inFlight.ContainsKey(leader.Value)) continue;
+                        if (!byLeader.TryGetValue(leader.Value, out var list)) byLeader[leader.Value] = list = [];
+                        list.Add((state, offset));
+                    }
+                    foreach (var (node, partitions) in byLeader) inFlight[node] = FetchAsync(node, partitions, token);
+                }
+                var wake = new List<Task>(inFlight.Values) { changed };
+                if (Volatile.Read(ref _buffered) >= _settings.BufferedRecords) wake.Add(space);
+                if (waitForRetry) wake.Add(Task.Delay(_settings.RetryBackoff, token));
+                await Task.WhenAny(wake);
+                foreach (var (node, task) in inFlight.Where(f => f.Value.IsCompleted).ToList())
+                {
+                    inFlight.Remove(node);
+                    if (task.IsFaulted && task.Exception?.InnerException is not PlatformException) throw task.Exception!.InnerException!;
+                    if (task.IsFaulted) await Task.Delay(_settings.RetryBackoff, token); // retriable: the leader is looked up again
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
-        catch (ChannelClosedException)
+        catch (Exception e)
         {
-            // the consumer was disposed
-        }
-        catch (PlatformException error) when (_membership is not null && error.Code == ErrorCode.UnknownTopicOrPartition)
-        {
-            // A subscribed topic was deleted: the group takes the partition away at its next rebalance.
-        }
-        catch (PlatformException error)
-        {
-            _buffer.Writer.TryWrite(new Item(assignment.Partition, assignment.Epoch, null, error));
-        }
-        catch (Exception error) when (error is InvalidDataException or NotSupportedException)
-        {
-            _buffer.Writer.TryWrite(new Item(assignment.Partition, assignment.Epoch, null,
-                new PlatformException(ErrorCode.CorruptMessage, error.Message)));
+            FailGroup(e as PlatformException ?? new PlatformException(ErrorCode.UnknownServerError, $"The consumer's fetcher failed: {e.Message}"));
         }
     }
 
-    /// <summary>One long-poll fetch from <paramref name="offset"/>; hands its records to the buffer and returns the next offset.</summary>
-    private async Task<long> FetchOnceAsync(PartitionAssignment assignment, TopicInfo info, long offset, bool failOutOfRange,
-        List<Record> records, CancellationToken token)
+    /// <summary>The node id of the partition's leader; null to retry later. A partition that does not exist is failed.</summary>
+    private async Task<int?> LeaderOfAsync(PartitionState state, CancellationToken token)
     {
-        var (topic, partition) = (info.Name, assignment.Partition.Partition);
-        var wait = _settings.FetchMaxWait;
-        var result = await _connection.RequestAsync<FetchResult>(
-            new Fetch(info.TopicId, partition, offset, _settings.MaxPartitionFetchBytes, (int)wait.TotalMilliseconds, 0),
-            wait + _settings.FetchTimeout, token);
-        if (result.Error == ErrorCode.OffsetOutOfRange && !failOutOfRange && _reset != AutoOffsetReset.None)
+        var (topic, partition) = (state.Partition.Topic, state.Partition.Partition);
+        try
         {
-            // Kafka's auto.offset.reset: a position outside the log (e.g. deleted by retention) restarts at its edge.
-            return _reset == AutoOffsetReset.Earliest || offset < result.LogStartOffset ? result.LogStartOffset : result.HighWatermark;
+            token.ThrowIfCancellationRequested();
+            var route = await _connection.Cluster.TopicAsync(topic);
+            if (partition < 0 || partition >= route.PartitionCount) route = await _connection.Cluster.TopicAsync(topic, refresh: true);
+            if (partition < 0 || partition >= route.PartitionCount)
+                throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
+            var leader = route.Leaders[partition];
+            if (leader < 0) _connection.Cluster.Invalidate(topic);
+            return leader < 0 ? null : leader;
         }
-        if (result.Error != ErrorCode.None)
-            throw new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
-        foreach (var batch in result.Batches)
+        catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
         {
-            records.Clear();
-            RecordBatch.Decode(batch, records);
-            foreach (var record in records)
+            return null;
+        }
+        catch (PlatformException e)
+        {
+            Fail(state, e);
+            return null;
+        }
+    }
+
+    /// <summary>ListOffsets for partitions whose position is a spec (beginning or end); returns whether some must be retried.</summary>
+    private async Task<bool> ResolvePositionsAsync(List<PartitionState> states, CancellationToken token)
+    {
+        var retry = false;
+        foreach (var group in states.GroupBy(s => s.FetchOffset))
+        {
+            try
             {
-                if (record.Offset < offset) continue;
-                var consumed = new ConsumeResult(topic, partition, record.Offset, record.Key, record.Value, record.Headers,
-                    DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp));
-                await _buffer.Writer.WriteAsync(new Item(assignment.Partition, assignment.Epoch, consumed, null), token);
-                offset = record.Offset + 1;
+                var offsets = await _connection.ListOffsetsAsync(group.Select(s => s.Partition).ToList(),
+                    group.Key == TopicPartitionOffset.Beginning ? KafkaRequests.Earliest : KafkaRequests.Latest, token);
+                lock (_lock)
+                {
+                    foreach (var state in group)
+                    {
+                        if (!offsets.TryGetValue(state.Partition, out var offset)) continue;
+                        state.FetchOffset = offset;
+                        if (state.Position < 0) state.Position = offset;
+                    }
+                }
+            }
+            catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+            {
+                retry = true;
+            }
+            catch (PlatformException e)
+            {
+                foreach (var state in group) Fail(state, e);
             }
         }
-        return offset;
+        return retry;
     }
 
-    private async Task<long> Resolve(TopicInfo info, int partition, long spec, CancellationToken token)
+    /// <summary>Stops a partition's fetching and hands its error to the application (a group member drops a deleted topic quietly).</summary>
+    private void Fail(PartitionState state, PlatformException error)
     {
-        var status = await _connection.RequestWithRetriesAsync<PartitionStatus>(new GetPartitionStatus(info.TopicId, partition), token);
-        if (status.Error != ErrorCode.None) throw new PlatformException(status.Error, status.ErrorMessage ?? status.Error.ToString());
-        return spec == TopicPartitionOffset.Beginning ? status.LogStartOffset : status.HighWatermark;
+        lock (_lock) state.Stopped = true;
+        if (_membership is not null && error.Code == ErrorCode.UnknownTopicOrPartition) return; // the next rebalance takes it away
+        _buffer.Writer.TryWrite(new Chunk(state, null, error));
+    }
+
+    /// <summary>One Fetch to a leader for its partitions; the records go to the buffer, positions move on.</summary>
+    private async Task FetchAsync(int node, List<(PartitionState State, long Offset)> partitions, CancellationToken token)
+    {
+        FetchResponse response;
+        try
+        {
+            var broker = await _connection.Cluster.NodeAsync(node, _lane);
+            var request = new FetchRequest
+            {
+                ReplicaId = -1,
+                MaxWaitMs = (int)_settings.FetchMaxWait.TotalMilliseconds,
+                MinBytes = 1,
+                MaxBytes = 64 * 1024 * 1024,
+                IsolationLevel = 0,
+                SessionId = 0,
+                SessionEpoch = -1,
+                Topics = partitions.GroupBy(p => p.State.Partition.Topic).Select(g => new FetchRequest.FetchTopic
+                {
+                    Topic = g.Key,
+                    Partitions = g.Select(p => new FetchRequest.FetchPartition
+                    {
+                        Partition = p.State.Partition.Partition, FetchOffset = p.Offset, PartitionMaxBytes = _settings.MaxPartitionFetchBytes,
+                        CurrentLeaderEpoch = -1, LogStartOffset = -1,
+                    }).ToList(),
+                }).ToList(),
+            };
+            response = await broker.RequestAsync<FetchResponse>(ApiKey.Fetch, 12, request, _settings.FetchMaxWait + _settings.FetchTimeout, token, minVersion: 4);
+        }
+        catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+        {
+            foreach (var topic in partitions.Select(p => p.State.Partition.Topic).Distinct()) _connection.Cluster.Invalidate(topic);
+            throw;
+        }
+        if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "Fetch failed");
+        var byPartition = partitions.ToDictionary(p => p.State.Partition);
+        var decoded = new List<Record>();
+        var ranges = new List<(int Start, int Length)>();
+        var backoff = false;
+        foreach (var topic in response.Responses)
+        foreach (var data in topic.Partitions)
+        {
+            if (!byPartition.TryGetValue(new TopicPartition(topic.Topic, data.PartitionIndex), out var entry)) continue;
+            var (state, offset) = entry;
+            if (state.Removed) continue;
+            var error = (ErrorCode)data.ErrorCode;
+            if (error == ErrorCode.OffsetOutOfRange && !state.FailOutOfRange && _reset != AutoOffsetReset.None)
+            {
+                // Kafka's auto.offset.reset: a position outside the log (e.g. deleted by retention) restarts at its edge.
+                lock (_lock)
+                    if (!state.Removed) state.FetchOffset = _reset == AutoOffsetReset.Earliest || offset < data.LogStartOffset ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
+                continue;
+            }
+            if (error == ErrorCode.UnknownTopicOrPartition || PlatformConnection.IsRetriable(error))
+            {
+                // The leader moved, or the topic is gone: the next round looks it up again (and fails a deleted topic).
+                _connection.Cluster.Invalidate(topic.Topic);
+                backoff = true;
+                continue;
+            }
+            if (error != ErrorCode.None)
+            {
+                Fail(state, new PlatformException(error, error == ErrorCode.OffsetOutOfRange
+                    ? $"Offset {offset} is out of range for {state.Partition} (log start {data.LogStartOffset}, high watermark {data.HighWatermark})"
+                    : $"Fetching {state.Partition} failed"));
+                continue;
+            }
+            if (data.Records is not { Length: > 0 } set) continue;
+            var bytes = set.ToArray();
+            ranges.Clear();
+            RecordBatch.Split(bytes, ranges); // a trailing partial batch (cut at the fetch size) is fetched again
+            var records = new List<ConsumeResult>();
+            var next = offset;
+            try
+            {
+                foreach (var (start, length) in ranges)
+                {
+                    var batch = bytes.AsSpan(start, length);
+                    decoded.Clear();
+                    RecordBatch.Decode(batch, decoded);
+                    foreach (var record in decoded)
+                    {
+                        if (record.Offset < next) continue;
+                        records.Add(new ConsumeResult(state.Partition.Topic, state.Partition.Partition, record.Offset, record.Key, record.Value,
+                            record.Headers, DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
+                        next = record.Offset + 1;
+                    }
+                    next = Math.Max(next, RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) + 1);
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+            {
+                Fail(state, new PlatformException(ErrorCode.CorruptMessage, $"{state.Partition} at offset {next}: {e.Message}"));
+                continue;
+            }
+            lock (_lock)
+            {
+                if (state.Removed) continue;
+                state.FetchOffset = next;
+            }
+            if (records.Count == 0) continue;
+            Interlocked.Add(ref _buffered, records.Count);
+            _buffer.Writer.TryWrite(new Chunk(state, records, null));
+        }
+        if (backoff) await Task.Delay(_settings.RetryBackoff, token);
     }
 
     public async ValueTask DisposeAsync()
@@ -360,9 +579,22 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         if (_membership is not null) await _membership.DisposeAsync();
         lock (_lock)
         {
-            foreach (var assignment in _assignments.Values) assignment.Stop.Cancel();
+            foreach (var assignment in _assignments.Values) assignment.Removed = true;
             _assignments.Clear();
         }
+        await _stop.CancelAsync();
+        Changed(); // wakes the fetcher to see the cancellation
+        if (_fetcher is not null)
+        {
+            try
+            {
+                await _fetcher;
+            }
+            catch (Exception e) when (e is PlatformException or OperationCanceledException)
+            {
+            }
+        }
         _buffer.Writer.TryComplete();
+        await _connection.Cluster.CloseLaneAsync(_lane);
     }
 }

@@ -1,17 +1,18 @@
-using Akka.Actor;
-using Platform.Actors;
-using Platform.Actors.Log;
+using Platform.Client.Kafka;
+using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
-using Platform.Actors.Partitions;
-using Platform.Actors.Topics;
+using Platform.Protocol.Wire;
 
 namespace Platform.Client;
 
 /// <summary>
-/// Produces records: gathers them per partition into RecordBatch v2 batches (cut at batch size or after
-/// linger), sends up to max-in-flight batches per partition, and completes each record's task when the
+/// Produces records over Kafka's protocol: gathers them per partition into RecordBatch v2 batches (cut at
+/// batch size or after linger, compressed as the settings say), sends each as a Produce request (acks=all)
+/// to the partition's leader, up to max-in-flight per partition, and completes each record's task when the
 /// node has persisted its batch. Keyed records go where Kafka's partitioner puts them; keyless records
-/// stick to one partition per batch, then move on (Kafka's sticky partitioner). Thread-safe.
+/// stick to one partition per batch, then move on (Kafka's sticky partitioner). With idempotence the
+/// producer id comes from InitProducerId and each partition's batches carry consecutive sequence numbers,
+/// so retries in order after a broker failure never duplicate a record. Thread-safe.
 /// </summary>
 public sealed partial class PlatformProducer : IAsyncDisposable
 {
@@ -22,7 +23,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     /// <summary>A topic's metadata, or the error of looking it up; guarded by the producer's lock.</summary>
     private sealed class MetadataEntry
     {
-        public TopicInfo? Topic { get; set; }
+        public TopicRoute? Topic { get; set; }
         public PlatformException? Error { get; set; }
         public bool IsCompleted { get; set; }
         public DateTime FetchedAt { get; set; }
@@ -35,11 +36,14 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     }
 
     /// <summary>Everything about one partition the producer writes to; guarded by the producer's lock.</summary>
-    private sealed class PartitionBuffer(TopicInfo topic, int partition)
+    private sealed class PartitionBuffer(TopicRoute topic, int partition, CompressionType compression)
     {
-        public TopicInfo Topic { get; } = topic;
+        public TopicRoute Topic { get; set; } = topic;
         public int Partition { get; } = partition;
-        public RecordBatchBuilder Builder { get; } = new();
+        public RecordBatchBuilder Builder { get; } = new(compression);
+        /// <summary>The leader's connection batches go through; null while it is being looked up.</summary>
+        public BrokerConnection? Leader { get; set; }
+        public bool ResolvingLeader { get; set; }
         public List<Pending> Records { get; set; } = [];
         public long Bytes { get; set; }
         public DateTime FirstAdded { get; set; }
@@ -55,25 +59,34 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         public bool ResumeScheduled { get; set; }
         public int NextSequence { get; set; }
         public long NextOrdinal { get; set; }
-        /// <summary>This partition's epoch of the producer id; bumped when its sequence numbers restart.</summary>
-        public short Epoch { get; set; }
+        /// <summary>
+        /// The producer id and epoch this partition's batches carry: the producer's, until a gap it cannot
+        /// fill makes this partition start again under a fresh id from InitProducerId at sequence 0.
+        /// </summary>
+        public long ProducerId { get; set; } = -1;
+        public short Epoch { get; set; } = -1;
         /// <summary>Set when the partition keeps reporting a gap no unacknowledged batch can fill (see <see cref="Acknowledged"/>).</summary>
         public bool ResetSequences { get; set; }
     }
 
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromSeconds(30);
 
+    /// <summary>Kafka's rule: a partition remembers a producer's last five batches, so more in flight could make a retry unrecognisable.</summary>
+    private const int MaxInFlightWithIdempotence = 5;
+
     private readonly PlatformConnection _connection;
     private readonly ClientSettings _settings;
-    private readonly IActorRef _channel;
     private readonly object _lock = new();
-    private readonly Dictionary<(Guid TopicId, int Partition), PartitionBuffer> _buffers = new();
+    private readonly Dictionary<(string Topic, int Partition), PartitionBuffer> _buffers = new();
     private readonly Dictionary<string, int> _sticky = new();
     private readonly Dictionary<string, MetadataEntry> _metadata = new();
     private readonly Queue<Intake> _intake = new();
     private readonly Timer _lingerTimer;
-    /// <summary>Random rather than allocated by a node: 63 bits make a clash between live producers negligible.</summary>
-    private readonly long _producerId = Random.Shared.NextInt64(1, long.MaxValue);
+    /// <summary>The producer id and epoch from InitProducerId (idempotence only); -1 until it answered.</summary>
+    private long _producerId = -1;
+    private short _producerEpoch = -1;
+    private PlatformException? _producerIdError;
+    private bool _producerIdRequested;
     private long _bufferedBytes;
     private TaskCompletionSource _space = NewSignal();
     private bool _disposed;
@@ -82,11 +95,8 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
-        // Kafka's rule: a partition remembers a producer's last five batches, so more in flight could make a
-        // retry unrecognisable.
-        if (_settings.EnableIdempotence && _settings.MaxInFlight > ProducerStateTable.BatchesPerProducer)
-            throw new ArgumentException($"max-in-flight must be at most {ProducerStateTable.BatchesPerProducer} with idempotence on");
-        _channel = connection.System.ActorOf(ProducerChannel.Props(connection.Link, _settings.ProduceTimeout));
+        if (_settings.EnableIdempotence && _settings.MaxInFlight > MaxInFlightWithIdempotence)
+            throw new ArgumentException($"max-in-flight must be at most {MaxInFlightWithIdempotence} with idempotence on");
         var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
         _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);
     }
@@ -144,7 +154,6 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         await FlushAsync();
         _disposed = true;
         await _lingerTimer.DisposeAsync();
-        _connection.System.Stop(_channel);
     }
 
     /// <summary>
@@ -174,17 +183,62 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 record.Pending.Completion.TrySetException(error);
                 continue;
             }
+            if (_settings.EnableIdempotence && _producerId < 0)
+            {
+                if (_producerIdError is { } failed)
+                {
+                    _intake.Dequeue();
+                    record.Pending.Completion.TrySetException(failed);
+                    continue;
+                }
+                if (!_producerIdRequested) RequestProducerId();
+                return;
+            }
             if (_bufferedBytes > 0 && _bufferedBytes + record.Size > _settings.MaxBufferedBytes) return;
             _intake.Dequeue();
             Append(lookup.Topic!, record);
         }
     }
 
+    /// <summary>InitProducerId without a transactional id: a fresh producer id at epoch 0 from the cluster's allocator.</summary>
+    private Task<InitProducerIdResponse> InitProducerIdAsync() =>
+        _connection.WithRetriesAsync(async () =>
+        {
+            var broker = await _connection.Cluster.AnyAsync();
+            var response = await broker.RequestAsync<InitProducerIdResponse>(ApiKey.InitProducerId, 4,
+                new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = int.MaxValue, ProducerId = -1, ProducerEpoch = -1 },
+                _settings.RequestTimeout);
+            if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "InitProducerId failed");
+            return response;
+        });
+
+    // Called under _lock.
+    private void RequestProducerId()
+    {
+        _producerIdRequested = true;
+        InitProducerIdAsync().ContinueWith(t =>
+        {
+            TaskCompletionSource signal;
+            lock (_lock)
+            {
+                _producerIdRequested = false;
+                if (t.IsCompletedSuccessfully) (_producerId, _producerEpoch) = (t.Result.ProducerId, t.Result.ProducerEpoch);
+                else _producerIdError = t.Exception?.InnerException as PlatformException
+                                        ?? new PlatformException(ErrorCode.UnknownServerError, t.Exception?.InnerException?.Message ?? "InitProducerId failed");
+                Drain();
+                _producerIdError = null; // the records waiting now failed with it; the next ones ask again
+                signal = _space;
+                _space = NewSignal();
+            }
+            signal.TrySetResult();
+        }, TaskScheduler.Default);
+    }
+
     private void LookUp(string topic)
     {
         var entry = new MetadataEntry();
         _metadata[topic] = entry;
-        _connection.GetTopicAsync(topic, AllowAutoCreateTopics).ContinueWith(t =>
+        _connection.WithRetriesAsync(() => _connection.Cluster.TopicAsync(topic, AllowAutoCreateTopics, refresh: true)).ContinueWith(t =>
         {
             TaskCompletionSource signal;
             lock (_lock)
@@ -203,7 +257,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     }
 
     // Called under _lock.
-    private void Append(TopicInfo info, Intake record)
+    private void Append(TopicRoute info, Intake record)
     {
         var message = record.Message;
         var target = record.Partition ?? (message.Key is { } key ? Murmur2.PartitionForKey(key, info.PartitionCount) : StickyPartition(info));
@@ -213,8 +267,14 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 $"Topic '{info.Name}' has no partition {target} (it has {info.PartitionCount})"));
             return;
         }
-        if (!_buffers.TryGetValue((info.TopicId, target), out var buffer))
-            _buffers[(info.TopicId, target)] = buffer = new PartitionBuffer(info, target);
+        if (!_buffers.TryGetValue((info.Name, target), out var buffer))
+        {
+            _buffers[(info.Name, target)] = buffer = new PartitionBuffer(info, target, _settings.Compression)
+            {
+                ProducerId = _producerId, Epoch = _producerEpoch,
+            };
+        }
+        buffer.Topic = info;
         if (buffer.Builder.Count > 0 && buffer.Builder.EstimatedSizeInBytes + record.Size > _settings.BatchSize) Seal(buffer);
         if (buffer.Builder.Count == 0) buffer.FirstAdded = DateTime.UtcNow;
         buffer.Builder.Add(record.Pending.Timestamp, message.Key, message.Value, message.Headers);
@@ -232,7 +292,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         _settings.Linger == TimeSpan.Zero && buffer.Builder.Count > 0 && buffer.Ready.Count == 0 && buffer.InFlight < _settings.MaxInFlight;
 
     // Called under _lock.
-    private int StickyPartition(TopicInfo topic)
+    private int StickyPartition(TopicRoute topic)
     {
         if (!_sticky.TryGetValue(topic.Name, out var partition) || partition >= topic.PartitionCount)
             _sticky[topic.Name] = partition = Random.Shared.Next(topic.PartitionCount);
@@ -254,9 +314,9 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         var count = buffer.Builder.Count;
         var bytes = _settings.EnableIdempotence
-            ? buffer.Builder.Build(producerId: _producerId, producerEpoch: buffer.Epoch, baseSequence: buffer.NextSequence)
+            ? buffer.Builder.Build(producerId: buffer.ProducerId, producerEpoch: buffer.Epoch, baseSequence: buffer.NextSequence)
             : buffer.Builder.Build();
-        if (_settings.EnableIdempotence) buffer.NextSequence = ProducerStateTable.LastSequence(buffer.NextSequence, count + 1);
+        if (_settings.EnableIdempotence) buffer.NextSequence = NextSequence(buffer.NextSequence, count);
         buffer.Ready.Enqueue(new SealedBatch(bytes, buffer.Records, buffer.Bytes, buffer.NextOrdinal++, DateTime.UtcNow + _settings.DeliveryTimeout));
         buffer.Builder.Clear();
         buffer.Records = [];
@@ -270,6 +330,12 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     // Called under _lock: sends batches to retry, then ready ones, in order while the in-flight limit allows.
     private void Pump(PartitionBuffer buffer)
     {
+        if (buffer.Leader is null or { IsBroken: true })
+        {
+            buffer.Leader = null;
+            if (buffer.Retry.Count > 0 || buffer.Ready.Count > 0) ResolveLeader(buffer);
+            return;
+        }
         while (!buffer.Paused && buffer.InFlight < _settings.MaxInFlight)
         {
             SealedBatch batch;
@@ -283,20 +349,126 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 break;
             }
             buffer.InFlight++;
-            var completion = new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _channel.Tell(new ProducerChannel.Send(new Produce(buffer.Topic.TopicId, buffer.Partition, batch.Bytes, 0), completion));
-            completion.Task.ContinueWith(t => Acknowledged(buffer, batch, t.Result), TaskContinuationOptions.ExecuteSynchronously);
+            // Sent under the lock: the connection queues the frame before SendAsync first yields, so a
+            // partition's batches leave in order on the leader's one connection.
+            var sent = Send(buffer.Leader, buffer, batch);
+            if (sent.IsCompleted) _ = Task.Run(() => Acknowledged(buffer, batch, sent.Result)); // not re-entered under this lock
+            else sent.ContinueWith(t => Acknowledged(buffer, batch, t.Result), TaskContinuationOptions.ExecuteSynchronously);
         }
     }
 
-    private void Acknowledged(PartitionBuffer buffer, SealedBatch batch, ProduceResult result)
+    /// <summary>Looks the partition's leader up (once at a time) and pumps when it is known.</summary>
+    private void ResolveLeader(PartitionBuffer buffer)
+    {
+        if (buffer.ResolvingLeader) return;
+        buffer.ResolvingLeader = true;
+        var topic = buffer.Topic.Name;
+        _ = Task.Run(async () =>
+        {
+            BrokerConnection? leader = null;
+            PlatformException? error = null;
+            // A partition without a leader (its node left, its shard is moving) is looked up again until the
+            // batches' delivery timeout, as Kafka's producer waits for metadata.
+            var deadline = DateTime.UtcNow + _settings.DeliveryTimeout;
+            while (leader is null && error is null)
+            {
+                try
+                {
+                    leader = await _connection.WithRetriesAsync(() => _connection.Cluster.LeaderAsync(topic, buffer.Partition));
+                }
+                catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code) && DateTime.UtcNow < deadline)
+                {
+                    _connection.Cluster.Invalidate(topic);
+                    await Task.Delay(_settings.RetryBackoff);
+                }
+                catch (PlatformException e)
+                {
+                    error = e;
+                }
+            }
+            lock (_lock)
+            {
+                buffer.ResolvingLeader = false;
+                if (leader is not null)
+                {
+                    buffer.Leader = leader;
+                    Pump(buffer);
+                    return;
+                }
+            }
+            // No leader within the request timeout: the batches waiting fail as they would after their retries.
+            FailWaiting(buffer, error!);
+        });
+    }
+
+    private void FailWaiting(PartitionBuffer buffer, PlatformException error)
+    {
+        List<SealedBatch> failed;
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            failed = [.. buffer.Retry, .. buffer.Ready];
+            buffer.Retry.Clear();
+            buffer.Ready.Clear();
+            foreach (var batch in failed) _bufferedBytes -= batch.BufferedBytes;
+            signal = _space;
+            _space = NewSignal();
+            if (error.Code == ErrorCode.UnknownTopicOrPartition) _metadata.Remove(buffer.Topic.Name);
+        }
+        signal.TrySetResult();
+        foreach (var batch in failed)
+        foreach (var record in batch.Records)
+            record.Completion.TrySetException(error);
+    }
+
+    private readonly record struct ProduceOutcome(ErrorCode Error, long BaseOffset, string? Message);
+
+    /// <summary>One Produce request (acks=all) with one batch; every failure becomes an outcome with Kafka's error code.</summary>
+    private async Task<ProduceOutcome> Send(BrokerConnection leader, PartitionBuffer buffer, SealedBatch batch)
+    {
+        try
+        {
+            var version = leader.Version(ApiKey.Produce, 9, min: 3);
+            var request = new ProduceRequest
+            {
+                Acks = -1,
+                TimeoutMs = (int)_settings.ProduceTimeout.TotalMilliseconds,
+                TopicData =
+                [
+                    new ProduceRequest.TopicProduceData
+                    {
+                        Name = buffer.Topic.Name,
+                        PartitionData = [new ProduceRequest.PartitionProduceData { Index = buffer.Partition, Records = RecordSet.Of(batch.Bytes) }],
+                    },
+                ],
+            };
+            var response = await leader.SendAsync<ProduceResponse>(ApiKey.Produce, version, request, _settings.ProduceTimeout);
+            var partition = response.Responses.SelectMany(t => t.PartitionResponses).FirstOrDefault();
+            if (partition is null) return new ProduceOutcome(ErrorCode.UnknownServerError, -1, "The broker's Produce response has no partition");
+            return new ProduceOutcome((ErrorCode)partition.ErrorCode, partition.BaseOffset, partition.ErrorMessage);
+        }
+        catch (PlatformException e)
+        {
+            return new ProduceOutcome(e.Code, -1, e.Reason);
+        }
+    }
+
+    private void Acknowledged(PartitionBuffer buffer, SealedBatch batch, ProduceOutcome result)
     {
         TaskCompletionSource? signal = null;
-        var retry = result.Error.IsRetriable() && batch.Attempts < _settings.Retries && DateTime.UtcNow < batch.Deadline &&
+        var retriable = result.Error.IsRetriable() || result.Error == ErrorCode.UnknownProducerId;
+        var retry = retriable && batch.Attempts < _settings.Retries && DateTime.UtcNow < batch.Deadline &&
                     !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
         lock (_lock)
         {
             buffer.InFlight--;
+            if (result.Error is ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable or ErrorCode.NetworkException or ErrorCode.RequestTimedOut
+                or ErrorCode.UnknownTopicOrPartition)
+            {
+                // The leader moved or its connection broke: look it up again before the next send.
+                buffer.Leader = null;
+                _connection.Cluster.Invalidate(buffer.Topic.Name);
+            }
             if (retry)
             {
                 batch.Attempts++;
@@ -306,7 +478,8 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 // A gap that outlives several re-sends of the oldest unacknowledged batch cannot be filled by
                 // this producer (what came before it was acknowledged); like Kafka's producer (KIP-360), start
                 // the partition's sequence numbers afresh under a new epoch rather than fail forever.
-                if (result.Error == ErrorCode.OutOfOrderSequenceNumber && at == 0 && batch.Attempts >= 3) buffer.ResetSequences = true;
+                if ((result.Error == ErrorCode.OutOfOrderSequenceNumber && at == 0 && batch.Attempts >= 3) || result.Error == ErrorCode.UnknownProducerId)
+                    buffer.ResetSequences = true;
             }
             else
             {
@@ -318,15 +491,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             if (buffer.Paused && buffer.InFlight == 0 && !buffer.ResumeScheduled)
             {
                 buffer.ResumeScheduled = true;
-                _ = Task.Delay(_settings.RetryBackoff).ContinueWith(_ =>
-                {
-                    lock (_lock)
-                    {
-                        buffer.Paused = buffer.ResumeScheduled = false;
-                        if (buffer.ResetSequences) Resequence(buffer);
-                        Pump(buffer);
-                    }
-                }, TaskScheduler.Default);
+                _ = ResumeAfterBackoffAsync(buffer);
             }
             Pump(buffer);
             if (SendNow(buffer)) Seal(buffer);
@@ -337,7 +502,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
 
         if (result.Error != ErrorCode.None)
         {
-            var error = new PlatformException(result.Error, result.ErrorMessage ?? result.Error.ToString());
+            var error = new PlatformException(result.Error, result.Message ?? result.Error.ToString());
             foreach (var record in batch.Records) record.Completion.TrySetException(error);
             return;
         }
@@ -350,18 +515,52 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves a partition to the next epoch with sequences from 0, and re-stamps every batch not yet
-    /// acknowledged, in order. Called under _lock with nothing in flight.
+    /// After the retry backoff, with nothing in flight: a partition whose sequence numbers cannot go on
+    /// first gets a fresh producer id (InitProducerId), then its batches leave again in their order.
     /// </summary>
-    private void Resequence(PartitionBuffer buffer)
+    private async Task ResumeAfterBackoffAsync(PartitionBuffer buffer)
+    {
+        await Task.Delay(_settings.RetryBackoff);
+        InitProducerIdResponse? fresh = null;
+        bool reset;
+        lock (_lock) reset = buffer.ResetSequences;
+        if (reset)
+        {
+            try
+            {
+                fresh = await InitProducerIdAsync();
+            }
+            catch (PlatformException)
+            {
+                // try again after the next failure; the batches keep their sequence numbers meanwhile
+            }
+        }
+        lock (_lock)
+        {
+            buffer.Paused = buffer.ResumeScheduled = false;
+            if (fresh is not null) Resequence(buffer, fresh.ProducerId, fresh.ProducerEpoch);
+            Pump(buffer);
+        }
+    }
+
+    /// <summary>Kafka's sequence arithmetic: the sequence after <paramref name="count"/> records, wrapping from int.MaxValue to 0.</summary>
+    internal static int NextSequence(int sequence, int count) => (int)(((long)sequence + count) % ((long)int.MaxValue + 1));
+
+    /// <summary>
+    /// Moves a partition to a fresh producer id with sequences from 0, and re-stamps every batch not yet
+    /// acknowledged, in order (records still gathering get the new identity when sealed). Called under _lock
+    /// with nothing in flight.
+    /// </summary>
+    private void Resequence(PartitionBuffer buffer, long producerId, short epoch)
     {
         buffer.ResetSequences = false;
-        buffer.Epoch++;
+        buffer.ProducerId = producerId;
+        buffer.Epoch = epoch;
         buffer.NextSequence = 0;
         foreach (var batch in buffer.Retry.Concat(buffer.Ready))
         {
-            RecordBatch.SetProducer(batch.Bytes, _producerId, buffer.Epoch, buffer.NextSequence);
-            buffer.NextSequence = ProducerStateTable.LastSequence(buffer.NextSequence, RecordBatch.RecordCount(batch.Bytes) + 1);
+            RecordBatch.SetProducer(batch.Bytes, producerId, epoch, buffer.NextSequence);
+            buffer.NextSequence = NextSequence(buffer.NextSequence, RecordBatch.RecordCount(batch.Bytes));
         }
     }
 

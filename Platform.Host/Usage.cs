@@ -22,7 +22,7 @@ public static class Usage
             to DIR/password). Again on the same DIR adds nodes under the same CA.
 
         Client commands take --bootstrap-server HOST:PORT[,HOST:PORT...]
-        (default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9192).
+        (a node's Kafka listener; default: PLATFORM_BOOTSTRAP_SERVER or 127.0.0.1:9092).
 
         platform cluster status
             Members with status, roles, reachability and the partitions and groups each hosts; the leader.

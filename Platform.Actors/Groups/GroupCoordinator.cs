@@ -4,7 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Akka.Remote;
 using Platform.Actors.Configuration;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Groups;

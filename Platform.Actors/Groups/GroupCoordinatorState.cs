@@ -1,5 +1,5 @@
 using Platform.Actors.Configuration;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 
 namespace Platform.Actors.Groups;
 

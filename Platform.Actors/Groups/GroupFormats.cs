@@ -1,4 +1,4 @@
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Serialization;
 
 namespace Platform.Actors.Groups;

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Serialization;
 
 namespace Platform.Actors.Groups;

@@ -13,7 +13,8 @@ namespace Platform.Client.Kafka;
 /// One TCP connection to one broker, speaking Kafka's protocol as every Kafka client does: requests are
 /// pipelined (many in flight, matched to responses by correlation id), the versions used are the highest
 /// both sides support (learned with ApiVersions when connecting), and a broken connection fails every
-/// request in flight with the retriable NETWORK_EXCEPTION so callers re-route them.
+/// request in flight with the retriable NETWORK_EXCEPTION so callers re-route them. A request that times out
+/// breaks its connection, since responses come in request order.
 /// </summary>
 internal sealed class BrokerConnection : IAsyncDisposable
 {
@@ -126,8 +127,12 @@ internal sealed class BrokerConnection : IAsyncDisposable
         }
         catch (TimeoutException)
         {
+            // As Kafka's clients do, a request that timed out closes its connection: the broker answers in
+            // request order, so every later request on it would wait behind the one it lost or still holds.
             _pending.TryRemove(correlationId, out _);
-            throw new PlatformException(ErrorCode.RequestTimedOut, $"{key} to {Endpoint} was not answered within {timeout.TotalMilliseconds:N0} ms");
+            var message = $"{key} to {Endpoint} was not answered within {timeout.TotalMilliseconds:N0} ms";
+            Fail(new TimeoutException(message));
+            throw new PlatformException(ErrorCode.RequestTimedOut, message);
         }
         catch (OperationCanceledException)
         {

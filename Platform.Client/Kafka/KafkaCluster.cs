@@ -4,7 +4,7 @@ using Platform.Protocol.Messages;
 namespace Platform.Client.Kafka;
 
 /// <summary>A topic as the cluster's metadata describes it: its partitions and each one's leader.</summary>
-internal sealed record TopicMetadata(string Name, Guid TopicId, IReadOnlyList<int> Leaders)
+internal sealed record TopicRoute(string Name, Guid TopicId, IReadOnlyList<int> Leaders)
 {
     public int PartitionCount => Leaders.Count;
 }
@@ -15,6 +15,11 @@ internal sealed record TopicMetadata(string Name, Guid TopicId, IReadOnlyList<in
 /// partition's leader, a group's coordinator, or any broker). Bootstrap servers are only a way in: after the
 /// first Metadata the brokers it names are used, and when every known broker is unreachable the bootstrap
 /// list is tried again, which is how a client follows a cluster whose members change.
+/// Connections are kept per lane: the default lane carries short requests, and a client part whose
+/// requests park on the broker (a consumer's long-poll fetches, a group member's JoinGroup) opens a lane of
+/// its own, so that Kafka's in-order responses never hold a producer's acknowledgement behind a long poll
+/// (Kafka's Java client likewise keeps its coordinator connection apart). A lane's connections close
+/// with <see cref="CloseLaneAsync"/>: for a group member, that is what tells the coordinator it is gone.
 /// </summary>
 internal sealed class KafkaCluster : IAsyncDisposable
 {
@@ -22,11 +27,10 @@ internal sealed class KafkaCluster : IAsyncDisposable
     private readonly string _clientId;
     private readonly TimeSpan _requestTimeout;
     private readonly ConcurrentDictionary<string, Task<BrokerConnection>> _connections = new();
-    private readonly ConcurrentDictionary<string, TopicMetadata> _topics = new();
+    private readonly ConcurrentDictionary<string, TopicRoute> _topics = new();
     private readonly ConcurrentDictionary<string, int> _coordinators = new();
     private volatile IReadOnlyDictionary<int, (string Host, int Port)> _brokers = new Dictionary<int, (string, int)>();
     private readonly CancellationTokenSource _disposed = new();
-    private int _nextAny;
 
     public KafkaCluster(IReadOnlyList<(string Host, int Port)> bootstrap, string clientId, TimeSpan requestTimeout)
     {
@@ -38,10 +42,10 @@ internal sealed class KafkaCluster : IAsyncDisposable
 
     public TimeSpan RequestTimeout => _requestTimeout;
 
-    /// <summary>The connection to host:port, opened once and re-opened after it broke.</summary>
-    private async Task<BrokerConnection> ConnectionAsync(string host, int port)
+    /// <summary>The lane's connection to host:port, opened once and re-opened after it broke.</summary>
+    private async Task<BrokerConnection> ConnectionAsync(string host, int port, string lane = "")
     {
-        var key = $"{host}:{port}";
+        var key = $"{lane}@{host}:{port}";
         while (true)
         {
             var task = _connections.GetOrAdd(key, _ => BrokerConnection.ConnectAsync(host, port, _clientId, _requestTimeout, _disposed.Token));
@@ -61,25 +65,69 @@ internal sealed class KafkaCluster : IAsyncDisposable
     }
 
     /// <summary>A connection to the broker with <paramref name="nodeId"/>, or to any broker if it is unknown.</summary>
-    public async Task<BrokerConnection> NodeAsync(int nodeId)
+    public async Task<BrokerConnection> NodeAsync(int nodeId, string lane = "")
     {
-        if (_brokers.TryGetValue(nodeId, out var broker)) return await ConnectionAsync(broker.Host, broker.Port);
-        await RefreshAsync([]);
-        return _brokers.TryGetValue(nodeId, out broker) ? await ConnectionAsync(broker.Host, broker.Port) : await AnyAsync();
-    }
-
-    /// <summary>Any reachable broker: the known ones first, in turn, then the bootstrap servers.</summary>
-    public async Task<BrokerConnection> AnyAsync()
-    {
-        var candidates = _brokers.Values.Concat(_bootstrap).Distinct().ToList();
-        var start = Interlocked.Increment(ref _nextAny);
-        PlatformException? last = null;
-        for (var i = 0; i < candidates.Count; i++)
+        if (nodeId < 0) throw new PlatformException(ErrorCode.LeaderNotAvailable, "The partition has no leader at the moment");
+        if (_brokers.TryGetValue(nodeId, out var broker))
         {
-            var (host, port) = candidates[(int)((uint)(start + i) % candidates.Count)];
             try
             {
-                return await ConnectionAsync(host, port);
+                return await ConnectionAsync(broker.Host, broker.Port, lane);
+            }
+            catch (PlatformException e) when (e.Code == ErrorCode.NetworkException)
+            {
+                // The broker is gone: learn the cluster again (through the bootstrap servers if need be) for the retry.
+                await TryRefreshAsync();
+                throw;
+            }
+        }
+        await RefreshAsync([]);
+        return _brokers.TryGetValue(nodeId, out broker)
+            ? await ConnectionAsync(broker.Host, broker.Port, lane)
+            : throw new PlatformException(ErrorCode.LeaderNotAvailable, $"Broker {nodeId} is not in the cluster's metadata");
+    }
+
+    private async Task TryRefreshAsync()
+    {
+        try
+        {
+            await RefreshAsync([]);
+        }
+        catch (PlatformException)
+        {
+            // nothing reachable now: the caller's retry tries again
+        }
+    }
+
+    /// <summary>The brokers of the last Metadata, by node id.</summary>
+    public IReadOnlyDictionary<int, (string Host, int Port)> Brokers => _brokers;
+
+    /// <summary>Closes every connection of <paramref name="lane"/>.</summary>
+    public async Task CloseLaneAsync(string lane)
+    {
+        foreach (var (key, task) in _connections.ToList())
+        {
+            if (!key.StartsWith(lane + "@", StringComparison.Ordinal) || !_connections.TryRemove(new KeyValuePair<string, Task<BrokerConnection>>(key, task))) continue;
+            try
+            {
+                await (await task).DisposeAsync();
+            }
+            catch (Exception e) when (e is PlatformException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Any reachable broker: the known ones first, then the bootstrap servers, in order.</summary>
+    public async Task<BrokerConnection> AnyAsync(string lane = "")
+    {
+        var candidates = _brokers.Values.Concat(_bootstrap).Distinct().ToList();
+        PlatformException? last = null;
+        foreach (var (host, port) in candidates)
+        {
+            try
+            {
+                return await ConnectionAsync(host, port, lane);
             }
             catch (PlatformException e) when (e.Code.IsRetriable())
             {
@@ -104,7 +152,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
         foreach (var topic in response.Topics)
         {
             if (topic.ErrorCode == 0 && topic.Name is { } name)
-                _topics[name] = new TopicMetadata(name, topic.TopicId,
+                _topics[name] = new TopicRoute(name, topic.TopicId,
                     topic.Partitions.OrderBy(p => p.PartitionIndex).Select(p => p.LeaderId).ToList());
             else if (topic.Name is { } gone)
                 _topics.TryRemove(gone, out _);
@@ -113,7 +161,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
     }
 
     /// <summary>A topic's metadata, from the cache unless <paramref name="refresh"/>; an unknown topic throws its Kafka error.</summary>
-    public async Task<TopicMetadata> TopicAsync(string topic, bool allowAutoCreate = false, bool refresh = false)
+    public async Task<TopicRoute> TopicAsync(string topic, bool allowAutoCreate = false, bool refresh = false)
     {
         if (!refresh && _topics.TryGetValue(topic, out var known)) return known;
         var response = await RefreshAsync([topic], allowAutoCreate);
@@ -128,8 +176,12 @@ internal sealed class KafkaCluster : IAsyncDisposable
     /// <summary>Forgets what is cached about <paramref name="topic"/>, after an error that says it moved.</summary>
     public void Invalidate(string topic) => _topics.TryRemove(topic, out _);
 
-    /// <summary>The connection to the leader of a partition.</summary>
-    public async Task<BrokerConnection> LeaderAsync(string topic, int partition, bool allowAutoCreate = false)
+    /// <summary>
+    /// The connection to the leader of a partition. When the cached leader cannot be reached (its broker is
+    /// gone, or no longer in the cluster's metadata) the topic's route is forgotten, so the caller's retry
+    /// asks Metadata for the new leader instead of trying the dead one until its timeout.
+    /// </summary>
+    public async Task<BrokerConnection> LeaderAsync(string topic, int partition, bool allowAutoCreate = false, string lane = "")
     {
         var metadata = await TopicAsync(topic, allowAutoCreate);
         if (partition < 0 || partition >= metadata.PartitionCount)
@@ -138,13 +190,21 @@ internal sealed class KafkaCluster : IAsyncDisposable
             if (partition < 0 || partition >= metadata.PartitionCount)
                 throw new PlatformException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' has no partition {partition}");
         }
-        return await NodeAsync(metadata.Leaders[partition]);
+        try
+        {
+            return await NodeAsync(metadata.Leaders[partition], lane);
+        }
+        catch (PlatformException e) when (e.Code.IsRetriable())
+        {
+            Invalidate(topic);
+            throw;
+        }
     }
 
     /// <summary>The connection to a group's coordinator (FindCoordinator, cached until <see cref="InvalidateCoordinator"/>).</summary>
-    public async Task<BrokerConnection> CoordinatorAsync(string groupId)
+    public async Task<BrokerConnection> CoordinatorAsync(string groupId, string lane = "")
     {
-        if (_coordinators.TryGetValue(groupId, out var nodeId)) return await NodeAsync(nodeId);
+        if (_coordinators.TryGetValue(groupId, out var nodeId) && _brokers.ContainsKey(nodeId)) return await NodeAsync(nodeId, lane);
         var connection = await AnyAsync();
         var version = connection.Version(ApiKey.FindCoordinator, 3);
         var response = await connection.SendAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, version,
@@ -153,7 +213,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
         _coordinators[groupId] = response.NodeId;
         var brokers = new Dictionary<int, (string, int)>(_brokers) { [response.NodeId] = (response.Host, response.Port) };
         _brokers = brokers;
-        return await ConnectionAsync(response.Host, response.Port);
+        return await ConnectionAsync(response.Host, response.Port, lane);
     }
 
     public void InvalidateCoordinator(string groupId) => _coordinators.TryRemove(groupId, out _);

@@ -1,5 +1,4 @@
 using System.Text;
-using Platform.Actors.Log;
 using Platform.Protocol.Records;
 
 namespace Platform.Client.Streams;

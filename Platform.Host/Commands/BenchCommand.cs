@@ -77,15 +77,6 @@ public static class BenchCommand
         var consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, null);
         Report("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
 
-        var description = await admin.DescribeTopicAsync(topic);
-        var largest = description.Partitions.MaxBy(p => p.HighWatermark - p.LogStartOffset)!;
-        var restarted = await admin.RestartPartitionAsync(topic, largest.Partition);
-        Console.WriteLine($"recovery: partition {largest.Partition} with {largest.HighWatermark - largest.LogStartOffset:N0} records " +
-                          $"({largest.SizeBytes / 1048576.0:N1} MiB) recovered in {restarted.LastRecoveryMs} ms");
-
-        var stats = await admin.GetNodeStatsAsync();
-        Console.WriteLine($"node {stats.Address}: peak memory {stats.PeakWorkingSetBytes / 1048576.0:N0} MiB, " +
-                          $"now {stats.WorkingSetBytes / 1048576.0:N0} MiB, tail cache {stats.TailCacheBytes / 1048576.0:N0} MiB");
         // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
         if (!keep) await admin.DeleteTopicAsync(topic);
         if (!keep && warmup > 0) await admin.DeleteTopicAsync(topic + "-w");

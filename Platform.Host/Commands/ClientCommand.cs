@@ -3,10 +3,10 @@ using Platform.Client;
 
 namespace Platform.Host.Commands;
 
-/// <summary>What every client command shares: the bootstrap server and a quiet client ActorSystem.</summary>
+/// <summary>What every client command shares: the bootstrap server (a node's Kafka listener) and quiet logging.</summary>
 public static class ClientCommand
 {
-    public const string DefaultBootstrapServer = "127.0.0.1:9192";
+    public const string DefaultBootstrapServer = "127.0.0.1:9092";
 
     // Standard output carries records; Akka must not log there.
     public static Config QuietConfig => Quiet;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Platform.Actors;
 using Platform.Client;
 
 namespace Platform.Host.Commands;
@@ -29,7 +28,7 @@ public static class GroupsCommand
                 var admin = new PlatformAdmin(connection);
                 await EnsureExists(admin, group);
                 var d = await admin.DescribeGroupAsync(group);
-                Console.WriteLine($"GROUP {d.GroupId}  STATE {d.State}  PROTOCOL {(d.ProtocolName == "" ? "-" : d.ProtocolName)}  GENERATION {d.GenerationId}  MEMBERS {d.Members.Count}");
+                Console.WriteLine($"GROUP {d.GroupId}  STATE {d.State}  PROTOCOL {(d.ProtocolName == "" ? "-" : d.ProtocolName)}  GENERATION -  MEMBERS {d.Members.Count}");
                 if (d.Members.Count > 0)
                 {
                     Console.WriteLine();
@@ -98,7 +97,7 @@ public static class GroupsCommand
         var plan = new List<TopicPartitionOffset>();
         foreach (var p in topicDescription.Partitions)
         {
-            var current = committed.FirstOrDefault(c => c.Partition == p.Partition)?.Offset ?? -1;
+            var current = committed.FirstOrDefault(c => c.Partition == p.Partition) is { Topic: not null } c ? c.Offset : -1;
             long target;
             if (toEarliest) target = p.LogStartOffset;
             else if (toLatest) target = p.HighWatermark;

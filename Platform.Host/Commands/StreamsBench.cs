@@ -44,7 +44,7 @@ public static class StreamsBench
         try
         {
             var materializer = system.Materializer();
-            await using var connection = await PlatformConnection.ConnectAsync(server, system: system);
+            await using var connection = await PlatformConnection.ConnectAsync(server, ClientCommand.QuietConfig);
             var admin = new PlatformAdmin(connection);
             var producer = ProducerSettings.Create(system).WithBootstrapServers(server)
                 .WithBatchSize(batchSize).WithLinger(TimeSpan.FromMilliseconds(lingerMs));

@@ -42,12 +42,12 @@ public static class TopicsCommand
                 var name = Name();
                 await using var connection = await ClientCommand.ConnectStrictAsync(line);
                 var d = await new PlatformAdmin(connection).DescribeTopicAsync(name);
-                var configs = string.Join(",", d.Topic.Config.ToDictionary().Select(kv => $"{kv.Key}={kv.Value}"));
+                var configs = string.Join(",", d.Configs.Select(kv => $"{kv.Key}={kv.Value}"));
                 Console.WriteLine($"Topic: {d.Topic.Name}\tTopicId: {d.Topic.TopicId}\tPartitionCount: {d.Topic.PartitionCount}\tConfigs: {configs}");
                 Console.WriteLine($"{"PARTITION",-10} {"LOG-START-OFFSET",-17} {"HIGH-WATERMARK",-15} {"SIZE-BYTES",-12} LEADER");
                 foreach (var p in d.Partitions)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{p.Partition,-10} {p.LogStartOffset,-17} {p.HighWatermark,-15} {p.SizeBytes,-12} {p.Leader}"));
+                        $"{p.Partition,-10} {p.LogStartOffset,-17} {p.HighWatermark,-15} {"-",-12} {p.Leader}"));
                 return 0;
             }
             case "delete":

@@ -16,8 +16,9 @@ public sealed class ConsumerGroupProcessSpecs
     public async Task Two_group_consumers_split_a_topic_and_the_survivor_of_a_kill_continues_from_committed_offsets()
     {
         var port = HostProcess.FreePort();
-        var server = $"127.0.0.1:{port}";
-        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port);
+        var kafkaPort = HostProcess.FreePort();
+        var server = $"127.0.0.1:{kafkaPort}";
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port, kafkaPort: kafkaPort);
         Assert.Equal(0, (await HostProcess.RunAsync(null, "topics", "create", "jobs", "--partitions", "6", "--bootstrap-server", server)).ExitCode);
         var first = Enumerable.Range(0, 600).Select(i => $"job-{i}").ToList();
         // Keyed, so that the records spread over all six partitions.
@@ -77,8 +78,9 @@ public sealed class ConsumerGroupProcessSpecs
     public async Task Reset_offsets_is_refused_while_the_group_has_active_members()
     {
         var port = HostProcess.FreePort();
-        var server = $"127.0.0.1:{port}";
-        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port);
+        var kafkaPort = HostProcess.FreePort();
+        var server = $"127.0.0.1:{kafkaPort}";
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port, kafkaPort: kafkaPort);
         Assert.Equal(0, (await HostProcess.RunAsync(null, "topics", "create", "t", "--partitions", "1", "--bootstrap-server", server)).ExitCode);
         await using var consumer = HostProcess.Start("consume", "t", "--group", "live", "--bootstrap-server", server);
         await using var connection = await PlatformConnection.ConnectAsync(server);

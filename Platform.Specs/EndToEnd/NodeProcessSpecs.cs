@@ -15,8 +15,9 @@ public sealed class NodeProcessSpecs
     {
         var dataDir = TestNode.NewDataDir();
         var port = HostProcess.FreePort();
-        var server = $"127.0.0.1:{port}";
-        var node = await HostProcess.StartNodeAsync(dataDir, port);
+        var kafkaPort = HostProcess.FreePort();
+        var server = $"127.0.0.1:{kafkaPort}";
+        var node = await HostProcess.StartNodeAsync(dataDir, port, kafkaPort: kafkaPort);
         try
         {
             var created = await HostProcess.RunAsync(null, "topics", "create", "events", "--partitions", "3", "--config", "retention.ms=-1", "--bootstrap-server", server);
@@ -29,7 +30,7 @@ public sealed class NodeProcessSpecs
 
             node.Kill();
             await node.DisposeAsync();
-            node = await HostProcess.StartNodeAsync(dataDir, port);
+            node = await HostProcess.StartNodeAsync(dataDir, port, kafkaPort: kafkaPort);
 
             var consumed = await HostProcess.RunAsync(null, "consume", "events", "--from-beginning", "--print-key", "--print-offset",
                 "--timeout-ms", "3000", "--bootstrap-server", server);
@@ -65,8 +66,9 @@ public sealed class NodeProcessSpecs
     {
         var dataDir = TestNode.NewDataDir();
         var port = HostProcess.FreePort();
-        var server = $"127.0.0.1:{port}";
-        await using var node = await HostProcess.StartNodeAsync(dataDir, port);
+        var kafkaPort = HostProcess.FreePort();
+        var server = $"127.0.0.1:{kafkaPort}";
+        await using var node = await HostProcess.StartNodeAsync(dataDir, port, kafkaPort: kafkaPort);
 
         async Task ExpectError(string error, string? stdin, params string[] args)
         {

@@ -13,7 +13,7 @@ public sealed class NodeRestartSpecs
         var dataDir = TestNode.NewDataDir();
         var node = await TestNode.StartAsync(dataDir);
         var port = int.Parse(node.Endpoint.Split(':')[1]);
-        await using (var connection = await PlatformConnection.ConnectAsync(node.Endpoint))
+        await using (var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint))
         {
             await new PlatformAdmin(connection).CreateTopicAsync("kept", 2);
             await using var producer = new PlatformProducer(connection);
@@ -25,7 +25,7 @@ public sealed class NodeRestartSpecs
         node = await TestNode.StartAsync(dataDir, port: port);
         try
         {
-            await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+            await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
             var description = await new PlatformAdmin(connection).DescribeTopicAsync("kept");
             Assert.Equal(500, description.Partitions.Sum(p => p.HighWatermark));
             await using var consumer = new PlatformConsumer(connection, AutoOffsetReset.Earliest);

@@ -20,7 +20,7 @@ public sealed class PostgresStorageSpecs
         var database = await TestPostgres.NewDatabaseAsync();
         var node = await StartAsync(database);
         var port = int.Parse(node.Endpoint.Split(':')[1]);
-        await using (var connection = await PlatformConnection.ConnectAsync(node.Endpoint))
+        await using (var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint))
         {
             await new PlatformAdmin(connection).CreateTopicAsync("pg", 3);
             await using var producer = new PlatformProducer(connection);
@@ -32,7 +32,7 @@ public sealed class PostgresStorageSpecs
         node = await StartAsync(database, port);
         try
         {
-            await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+            await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
             var admin = new PlatformAdmin(connection);
             Assert.Equal(300, (await admin.DescribeTopicAsync("pg")).Partitions.Sum(p => p.HighWatermark));
             Assert.Equal(7, (await admin.FetchOffsetsAsync("pg-group")).Single().Offset);

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 
 namespace Platform.Specs.Groups;
 

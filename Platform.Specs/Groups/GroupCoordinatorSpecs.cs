@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Platform.Actors;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Specs.Support;
 
 namespace Platform.Specs.Groups;

@@ -1,7 +1,7 @@
 using Platform.Actors;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 
 namespace Platform.Specs.Groups;
 

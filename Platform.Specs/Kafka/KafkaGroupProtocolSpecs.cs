@@ -1,5 +1,5 @@
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Protocol.Messages;
 
 namespace Platform.Specs.Kafka;

@@ -29,7 +29,10 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
     {
         var dataDir = TestNode.NewDataDir();
         var database = await TestPostgres.NewDatabaseAsync();
+        var (a1, a2, a3) = (HostProcess.FreePort(), HostProcess.FreePort(), HostProcess.FreePort());
+        // Clients bootstrap from the nodes' Kafka listeners (p1..p3); the cluster's seed is a remoting address.
         var (p1, p2, p3) = (HostProcess.FreePort(), HostProcess.FreePort(), HostProcess.FreePort());
+        var clusterSeed = $"127.0.0.1:{a1}";
         var seed = $"127.0.0.1:{p1}";
         var configFile = Path.Combine(dataDir, "cluster-test.conf");
         // PLATFORM_FAILOVER_PROFILE=production measures with hocon/cluster.conf as shipped (slower detection).
@@ -39,9 +42,9 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
         var nodes = new List<HostProcess>();
         try
         {
-            foreach (var port in new[] { p1, p2, p3 })
+            foreach (var (port, kafkaPort) in new[] { (a1, p1), (a2, p2), (a3, p3) })
                 nodes.Add(await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port,
-                    ["--seed", seed, "--config", configFile, "--storage", "postgres", "--connection-string", database]));
+                    ["--seed", clusterSeed, "--config", configFile, "--storage", "postgres", "--connection-string", database], kafkaPort));
             var n3 = nodes[2];
 
             await using var connection = await PlatformConnection.ConnectAsync($"{seed},127.0.0.1:{p2}");
@@ -99,6 +102,8 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
             n3.Kill();
             var feeding = Feed(2000, lines.Count);
             // The steps' times, for the record: unreachable, then downed/removed by the split-brain resolver.
+            // Asked with the default request timeout: while a member is unreachable the answering node waits
+            // a few seconds for sharding's statistics from every member, longer than the watcher's 1 s.
             var victim = $"127.0.0.1:{p3}";
             var steps = Task.Run(async () =>
             {
@@ -108,7 +113,7 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
                 {
                     try
                     {
-                        var member = (await new PlatformAdmin(watcher).ClusterStatusAsync()).Members.FirstOrDefault(m => m.Address == victim);
+                        var member = (await admin.ClusterStatusAsync()).Members.FirstOrDefault(m => m.Address == victim);
                         var now = member is null ? "removed" : member.Reachable ? member.Status : $"{member.Status}, unreachable";
                         if (now != last) log.Add($"{killedAt.Elapsed.TotalSeconds:N1} s {now}");
                         last = now;

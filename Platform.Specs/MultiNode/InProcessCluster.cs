@@ -35,18 +35,24 @@ public sealed class InProcessCluster : IAsyncDisposable
     private readonly List<PlatformNode> _nodes;
     private readonly Func<int, Task<PlatformNode>> _start;
 
-    private InProcessCluster(List<PlatformNode> nodes, IReadOnlyList<int> ports, Func<int, Task<PlatformNode>> start)
+    private InProcessCluster(List<PlatformNode> nodes, IReadOnlyList<int> ports, IReadOnlyList<int> kafkaPorts, Func<int, Task<PlatformNode>> start)
     {
         _nodes = nodes;
         Ports = ports;
+        KafkaPorts = kafkaPorts;
         _start = start;
     }
 
     public IReadOnlyList<PlatformNode> Nodes => _nodes;
 
+    /// <summary>The nodes' remoting ports (the cluster's own traffic).</summary>
     public IReadOnlyList<int> Ports { get; }
 
-    public string Endpoint(int node) => $"127.0.0.1:{Ports[node]}";
+    /// <summary>The nodes' Kafka listener ports, kept across restarts: what clients bootstrap from.</summary>
+    public IReadOnlyList<int> KafkaPorts { get; }
+
+    /// <summary>A node's Kafka listener (host:port), as clients and Metadata name it.</summary>
+    public string Endpoint(int node) => $"127.0.0.1:{KafkaPorts[node]}";
 
     /// <summary>Bootstrap servers starting with <paramref name="first"/>, so a client talks to that node first.</summary>
     public string BootstrapServers(int first = 0) =>
@@ -56,21 +62,23 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         var database = await TestPostgres.NewDatabaseAsync();
         var ports = Enumerable.Range(0, count).Select(_ => HostProcess.FreePort()).ToList();
+        var kafkaPorts = Enumerable.Range(0, count).Select(_ => HostProcess.FreePort()).ToList();
         // Every node is a seed, as in production, so that any of them can restart and find the others.
         var seeds = ports.Select(p => $"127.0.0.1:{p}").ToList();
         var extra = ConfigurationFactory.ParseString(Hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        var nodes = await Task.WhenAll(ports.Select(Start));
-        return new InProcessCluster([.. nodes], ports, Start);
+        var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(Start));
+        return new InProcessCluster([.. nodes], ports, kafkaPorts, Start);
 
-        Task<PlatformNode> Start(int port) => PlatformNode.StartAsync(PlatformConfig.ForNode(
-            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port, extra, seeds, StorageKind.Postgres, database, KafkaPort: 0)), TimeSpan.FromSeconds(60));
+        Task<PlatformNode> Start(int node) => PlatformNode.StartAsync(PlatformConfig.ForNode(
+            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", ports[node], extra, seeds, StorageKind.Postgres, database, KafkaPort: kafkaPorts[node])),
+            TimeSpan.FromSeconds(60));
     }
 
     /// <summary>A rolling restart's step: the node leaves gracefully, and a new one starts on its address.</summary>
     public async Task RestartAsync(int node)
     {
         await Leave(node);
-        _nodes[node] = await _start(Ports[node]);
+        _nodes[node] = await _start(node);
     }
 
     /// <summary>Waits until every node's shard region hosts some partitions of <paramref name="topic"/>.</summary>
@@ -85,8 +93,15 @@ public sealed class InProcessCluster : IAsyncDisposable
         return description;
     }
 
-    /// <summary>Stops a node's ActorSystem without leaving the cluster: to the others, it crashed.</summary>
-    public Task Crash(int node) => _nodes[node].System.Terminate();
+    /// <summary>
+    /// Stops a node's ActorSystem without leaving the cluster: to the others, it crashed. Its Kafka listener
+    /// closes its connections as a dead process's would.
+    /// </summary>
+    public async Task Crash(int node)
+    {
+        await _nodes[node].Kafka.StopAsync();
+        await _nodes[node].System.Terminate();
+    }
 
     /// <summary>Ctrl-C: leave the cluster, hand shards off, stop.</summary>
     public Task Leave(int node) => _nodes[node].StopAsync();
@@ -103,6 +118,10 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes) await node.System.Terminate();
+        foreach (var node in _nodes)
+        {
+            await node.Kafka.StopAsync();
+            await node.System.Terminate();
+        }
     }
 }

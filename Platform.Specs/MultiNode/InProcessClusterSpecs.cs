@@ -77,7 +77,8 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
         // Which node coordinates the group is sharding's choice: asking for its offsets starts the coordinator.
         await admin.FetchOffsetsAsync("billing");
         var status = await admin.ClusterStatusAsync();
-        var victim = Enumerable.Range(0, 3).Single(i => status.Members.Single(m => m.Address == cluster.Endpoint(i)).Groups == 1);
+        var coordinator = await admin.FindCoordinatorAsync("billing");
+        var victim = Enumerable.Range(0, 3).Single(i => cluster.Endpoint(i) == coordinator);
         var victimPartitions = status.Members.Single(m => m.Address == cluster.Endpoint(victim)).Partitions;
         output.WriteLine($"group coordinator on node {victim} ({cluster.Endpoint(victim)}), which hosts {victimPartitions} partitions");
 

@@ -32,7 +32,7 @@ public sealed class NoForkSpecs
         await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
             ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0)));
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
-        await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+        await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
         await using var producer = new PlatformProducer(connection);
         await producer.ProduceAsync("ledger", null, "a");

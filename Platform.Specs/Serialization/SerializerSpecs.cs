@@ -4,7 +4,7 @@ using Platform.Actors;
 using Platform.Actors.Configuration;
 using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
-using Platform.Actors.Groups.Assignors;
+using Platform.Protocol.Groups;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
 using Platform.Actors.Partitions;

@@ -27,7 +27,7 @@ public sealed class AtLeastOnceSpecs(StreamsNode node, ITestOutputHelper output)
 
         // First run: terminated abruptly once about 40 % of the output is written.
         var first = ActorSystem.Create("pipeline-1", StreamsNode.ClientConfig);
-        Transformer.Run(first, node.Endpoint, group, input, outputTopic);
+        Transformer.Run(first, node.KafkaEndpoint, group, input, outputTopic);
         var written = await WaitForAsync(() => OutputCountAsync(outputTopic), n => n >= Records * 4 / 10, "40 % of the output");
         await first.Terminate();
         var committedAtKill = await CommittedAsync(group, input);
@@ -36,7 +36,7 @@ public sealed class AtLeastOnceSpecs(StreamsNode node, ITestOutputHelper output)
 
         // Second run, same group: resumes from the committed offsets and finishes.
         var second = ActorSystem.Create("pipeline-2", StreamsNode.ClientConfig);
-        var control = Transformer.Run(second, node.Endpoint, group, input, outputTopic);
+        var control = Transformer.Run(second, node.KafkaEndpoint, group, input, outputTopic);
         await WaitForAsync(() => CommittedAsync(group, input), n => n == Records, "every input offset committed");
         await control.DrainAndShutdown();
         await second.Terminate();

@@ -36,7 +36,7 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
         // A topic far larger than the prefetch, read through a proxy that counts what the node sends back.
         var topic = await Node.CreateTopicAsync("slow", 1);
         await Node.ProduceAsync(topic, 20_000, partition: 0, valueBytes: 100);
-        await using var proxy = await GatewayProxy.StartAsync(Node.Node);
+        await using var proxy = await KafkaProxy.StartAsync(Node.Node);
         const int prefetch = 100;
         var settings = Consumer.WithBootstrapServers(proxy.Endpoint).WithMaxPollRecords(prefetch).WithMaxPartitionFetchBytes(4096);
         var probe = PlatformConsumer.PlainSource(settings, Subscriptions.Assignment(new TopicPartition(topic, 0)))
@@ -189,7 +189,7 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
         var outputTopic = await Node.CreateTopicAsync("ctx-out", 1);
         await Node.ProduceAsync(input, 100);
         var group = Group();
-        var producer = ProducerSettings.Create(Sys).WithBootstrapServers(Node.Endpoint);
+        var producer = ProducerSettings.Create(Sys).WithBootstrapServers(Node.KafkaEndpoint);
         var control = PlatformConsumer.SourceWithOffsetContext(Consumer.WithGroupId(group), Subscriptions.Topics(input))
             .Select(record => ProducerMessage.Single(new ProducerRecord(outputTopic, null, "ctx:" + StreamsNode.Text(record.Value))))
             .Via(PlatformProducer.FlowWithContext<ICommittableOffset>(producer))

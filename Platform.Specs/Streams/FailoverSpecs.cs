@@ -19,8 +19,8 @@ public sealed class FailoverSpecs(StreamsNode node, ITestOutputHelper output) : 
     {
         var topic = await Node.CreateTopicAsync("fo-source", 1);
         await Node.ProduceAsync(topic, 1000, partition: 0, valueBytes: 200); // many batches, fetched one at a time below
-        await using var first = await GatewayProxy.StartAsync(Node.Node);
-        await using var second = await GatewayProxy.StartAsync(Node.Node);
+        await using var first = await KafkaProxy.StartAsync(Node.Node);
+        await using var second = await KafkaProxy.StartAsync(Node.Node);
         var settings = Consumer.WithBootstrapServers($"{first.Endpoint},{second.Endpoint}").WithRequestTimeout(RequestTimeout)
             .WithRetryBackoff(TimeSpan.FromMilliseconds(100)).WithMaxPollRecords(50).WithMaxPartitionFetchBytes(1024);
         var probe = PlatformConsumer.PlainSource(settings, Subscriptions.Assignment(new TopicPartition(topic, 0)))
@@ -41,8 +41,8 @@ public sealed class FailoverSpecs(StreamsNode node, ITestOutputHelper output) : 
     {
         var topic = await Node.CreateTopicAsync("fo-group", 2);
         await Node.ProduceAsync(topic, 500);
-        await using var first = await GatewayProxy.StartAsync(Node.Node);
-        await using var second = await GatewayProxy.StartAsync(Node.Node);
+        await using var first = await KafkaProxy.StartAsync(Node.Node);
+        await using var second = await KafkaProxy.StartAsync(Node.Node);
         var group = Group();
         var settings = Consumer.WithBootstrapServers($"{first.Endpoint},{second.Endpoint}").WithGroupId(group)
             .WithRequestTimeout(RequestTimeout).WithRetryBackoff(TimeSpan.FromMilliseconds(100));
@@ -72,8 +72,8 @@ public sealed class FailoverSpecs(StreamsNode node, ITestOutputHelper output) : 
     public async Task A_sink_whose_node_goes_away_sends_again_through_the_next_bootstrap_server()
     {
         var topic = await Node.CreateTopicAsync("fo-sink", 2);
-        await using var first = await GatewayProxy.StartAsync(Node.Node);
-        await using var second = await GatewayProxy.StartAsync(Node.Node);
+        await using var first = await KafkaProxy.StartAsync(Node.Node);
+        await using var second = await KafkaProxy.StartAsync(Node.Node);
         var settings = Producer.WithBootstrapServers($"{first.Endpoint},{second.Endpoint}").WithRequestTimeout(RequestTimeout)
             .WithRetryBackoff(TimeSpan.FromMilliseconds(100));
         var (publisher, done) = this.SourceProbe<ProducerRecord>()

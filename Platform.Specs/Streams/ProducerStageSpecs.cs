@@ -58,7 +58,7 @@ public sealed class ProducerStageSpecs(StreamsNode node, ITestOutputHelper outpu
     public async Task A_node_that_does_not_acknowledge_stops_the_sink_from_pulling_at_its_parallelism()
     {
         var topic = await Node.CreateTopicAsync("stalled", 1);
-        await using var proxy = await GatewayProxy.StartAsync(Node.Node);
+        await using var proxy = await KafkaProxy.StartAsync(Node.Node);
         proxy.HoldProduces();
         const int parallelism = 50;
         var settings = Producer.WithBootstrapServers(proxy.Endpoint).WithParallelism(parallelism).WithLinger(TimeSpan.Zero);

@@ -24,7 +24,7 @@ public sealed class StreamsNode : IAsyncLifetime
 
     public PlatformAdmin Admin { get; private set; } = null!;
 
-    public string Endpoint => Node.Endpoint;
+    public string KafkaEndpoint => Node.KafkaEndpoint;
 
     /// <summary>What the specs' ActorSystems run with: client defaults, fast fetch wake-ups, short group timings.</summary>
     public static Config ClientConfig { get; } = ConfigurationFactory.ParseString("""
@@ -41,7 +41,7 @@ public sealed class StreamsNode : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Node = await TestNode.StartAsync(TestNode.NewDataDir(), NodeHocon);
-        Connection = await PlatformConnection.ConnectAsync(Node.Endpoint, ClientConfig);
+        Connection = await PlatformConnection.ConnectAsync(Node.KafkaEndpoint, ClientConfig);
         Admin = new PlatformAdmin(Connection);
     }
 

@@ -13,10 +13,10 @@ public abstract class StreamsSpec(StreamsNode node, ITestOutputHelper output)
 
     protected StreamsNode Node { get; } = node;
 
-    protected ProducerSettings Producer => ProducerSettings.Create(Sys).WithBootstrapServers(Node.Endpoint);
+    protected ProducerSettings Producer => ProducerSettings.Create(Sys).WithBootstrapServers(Node.KafkaEndpoint);
 
     protected ConsumerSettings Consumer =>
-        ConsumerSettings.Create(Sys).WithBootstrapServers(Node.Endpoint).WithAutoOffsetReset(AutoOffsetReset.Earliest);
+        ConsumerSettings.Create(Sys).WithBootstrapServers(Node.KafkaEndpoint).WithAutoOffsetReset(AutoOffsetReset.Earliest);
 
     protected IMaterializer Materializer => Sys.Materializer();
 

@@ -73,10 +73,14 @@ public sealed class HostProcess : IAsyncDisposable
         return Process.Start(info) ?? throw new InvalidOperationException("Could not start the platform executable");
     }
 
-    /// <summary>Starts <c>platform node</c> and waits until it says it is up.</summary>
-    public static async Task<HostProcess> StartNodeAsync(string dataDir, int port, IReadOnlyList<string>? extraArgs = null)
+    /// <summary>
+    /// Starts <c>platform node</c> and waits until it says it is up; its Kafka listener (what clients bootstrap
+    /// from) on <paramref name="kafkaPort"/>, or a free port when not given.
+    /// </summary>
+    public static async Task<HostProcess> StartNodeAsync(string dataDir, int port, IReadOnlyList<string>? extraArgs = null, int? kafkaPort = null)
     {
-        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", "--kafka-port", "0", .. extraArgs ?? []], false), "Platform node up");
+        var kafka = extraArgs?.Contains("--kafka-port") == true ? [] : new[] { "--kafka-port", (kafkaPort ?? 0).ToString() };
+        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", .. kafka, .. extraArgs ?? []], false), "Platform node up");
         var finished = await Task.WhenAny(host._ready.Task, host._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (!host._ready.Task.IsCompleted)
         {

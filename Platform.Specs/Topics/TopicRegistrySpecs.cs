@@ -25,7 +25,7 @@ public sealed class TopicRegistrySpecs
         var node = await TestNode.StartAsync(dataDir);
         try
         {
-            await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+            await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
             var admin = new PlatformAdmin(connection);
             var topic = await admin.CreateTopicAsync("doomed", 2);
             await using (var producer = new PlatformProducer(connection, connection.Settings.WithBatchSize(200)))
@@ -47,7 +47,7 @@ public sealed class TopicRegistrySpecs
         var node = await TestNode.StartAsync(extraHocon: "platform.node.auto-create-topics = on\nplatform.node.auto-create-partitions = 3");
         try
         {
-            await using var connection = await PlatformConnection.ConnectAsync(node.Endpoint);
+            await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
             await using var producer = new PlatformProducer(connection);
             var delivery = await producer.ProduceAsync("created-on-demand", null, "hello");
             Assert.Equal(0, delivery.Offset);

@@ -1,11 +1,10 @@
 using Akka.Actor;
-using Platform.Client;
 using TopicTransformer;
 
 // dotnet run --project samples/TopicTransformer -- [--bootstrap-server HOST:PORT] [--group G] INPUT OUTPUT
 // Runs until Ctrl-C, then stops reading, lets the stream finish and commit, and leaves the group.
 var positional = new List<string>();
-var server = Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? "127.0.0.1:9192";
+var server = Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? "127.0.0.1:9092";
 var group = "topic-transformer";
 for (var i = 0; i < args.Length; i++)
 {
@@ -28,8 +27,8 @@ if (positional.Count != 2)
     return 2;
 }
 
-// The stream's ActorSystem carries the client configuration, so the stages connect from it.
-using var system = ActorSystem.Create("topic-transformer", ClientSettings.DefaultConfig);
+// A local ActorSystem runs the stream; the stages connect to the Kafka listeners themselves.
+using var system = ActorSystem.Create("topic-transformer");
 var control = Transformer.Run(system, server, group, positional[0], positional[1]);
 Console.Error.WriteLine($"transforming {positional[0]} -> {positional[1]} in group {group} via {server}; Ctrl-C to stop");
 

@@ -1,4 +1,3 @@
-using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
 
@@ -231,6 +230,21 @@ internal sealed class ConsumerSession : ICommitter
                     foreach (var offset in offsets)
                         if (!_committed.TryGetValue(offset.TopicPartition, out var done) || done < offset.Offset)
                             _committed[offset.TopicPartition] = offset.Offset;
+                    progress = _progress;
+                    _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                progress.TrySetResult();
+                foreach (var waiter in waiters) waiter.TrySetResult();
+            }
+            catch (PlatformException e) when (GroupMembership.IsGenerationOver(e.Code) && _subscription is IAutoSubscription)
+            {
+                // The member's generation is over (Kafka's onPartitionsLost): these offsets cannot be committed
+                // any more. The group hands the partitions out again from their last committed offset, so their
+                // records come again and are committed then; nothing is waited for on their behalf meanwhile.
+                TaskCompletionSource progress;
+                lock (_lock)
+                {
+                    foreach (var offset in offsets) _emitted.Remove(offset.TopicPartition);
                     progress = _progress;
                     _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }

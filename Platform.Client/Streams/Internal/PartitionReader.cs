@@ -1,4 +1,3 @@
-using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
 

@@ -151,7 +151,6 @@ internal sealed class PartitionedSourceStage<T> : GraphStageWithMaterializedValu
                 }
                 if (_stage._subscription is AssignmentSubscription assignment) Enqueue(assignment.Partitions);
             });
-            _link.UseStreamSystem((Materializer as ActorMaterializer)?.System);
             _session.StartAsync().ContinueWith(t => started(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 

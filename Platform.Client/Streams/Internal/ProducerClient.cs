@@ -1,4 +1,3 @@
-using Platform.Actors;
 
 namespace Platform.Client.Streams.Internal;
 
@@ -16,11 +15,7 @@ internal sealed class ProducerClient(ProducerSettings settings, ClientLink link)
 
     public bool IsOpen => _producer is not null;
 
-    public Task<PlatformConnection> ConnectAsync(Akka.Actor.ActorSystem? streamSystem)
-    {
-        link.UseStreamSystem(streamSystem);
-        return link.ConnectionAsync();
-    }
+    public Task<PlatformConnection> ConnectAsync() => link.ConnectionAsync();
 
     /// <summary>Produces on <paramref name="connection"/> from now on (the old producer, if another, flushes and closes in the background).</summary>
     public void Use(PlatformConnection connection)

@@ -74,7 +74,7 @@ internal sealed class ProducerSinkStage : GraphStageWithMaterializedValue<SinkSh
                 _client.Use(connect.Result);
                 PullIfRoom();
             });
-            _client.ConnectAsync((Materializer as ActorMaterializer)?.System).ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
+            _client.ConnectAsync().ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 
         public override void OnPush()

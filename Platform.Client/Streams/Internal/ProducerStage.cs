@@ -104,7 +104,7 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
                 _client.Use(connect.Result);
                 PullIfRoom();
             });
-            _client.ConnectAsync((Materializer as ActorMaterializer)?.System).ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
+            _client.ConnectAsync().ContinueWith(t => connected(t), TaskContinuationOptions.ExecuteSynchronously);
         }
 
         public void OnPush()

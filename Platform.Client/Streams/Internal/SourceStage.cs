@@ -60,7 +60,6 @@ internal sealed class SourceStage<T> : GraphStageWithMaterializedValue<SourceSha
         {
             var stop = GetAsyncCallback(CompleteStage);
             _control.Attach(() => stop());
-            _link.UseStreamSystem((Materializer as ActorMaterializer)?.System);
             ReadAfter(Session.StartAsync());
         }
 

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>Kafka's RangeAssignor: per topic, contiguous ranges; the first (n mod m) members get one more.</summary>
 public sealed class RangeAssignor : IPartitionAssignor

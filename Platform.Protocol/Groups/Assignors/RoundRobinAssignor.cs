@@ -1,4 +1,4 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>Kafka's RoundRobinAssignor: all partitions in order, dealt to members in turn, skipping non-subscribers.</summary>
 public sealed class RoundRobinAssignor : IPartitionAssignor

@@ -1,7 +1,7 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>
-/// A server-side assignment strategy under Kafka's protocol name. Pure: the result has an entry (maybe
+/// An assignment strategy under Kafka's protocol name, run by a group's leader (client-side, as Kafka's consumers do). Pure: the result has an entry (maybe
 /// empty, sorted) for every member, and only assigns existing partitions of topics a member subscribes to.
 /// </summary>
 public interface IPartitionAssignor

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>
 /// Kafka's "sticky" goal: a balanced assignment that keeps as many partitions with their previous owner

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>A topic partition by name, ordered by topic (ordinal) then partition, as assignors sort them.</summary>
 public readonly record struct TopicPartitionId(string Topic, int Partition) : IComparable<TopicPartitionId>

@@ -1,4 +1,4 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
 /// <summary>What an assignor knows of a member: its subscription and, for sticky, what it owned before.</summary>
 public sealed record AssignorMember(string MemberId, IReadOnlyList<string> Topics, IReadOnlyList<TopicPartitionId> OwnedPartitions, string? GroupInstanceId = null)

@@ -1,6 +1,6 @@
-namespace Platform.Actors.Groups.Assignors;
+namespace Platform.Protocol.Groups;
 
-/// <summary>The server-side assignors by Kafka protocol name.</summary>
+/// <summary>The assignors by Kafka protocol name: what a group leader runs.</summary>
 public static class PartitionAssignors
 {
     public static IReadOnlyList<string> Names { get; } = ["range", "roundrobin", "sticky"];

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using Platform.Actors.Groups.Assignors;
 
-namespace Platform.Actors.Groups;
+namespace Platform.Protocol.Groups;
 
 /// <summary>A consumer's subscription as it travels in JoinGroup metadata.</summary>
 public sealed record ConsumerSubscription(IReadOnlyList<string> Topics, IReadOnlyList<TopicPartitionId> OwnedPartitions);
