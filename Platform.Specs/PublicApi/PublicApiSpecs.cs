@@ -13,6 +13,7 @@ public sealed class PublicApiSpecs
 {
     [Theory]
     [InlineData("Platform.Protocol")]
+    [InlineData("Platform.Client")]
     public void The_public_surface_is_the_approved_one(string assemblyName)
     {
         var assembly = Assembly.Load(assemblyName);
