@@ -11,7 +11,7 @@ namespace Platform.Actors.Kafka;
 /// </summary>
 internal static class MetadataHandler
 {
-    public const short MaxVersion = 9;
+    public const short MaxVersion = 12;
 
     public static void Register(KafkaApis apis, KafkaServices services) =>
         apis.Register<MetadataRequest>(ApiKey.Metadata, 0, MaxVersion, MetadataRequest.HeaderVersion, MetadataResponse.HeaderVersion,
@@ -39,7 +39,14 @@ internal static class MetadataHandler
         }
         // Before v4 a Metadata request for an unknown topic could auto-create it; from v4 the client says.
         var autoCreate = context.ApiVersion < 4 || request.AllowAutoTopicCreation;
-        var lookups = await Task.WhenAll(request.Topics!.Select(t => Lookup(services, t.Name ?? "", autoCreate)));
+        foreach (var requested in request.Topics!.Where(t => t.Name is null))
+        {
+            // v10+ may name a topic by id alone (KIP-516).
+            response.Topics.Add(services.Topics.Find(requested.TopicId) is { } byId
+                ? Describe(services, ids, byId)
+                : new MetadataResponse.MetadataResponseTopic { Name = context.ApiVersion >= 12 ? null : "", TopicId = requested.TopicId, ErrorCode = (short)ErrorCode.UnknownTopicId });
+        }
+        var lookups = await Task.WhenAll(request.Topics!.Where(t => t.Name is not null).Select(t => Lookup(services, t.Name!, autoCreate)));
         foreach (var lookup in lookups)
         {
             response.Topics.Add(lookup.Topic is { } topic
@@ -70,7 +77,7 @@ internal static class MetadataHandler
     /// <summary>A leader must be a listed broker: a partition whose host is not (yet) one is shown on this node, which forwards.</summary>
     private static MetadataResponse.MetadataResponseTopic Describe(KafkaServices services, HashSet<int> brokers, TopicInfo topic)
     {
-        var described = new MetadataResponse.MetadataResponseTopic { Name = topic.Name };
+        var described = new MetadataResponse.MetadataResponseTopic { Name = topic.Name, TopicId = topic.TopicId };
         for (var p = 0; p < topic.PartitionCount; p++)
         {
             var leader = services.LeaderOf(topic.TopicId, p);

@@ -141,7 +141,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
     public async Task<MetadataResponse> RefreshAsync(IReadOnlyList<string>? topics, bool allowAutoCreate = false)
     {
         var connection = await AnyAsync();
-        var version = connection.Version(ApiKey.Metadata, 9, min: 1);
+        var version = connection.Version(ApiKey.Metadata, 12, min: 1);
         var request = new MetadataRequest
         {
             Topics = topics?.Select(t => new MetadataRequest.MetadataRequestTopic { Name = t }).ToList(),

@@ -39,4 +39,22 @@ public sealed class KafkaSmokeSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
         }
         Assert.All(seen, r => Assert.Equal(r.Message.Value[1..], Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes("n"))));
     }
+    [Fact]
+    public async Task Metadata_v12_carries_topic_ids_and_finds_a_topic_by_id()
+    {
+        await fixture.CreateTopicAsync("by-id", 2);
+        using var client = await RawKafkaClient.ConnectAsync(fixture.Bootstrap);
+        var byName = await client.SendAsync<Platform.Protocol.Messages.MetadataResponse>(Platform.Protocol.Messages.ApiKey.Metadata, 12,
+            new Platform.Protocol.Messages.MetadataRequest { Topics = [new() { Name = "by-id" }] },
+            Platform.Protocol.Messages.MetadataRequest.HeaderVersion, Platform.Protocol.Messages.MetadataResponse.HeaderVersion,
+            Platform.Protocol.Messages.MetadataResponse.Read);
+        var id = byName.Topics.Single().TopicId;
+        Assert.NotEqual(Guid.Empty, id);
+        var byId = await client.SendAsync<Platform.Protocol.Messages.MetadataResponse>(Platform.Protocol.Messages.ApiKey.Metadata, 12,
+            new Platform.Protocol.Messages.MetadataRequest { Topics = [new() { Name = null, TopicId = id }, new() { Name = null, TopicId = Guid.NewGuid() }] },
+            Platform.Protocol.Messages.MetadataRequest.HeaderVersion, Platform.Protocol.Messages.MetadataResponse.HeaderVersion,
+            Platform.Protocol.Messages.MetadataResponse.Read);
+        Assert.Equal(("by-id", 2), (byId.Topics[0].Name, byId.Topics[0].Partitions.Count));
+        Assert.Equal((short)Platform.Protocol.ErrorCode.UnknownTopicId, byId.Topics[1].ErrorCode);
+    }
 }
