@@ -28,8 +28,8 @@ public sealed class ConsumerGroupProcessSpecs
         var b = HostProcess.Start("consume", "jobs", "--group", "workers", "--from-beginning", "--bootstrap-server", server);
         await using var connection = await PlatformConnection.ConnectAsync(server);
         var admin = new PlatformAdmin(connection);
-        await Until(async () => (await admin.DescribeGroupAsync("workers")) is { State: "Stable", Members.Count: 2 }, "both consumers in the group");
-        await Until(async () => (await admin.GroupLagAsync("workers")) is { Count: 6 } rows && rows.All(r => r.Lag == 0), "everything consumed and committed");
+        await Eventually.TrueAsync(async () => (await admin.DescribeGroupAsync("workers")) is { State: "Stable", Members.Count: 2 }, "both consumers in the group");
+        await Eventually.TrueAsync(async () => (await admin.GroupLagAsync("workers")) is { Count: 6 } rows && rows.All(r => r.Lag == 0), "everything consumed and committed");
         var split = (await admin.DescribeGroupAsync("workers")).Members.Select(m => m.Assignment.Count).Order().ToList();
 
         b.Kill();
@@ -85,29 +85,11 @@ public sealed class ConsumerGroupProcessSpecs
         await using var consumer = HostProcess.Start("consume", "t", "--group", "live", "--bootstrap-server", server);
         await using var connection = await PlatformConnection.ConnectAsync(server);
         var admin = new PlatformAdmin(connection);
-        await Until(async () => (await admin.ListGroupsAsync()).Contains("live") && (await admin.DescribeGroupAsync("live")).Members.Count == 1, "a live member");
+        await Eventually.TrueAsync(async () => (await admin.ListGroupsAsync()).Contains("live") && (await admin.DescribeGroupAsync("live")).Members.Count == 1, "a live member");
         var refused = await HostProcess.RunAsync(null, "groups", "reset-offsets", "live", "--topic", "t", "--to-earliest", "--execute", "--bootstrap-server", server);
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("NonEmptyGroup", refused.Stderr);
         var delete = await HostProcess.RunAsync(null, "groups", "delete", "live", "--bootstrap-server", server);
         Assert.Contains("NonEmptyGroup", delete.Stderr);
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (PlatformException)
-            {
-                // not there yet (e.g. the group does not exist before the first join)
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 }

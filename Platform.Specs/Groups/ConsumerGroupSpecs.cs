@@ -101,15 +101,8 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(from, count).Select(i => producer.ProduceAsync(topic, $"key-{i}", $"{i}")));
     }
 
-    private async Task AwaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > timeout) throw new TimeoutException($"Timed out after {timeout}: {what}");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>How often the specs ask whether the group has settled.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
     private async Task<Dictionary<string, List<int>>> Assignments(string group)
     {
@@ -134,31 +127,31 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         var members = new List<Member>();
         for (var i = 0; i < 3; i++) members.Add(await Member.StartAsync(_node.KafkaEndpoint, "g1", "orders"));
 
-        await AwaitAsync(() => StableWith("g1", 3, 6), TimeSpan.FromSeconds(20), "three members with two partitions each");
+        await Eventually.TrueAsync(() => StableWith("g1", 3, 6), "three members with two partitions each", TimeSpan.FromSeconds(20), Poll);
         Assert.All((await Assignments("g1")).Values, p => Assert.Equal(2, p.Count));
-        await AwaitAsync(() => Task.FromResult(members.Sum(m => m.Received.Count) >= 600), TimeSpan.FromSeconds(20), "the first 600 records");
+        await Eventually.TrueAsync(() => members.Sum(m => m.Received.Count) >= 600, "the first 600 records", TimeSpan.FromSeconds(20), Poll);
 
         var crashed = members[2];
         var watch = Stopwatch.StartNew();
         await crashed.CrashAsync();
-        await AwaitAsync(() => StableWith("g1", 2, 6), TimeSpan.FromSeconds(10), "the survivors take the crashed member's partitions");
+        await Eventually.TrueAsync(() => StableWith("g1", 2, 6), "the survivors take the crashed member's partitions", TimeSpan.FromSeconds(10), Poll);
         var moved = watch.Elapsed;
         Assert.True(moved < TimeSpan.FromSeconds(5), $"DeathWatch should move partitions well before the 5 s session timeout; took {moved}");
 
         await Produce("orders", 600, 600);
         // Every record seen by someone (the survivors may see again what the crashed member had not committed).
-        await AwaitAsync(() => Task.FromResult(members.SelectMany(m => m.Received).Select(r => System.Text.Encoding.UTF8.GetString(r.Value!))
-            .Distinct().Count() >= 1200), TimeSpan.FromSeconds(20), "all 1200 records");
+        await Eventually.TrueAsync(() => members.SelectMany(m => m.Received).Select(r => System.Text.Encoding.UTF8.GetString(r.Value!))
+            .Distinct().Count() >= 1200, "all 1200 records", TimeSpan.FromSeconds(20), Poll);
         var values = members.SelectMany(m => m.Received).Select(r => int.Parse(System.Text.Encoding.UTF8.GetString(r.Value!))).ToHashSet();
         Assert.Equal(Enumerable.Range(0, 1200).ToHashSet(), values);
 
         // A clean hand-over: member 1 leaves; member 0 continues exactly after member 1's last commit.
         var leaving = members[1];
         await leaving.DisposeAsync();
-        await AwaitAsync(() => StableWith("g1", 1, 6), TimeSpan.FromSeconds(10), "one member with all partitions");
+        await Eventually.TrueAsync(() => StableWith("g1", 1, 6), "one member with all partitions", TimeSpan.FromSeconds(10), Poll);
         var before = members[0].Received.Count;
         await Produce("orders", 1200, 300);
-        await AwaitAsync(() => Task.FromResult(members[0].Received.Count >= before + 300), TimeSpan.FromSeconds(20), "the last 300 records");
+        await Eventually.TrueAsync(() => members[0].Received.Count >= before + 300, "the last 300 records", TimeSpan.FromSeconds(20), Poll);
         var afterHandOver = members.Take(2).SelectMany(m => m.Received).GroupBy(r => (r.Partition, r.Offset)).Where(g => g.Count() > 1)
             .Where(g => g.Key.Offset >= 0 && leaving.Received.Any(r => r.Partition == g.Key.Partition && r.Offset == g.Key.Offset)).ToList();
         Assert.Empty(afterHandOver); // nothing member 1 consumed (and committed on leaving) was consumed again
@@ -177,7 +170,7 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         await admin.CreateTopicAsync("kept", 2);
         await Produce("kept", 0, 100);
         await using (var member = await Member.StartAsync(_node.KafkaEndpoint, "g2", "kept"))
-            await AwaitAsync(() => Task.FromResult(member.Received.Count >= 100), TimeSpan.FromSeconds(20), "100 records");
+            await Eventually.TrueAsync(() => member.Received.Count >= 100, "100 records", TimeSpan.FromSeconds(20), Poll);
         await Produce("kept", 100, 10);
 
         var port = int.Parse(_node.Endpoint.Split(':')[1]);
@@ -194,7 +187,7 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         Assert.Contains("g2", await admin.ListGroupsAsync());
 
         await using var again = await Member.StartAsync(_node.KafkaEndpoint, "g2", "kept");
-        await AwaitAsync(() => Task.FromResult(again.Received.Count >= 10), TimeSpan.FromSeconds(20), "the 10 new records");
+        await Eventually.TrueAsync(() => again.Received.Count >= 10, "the 10 new records", TimeSpan.FromSeconds(20), Poll);
         Assert.Equal(Enumerable.Range(100, 10).ToHashSet(), again.Received.Select(r => int.Parse(System.Text.Encoding.UTF8.GetString(r.Value!))).ToHashSet());
     }
 
@@ -224,7 +217,7 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         // Deleting or describing a group that does not exist; deleting one with members.
         Assert.Equal(ErrorCode.GroupIdNotFound, (await Assert.ThrowsAsync<PlatformException>(() => admin.DeleteGroupAsync("never"))).Code);
         await using var member = await Member.StartAsync(_node.KafkaEndpoint, "busy", "t");
-        await AwaitAsync(() => StableWith("busy", 1, 1), TimeSpan.FromSeconds(10), "a member in group busy");
+        await Eventually.TrueAsync(() => StableWith("busy", 1, 1), "a member in group busy", TimeSpan.FromSeconds(10), Poll);
         Assert.Equal(ErrorCode.NonEmptyGroup, (await Assert.ThrowsAsync<PlatformException>(() => admin.DeleteGroupAsync("busy"))).Code);
         // Standalone commits are refused while the group has active members.
         Assert.Equal(ErrorCode.UnknownMemberId, (await Assert.ThrowsAsync<PlatformException>(() =>
@@ -237,7 +230,7 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         await new PlatformAdmin(_admin).CreateTopicAsync("wide", 8);
         var members = new List<Member>();
         for (var i = 0; i < 5; i++) members.Add(await Member.StartAsync(_node.KafkaEndpoint, "g4", "wide"));
-        await AwaitAsync(() => StableWith("g4", 5, 8), TimeSpan.FromSeconds(20), "five members");
+        await Eventually.TrueAsync(() => StableWith("g4", 5, 8), "five members", TimeSpan.FromSeconds(20), Poll);
         await using (var connection = await PlatformConnection.ConnectAsync(_node.KafkaEndpoint, ClientHocon))
         {
             await using var sixth = new PlatformConsumer(connection, ConsumerGroupSettings.Create("g4", ClientHocon));
@@ -265,13 +258,13 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
             await consumer.ConsumeAsync(TimeSpan.FromMilliseconds(50));
             return consumer.Assignment.Select(tp => tp.ToString()).Order().SequenceEqual(expected.Order());
         }
-        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1"), TimeSpan.FromSeconds(15), "the matching topic only");
+        await Eventually.TrueAsync(() => Owns("orders-eu-0", "orders-eu-1"), "the matching topic only", TimeSpan.FromSeconds(15), Poll);
         await admin.CreateTopicAsync("orders-us", 1);
-        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0"), TimeSpan.FromSeconds(15), "a new matching topic");
+        await Eventually.TrueAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0"), "a new matching topic", TimeSpan.FromSeconds(15), Poll);
         await admin.CreatePartitionsAsync("orders-us", 2);
-        await AwaitAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0", "orders-us-1"), TimeSpan.FromSeconds(15), "the new partition");
+        await Eventually.TrueAsync(() => Owns("orders-eu-0", "orders-eu-1", "orders-us-0", "orders-us-1"), "the new partition", TimeSpan.FromSeconds(15), Poll);
         await admin.DeleteTopicAsync("orders-eu");
-        await AwaitAsync(() => Owns("orders-us-0", "orders-us-1"), TimeSpan.FromSeconds(15), "the deleted topic gone");
+        await Eventually.TrueAsync(() => Owns("orders-us-0", "orders-us-1"), "the deleted topic gone", TimeSpan.FromSeconds(15), Poll);
     }
 
     [Fact]
@@ -291,14 +284,14 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         await new PlatformAdmin(_admin).CreateTopicAsync("static", 4);
         var a = await Member.StartAsync(_node.KafkaEndpoint, "static-group", "static", instance: "worker-a");
         await using var b = await Member.StartAsync(_node.KafkaEndpoint, "static-group", "static", instance: "worker-b");
-        await AwaitAsync(() => StableWith("static-group", 2, 4), TimeSpan.FromSeconds(15), "two static members");
+        await Eventually.TrueAsync(() => StableWith("static-group", 2, 4), "two static members", TimeSpan.FromSeconds(15), Poll);
         var generation = b.Consumer.GenerationId; // Kafka's DescribeGroups does not report the generation: the other member's tells it
         var before = (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).Members.Single(m => m.GroupInstanceId == "worker-a").Assignment;
 
         await a.DisposeAsync(); // a static member does not leave the group on close
         await using var again = await Member.StartAsync(_node.KafkaEndpoint, "static-group", "static", instance: "worker-a");
-        await AwaitAsync(async () => (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).Members
-            .Any(m => m.GroupInstanceId == "worker-a" && m.MemberId == again.Consumer.MemberId), TimeSpan.FromSeconds(15), "worker-a back");
+        await Eventually.TrueAsync(async () => (await new PlatformAdmin(_admin).DescribeGroupAsync("static-group")).Members
+            .Any(m => m.GroupInstanceId == "worker-a" && m.MemberId == again.Consumer.MemberId), "worker-a back", TimeSpan.FromSeconds(15), Poll);
         var after = await new PlatformAdmin(_admin).DescribeGroupAsync("static-group");
         Assert.Equal(generation, b.Consumer.GenerationId);
         Assert.Equal(before, after.Members.Single(m => m.GroupInstanceId == "worker-a").Assignment);

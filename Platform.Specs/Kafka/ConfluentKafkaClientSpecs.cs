@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using ErrorCode = Confluent.Kafka.ErrorCode;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -30,15 +31,15 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
     }
 
     /// <summary>Consumes until <paramref name="count"/> records arrived or the deadline passes.</summary>
-    private static List<ConsumeResult<byte[], byte[]>> ConsumeExactly(IConsumer<byte[], byte[]> consumer, int count, TimeSpan? within = null)
+    private static async Task<List<ConsumeResult<byte[], byte[]>>> ConsumeExactlyAsync(IConsumer<byte[], byte[]> consumer, int count,
+        TimeSpan? within = null)
     {
         var results = new List<ConsumeResult<byte[], byte[]>>();
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
-        while (results.Count < count && DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(() =>
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result) results.Add(result);
-        }
-        Assert.Equal(count, results.Count);
+            return results.Count >= count;
+        }, $"{count} records (consumed {results.Count})", within, TimeSpan.Zero);
         return results;
     }
 
@@ -83,7 +84,7 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
         await ProduceAsync(topic, sent, compression);
 
         using var consumer = AssignedConsumer([.. Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning))]);
-        var received = ConsumeExactly(consumer, sent.Count);
+        var received = await ConsumeExactlyAsync(consumer, sent.Count);
 
         foreach (var partition in Enumerable.Range(0, 3))
         {
@@ -120,7 +121,7 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
             await Task.WhenAll(deliveries);
         }
         using var consumer = AssignedConsumer(new TopicPartitionOffset(topic, 0, Offset.Beginning), new TopicPartitionOffset(topic, 1, Offset.Beginning));
-        var received = ConsumeExactly(consumer, 1000);
+        var received = await ConsumeExactlyAsync(consumer, 1000);
         foreach (var byPartition in received.GroupBy(r => r.Partition.Value))
         {
             var numbers = byPartition.OrderBy(r => r.Offset.Value).Select(r => int.Parse(Encoding.UTF8.GetString(r.Message.Value)[1..])).ToList();
@@ -139,23 +140,23 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
 
         using (var consumer = AssignedConsumer(new TopicPartitionOffset(tp, 42)))
         {
-            Assert.Equal("v42", Encoding.UTF8.GetString(ConsumeExactly(consumer, 1)[0].Message.Value));
+            Assert.Equal("v42", Encoding.UTF8.GetString((await ConsumeExactlyAsync(consumer, 1))[0].Message.Value));
             consumer.Seek(new TopicPartitionOffset(tp, 7));
-            Assert.Equal(["v7", "v8"], ConsumeExactly(consumer, 2).Select(r => Encoding.UTF8.GetString(r.Message.Value)));
+            Assert.Equal(["v7", "v8"], (await ConsumeExactlyAsync(consumer, 2)).Select(r => Encoding.UTF8.GetString(r.Message.Value)));
             consumer.Seek(new TopicPartitionOffset(tp, 99));
-            var last = ConsumeExactly(consumer, 1)[0];
+            var last = (await ConsumeExactlyAsync(consumer, 1))[0];
             Assert.Equal(99, last.Offset.Value);
         }
         using (var consumer = AssignedConsumer(new TopicPartitionOffset(tp, Offset.Beginning)))
         {
-            Assert.Equal(0, ConsumeExactly(consumer, 1)[0].Offset.Value);
+            Assert.Equal(0, (await ConsumeExactlyAsync(consumer, 1))[0].Offset.Value);
         }
         using (var consumer = AssignedConsumer(new TopicPartitionOffset(tp, Offset.End)))
         {
             // Nothing before End is delivered; the next record produced is.
             Assert.Null(consumer.Consume(TimeSpan.FromSeconds(1)));
             await ProduceAsync(topic, [(0, Record("k", "after-end", now))]);
-            var next = ConsumeExactly(consumer, 1)[0];
+            var next = (await ConsumeExactlyAsync(consumer, 1))[0];
             Assert.Equal(100, next.Offset.Value);
             Assert.Equal("after-end", Encoding.UTF8.GetString(next.Message.Value));
         }
@@ -202,7 +203,7 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.End));
         Assert.Null(consumer.Consume(TimeSpan.FromSeconds(1)));
 
-        var consumed = Task.Run(() => ConsumeExactly(consumer, 1, TimeSpan.FromSeconds(20))[0]);
+        var consumed = Task.Run(async () => (await ConsumeExactlyAsync(consumer, 1, TimeSpan.FromSeconds(20)))[0]);
         var watch = Stopwatch.StartNew();
         await ProduceAsync(topic, [(0, Record("k", "late", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))]);
         var result = await consumed;
@@ -233,7 +234,7 @@ public sealed class ConfluentKafkaClientSpecs(KafkaNodeFixture fixture) : IClass
         var small = await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<byte[], byte[]> { Key = [3], Value = [42] });
         Assert.Equal(1, small.Offset.Value);
         using var consumer = AssignedConsumer(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var received = ConsumeExactly(consumer, 2);
+        var received = await ConsumeExactlyAsync(consumer, 2);
         Assert.Equal(near, received[0].Message.Value);
         Assert.Equal([42], received[1].Message.Value);
     }

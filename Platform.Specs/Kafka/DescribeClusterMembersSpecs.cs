@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Platform.Protocol.Messages;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -16,14 +17,10 @@ public sealed class DescribeClusterMembersSpecs(KafkaNodeFixture fixture) : ICla
             ApiVersionsRequest.HeaderVersion, ApiVersionsResponse.HeaderVersion, ApiVersionsResponse.Read);
         Assert.Contains(versions.ApiKeys, k => k.ApiKey == (short)ApiKey.DescribeClusterMembers && k.MaxVersion == 0);
 
-        DescribeClusterMembersResponse response = null!;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        do
-        {
-            response = await client.SendAsync<DescribeClusterMembersResponse>(ApiKey.DescribeClusterMembers, 0, new DescribeClusterMembersRequest(),
-                DescribeClusterMembersRequest.HeaderVersion, DescribeClusterMembersResponse.HeaderVersion, DescribeClusterMembersResponse.Read);
-        }
-        while (response.Members.Sum(m => m.Partitions) < 3 && DateTime.UtcNow < deadline);
+        var response = await Eventually.ValueAsync(
+            () => client.SendAsync<DescribeClusterMembersResponse>(ApiKey.DescribeClusterMembers, 0, new DescribeClusterMembersRequest(),
+                DescribeClusterMembersRequest.HeaderVersion, DescribeClusterMembersResponse.HeaderVersion, DescribeClusterMembersResponse.Read),
+            r => r.Members.Sum(m => m.Partitions) >= 3, "members hosting all 3 partitions", TimeSpan.FromSeconds(20), TimeSpan.Zero);
         Assert.Equal(0, response.ErrorCode);
         var member = Assert.Single(response.Members);
         Assert.Equal(("Up", true), (member.Status, member.Reachable));

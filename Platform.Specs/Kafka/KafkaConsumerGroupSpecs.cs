@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Xunit.Abstractions;
 using KafkaErrorCode = Confluent.Kafka.ErrorCode;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -36,20 +37,17 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
     }
 
     /// <summary>Polls every consumer in turn (assignments are applied inside Consume) until done or the deadline.</summary>
-    private static bool PollUntil(IReadOnlyList<IConsumer<string, string>> consumers, Func<bool> done, TimeSpan timeout,
-        Action<IConsumer<string, string>, ConsumeResult<string, string>>? onRecord = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!done())
+    private static Task PollUntilAsync(IReadOnlyList<IConsumer<string, string>> consumers, Func<bool> done, TimeSpan timeout, string what,
+        Action<IConsumer<string, string>, ConsumeResult<string, string>>? onRecord = null) =>
+        Eventually.TrueAsync(() =>
         {
-            if (deadline.Elapsed > timeout) return false;
+            if (done()) return true;
             foreach (var consumer in consumers)
             {
                 if (consumer.Consume(TimeSpan.FromMilliseconds(20)) is { IsPartitionEOF: false } record) onRecord?.Invoke(consumer, record);
             }
-        }
-        return true;
-    }
+            return false;
+        }, what, timeout, TimeSpan.Zero);
 
     private static bool Split(IConsumer<string, string> a, IConsumer<string, string> b, int partitions) =>
         a.Assignment.Count > 0 && b.Assignment.Count > 0 && a.Assignment.Count + b.Assignment.Count == partitions;
@@ -65,14 +63,14 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         a.Subscribe(topic);
         b.Subscribe(topic);
         var joining = Stopwatch.StartNew();
-        Assert.True(PollUntil([a, b], () => Split(a, b, 6), TimeSpan.FromSeconds(20)), "both consumers should get partitions");
+        await PollUntilAsync([a, b], () => Split(a, b, 6), TimeSpan.FromSeconds(20), "both consumers to get partitions");
         output.WriteLine($"Two consumers assigned after {joining.ElapsedMilliseconds} ms");
         Assert.Empty(a.Assignment.Intersect(b.Assignment));
         Assert.Equal(Enumerable.Range(0, 6), a.Assignment.Concat(b.Assignment).Select(tp => tp.Partition.Value).Order());
 
         await ProduceAsync(topic, 6, 50);
         var seen = new List<(IConsumer<string, string> By, ConsumeResult<string, string> Record)>();
-        Assert.True(PollUntil([a, b], () => seen.Count >= 300, TimeSpan.FromSeconds(20), (c, r) => seen.Add((c, r))), $"consumed {seen.Count} of 300");
+        await PollUntilAsync([a, b], () => seen.Count >= 300, TimeSpan.FromSeconds(20), "300 records", (c, r) => seen.Add((c, r)));
         // Each record exactly once, by the consumer that owns its partition.
         Assert.Equal(300, seen.Select(s => s.Record.TopicPartitionOffset).Distinct().Count());
         Assert.All(seen, s => Assert.Contains(s.Record.TopicPartition, s.By.Assignment));
@@ -92,7 +90,7 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         using (var a = Consumer(group))
         {
             a.Subscribe(topic);
-            Assert.True(PollUntil([a], () => first.Count >= 120, TimeSpan.FromSeconds(20), (_, r) => first.Add(r.TopicPartitionOffset)));
+            await PollUntilAsync([a], () => first.Count >= 120, TimeSpan.FromSeconds(20), "120 records", (_, r) => first.Add(r.TopicPartitionOffset));
             a.Commit(); // the positions after exactly the records returned
             a.Close();
         }
@@ -100,8 +98,8 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         var second = new List<TopicPartitionOffset>();
         using var b = Consumer(group);
         b.Subscribe(topic);
-        Assert.True(PollUntil([b], () => first.Count + second.Count >= 300, TimeSpan.FromSeconds(20), (_, r) => second.Add(r.TopicPartitionOffset)),
-            $"consumed {first.Count} + {second.Count} of 300");
+        await PollUntilAsync([b], () => first.Count + second.Count >= 300, TimeSpan.FromSeconds(20), "all 300 records across both consumers",
+            (_, r) => second.Add(r.TopicPartitionOffset));
         Assert.Empty(first.Intersect(second)); // nothing re-read
         Assert.Equal(300, first.Union(second).Distinct().Count()); // nothing skipped
         b.Close();
@@ -117,18 +115,18 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         using var survivor = Consumer(group, "survivor");
         doomed.Subscribe(topic);
         survivor.Subscribe(topic);
-        Assert.True(PollUntil([doomed, survivor], () => Split(doomed, survivor, 6), TimeSpan.FromSeconds(20)));
+        await PollUntilAsync([doomed, survivor], () => Split(doomed, survivor, 6), TimeSpan.FromSeconds(20), "both consumers to get partitions");
 
         // Dispose without Close: librdkafka sends no LeaveGroup and drops its connections, as a crash would.
         var crash = Stopwatch.StartNew();
         doomed.Dispose();
-        Assert.True(PollUntil([survivor], () => survivor.Assignment.Count == 6, TimeSpan.FromSeconds(25)), "the survivor should get every partition");
+        await PollUntilAsync([survivor], () => survivor.Assignment.Count == 6, TimeSpan.FromSeconds(25), "the survivor to get every partition");
         output.WriteLine($"Survivor owned all 6 partitions {crash.ElapsedMilliseconds} ms after the crash (session timeout 30000 ms)");
         Assert.True(crash.Elapsed < TimeSpan.FromSeconds(10), $"reassigned after {crash.Elapsed}, session timeout 30 s");
 
         await ProduceAsync(topic, 6, 5);
         var consumed = 0;
-        Assert.True(PollUntil([survivor], () => consumed >= 30, TimeSpan.FromSeconds(20), (_, _) => consumed++));
+        await PollUntilAsync([survivor], () => consumed >= 30, TimeSpan.FromSeconds(20), "30 records", (_, _) => consumed++);
         survivor.Close();
     }
 
@@ -145,7 +143,7 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         {
             consumer.Subscribe(topic);
             var consumed = 0;
-            Assert.True(PollUntil([consumer], () => consumed >= 30, TimeSpan.FromSeconds(20), (_, _) => consumed++));
+            await PollUntilAsync([consumer], () => consumed >= 30, TimeSpan.FromSeconds(20), "30 records", (_, _) => consumed++);
             consumer.Commit();
 
             var listed = await admin.ListConsumerGroupsAsync();
@@ -175,12 +173,8 @@ public sealed class KafkaConsumerGroupSpecs(KafkaGroupFixture fixture, ITestOutp
         }
 
         // The group is empty now; its directory entry follows the coordinator's state.
-        var deadline = Stopwatch.StartNew();
-        while ((await admin.ListConsumerGroupsAsync()).Valid.Single(g => g.GroupId == group).State != ConsumerGroupState.Empty)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "the group should be listed as Empty after its member left");
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(async () => (await admin.ListConsumerGroupsAsync()).Valid.Single(g => g.GroupId == group).State == ConsumerGroupState.Empty,
+            "the group listed as Empty after its member left", TimeSpan.FromSeconds(10));
         await admin.DeleteGroupsAsync([group]);
         Assert.DoesNotContain((await admin.ListConsumerGroupsAsync()).Valid, g => g.GroupId == group);
         var gone = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, [new TopicPartition(topic, 0)])]));

@@ -1,6 +1,7 @@
 using Platform.Actors.Groups;
 using Platform.Protocol.Groups;
 using Platform.Protocol.Messages;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -133,11 +134,7 @@ public sealed class KafkaGroupProtocolSpecs(KafkaGroupFixture fixture) : IClassF
         Assert.DoesNotContain((await ListAsync("Stable", "Empty")).Groups, g => g.GroupId == group);
 
         crashing.Dispose(); // no LeaveGroup: only the closed connection tells
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (!(await ListAsync("Empty")).Groups.Any(g => g.GroupId == group))
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(5), "the member should be gone long before its 30 s session timeout");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await ListAsync("Empty")).Groups.Any(g => g.GroupId == group),
+            "the member gone long before its 30 s session timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
 using Platform.Protocol.Wire;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -190,15 +191,9 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         await KafkaRequests.AssertServesAsync(Bootstrap, topic, 0, values);
     }
 
-    private async Task WaitForNoConnectionsAsync(TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
-        while (fixture.Node.Kafka.ConnectionCount > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{fixture.Node.Kafka.ConnectionCount} Kafka connections still open");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitForNoConnectionsAsync(TimeSpan? within = null) =>
+        Eventually.ValueAsync(() => fixture.Node.Kafka.ConnectionCount, open => open == 0, "every Kafka connection closed",
+            within ?? TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
 
     [Fact(Timeout = SpecTimeout)]
     public async Task A_produce_with_a_corrupted_CRC_is_refused_with_CORRUPT_MESSAGE_and_stores_nothing()

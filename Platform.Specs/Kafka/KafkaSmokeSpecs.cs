@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -24,11 +25,11 @@ public sealed class KafkaSmokeSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
         using var consumer = new ConsumerBuilder<string, string>(fixture.ConsumerConfig()).Build();
         consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var seen = new List<ConsumeResult<string, string>>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (seen.Count < 300 && DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(() =>
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result) seen.Add(result);
-        }
+            return seen.Count >= 300;
+        }, "300 records consumed", TimeSpan.FromSeconds(30), TimeSpan.Zero);
         Assert.Equal(300, seen.Count);
         // Same key, same partition, and in production order within it.
         foreach (var byKey in seen.GroupBy(r => r.Message.Key))

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Kafka;
 
@@ -41,15 +42,27 @@ public sealed class MixedClientGroupSpecs(KafkaGroupFixture fixture) : IClassFix
             consumer.Subscribe(topic);
             var mine = new List<(int Partition, long Offset, string Value)>();
             string Diagnostics() => $"python stdout:\n{string.Join('\n', python)}\npython stderr:\n{string.Join('\n', stderr)}";
+            async Task Diagnosed(Task wait)
+            {
+                try
+                {
+                    await wait;
+                }
+                catch (TimeoutException e)
+                {
+                    throw new TimeoutException($"{e.Message}. {Diagnostics()}", e);
+                }
+            }
 
             // Both members hold partitions before anything is produced, so both must read.
-            var deadline = Stopwatch.StartNew();
-            while (!(consumer.Assignment.Count > 0 && LastAssignment(python) is { Count: > 0 } split && split.Count + consumer.Assignment.Count == 4))
+            await Diagnosed(Eventually.TrueAsync(() =>
             {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(45), $"no split assignment; Confluent has {consumer.Assignment.Count}. {Diagnostics()}");
+                if (consumer.Assignment.Count > 0 && LastAssignment(python) is { Count: > 0 } split && split.Count + consumer.Assignment.Count == 4)
+                    return true;
                 if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } early)
                     mine.Add((early.Partition.Value, early.Offset.Value, early.Message.Value));
-            }
+                return false;
+            }, "a split assignment", TimeSpan.FromSeconds(45), TimeSpan.Zero));
             Assert.Empty(consumer.Assignment.Select(p => p.Partition.Value).Intersect(LastAssignment(python)!));
 
             using (var producer = new ProducerBuilder<string, string>(fixture.ProducerConfig()).Build())
@@ -60,12 +73,13 @@ public sealed class MixedClientGroupSpecs(KafkaGroupFixture fixture) : IClassFix
 
             List<(int Partition, long Offset, string Value)> Theirs() => python.Where(l => l.StartsWith("record ", StringComparison.Ordinal))
                 .Select(l => l.Split(' ')).Select(p => (int.Parse(p[1]), long.Parse(p[2]), p[3])).ToList();
-            deadline.Restart();
-            while (mine.Count + Theirs().Count < 400 && deadline.Elapsed < TimeSpan.FromSeconds(45))
+            await Diagnosed(Eventually.TrueAsync(() =>
             {
+                if (mine.Count + Theirs().Count >= 400) return true;
                 if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
                     mine.Add((result.Partition.Value, result.Offset.Value, result.Message.Value));
-            }
+                return false;
+            }, "all 400 records between the two consumers", TimeSpan.FromSeconds(45), TimeSpan.Zero));
             var theirs = Theirs();
             Assert.NotEmpty(mine);
             Assert.NotEmpty(theirs);

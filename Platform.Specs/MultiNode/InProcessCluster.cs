@@ -85,7 +85,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     public async Task<TopicDescription> AwaitSpreadAsync(PlatformAdmin admin, string topic, int nodes)
     {
         TopicDescription description = null!;
-        await Until(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             description = await admin.DescribeTopicAsync(topic);
             return description.Partitions.Select(p => p.Leader).Distinct().Count() == nodes;
@@ -105,16 +105,6 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     /// <summary>Ctrl-C: leave the cluster, hand shards off, stop.</summary>
     public Task Leave(int node) => _nodes[node].StopAsync();
-
-    public static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30))) throw new TimeoutException($"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

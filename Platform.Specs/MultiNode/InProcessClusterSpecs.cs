@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using Platform.Client;
 using Xunit.Abstractions;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.MultiNode;
 
@@ -54,7 +55,7 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
         }
 
         public async Task AwaitAckedAsync(int count) =>
-            await InProcessCluster.Until(() => Task.FromResult(Acked.Count >= count || Running.IsFaulted), $"{count} acknowledgements",
+            await Eventually.TrueAsync(() => Acked.Count >= count || Running.IsFaulted, $"{count} acknowledgements",
                 TimeSpan.FromSeconds(60));
     }
 
@@ -216,9 +217,9 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
         await load.StopAsync();
         var acked = load.Acked.ToList();
         Assert.Equal(load.Sent, acked.Count);
-        await InProcessCluster.Until(() =>
+        await Eventually.TrueAsync(() =>
         {
-            lock (consumed) return Task.FromResult(consumed.Count >= acked.Count);
+            lock (consumed) return consumed.Count >= acked.Count;
         }, "the consumer to catch up", TimeSpan.FromSeconds(60));
         stopConsuming.Cancel();
         await consuming;

@@ -176,9 +176,8 @@ public sealed class MutualTlsNodeSpecs(ITestOutputHelper output) : Akka.TestKit.
             EnableAutoCommit = false,
         }).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        ConsumeResult<Null, string>? record = null;
-        while (record is null && DateTime.UtcNow < deadline) record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+        var record = await Eventually.ValueAsync(() => consumer.Consume(TimeSpan.FromMilliseconds(200)), r => r is not null,
+            "the record produced to the node", TimeSpan.FromSeconds(10), TimeSpan.Zero);
         Assert.Equal("still serving", record?.Message.Value);
     }
 

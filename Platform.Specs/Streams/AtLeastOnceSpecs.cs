@@ -3,6 +3,7 @@ using Akka.Actor;
 using Platform.Client;
 using TopicTransformer;
 using Xunit.Abstractions;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Streams;
 
@@ -28,7 +29,8 @@ public sealed class AtLeastOnceSpecs(StreamsNode node, ITestOutputHelper output)
         // First run: terminated abruptly once about 40 % of the output is written.
         var first = ActorSystem.Create("pipeline-1", StreamsNode.ClientConfig);
         Transformer.Run(first, node.KafkaEndpoint, group, input, outputTopic);
-        var written = await WaitForAsync(() => OutputCountAsync(outputTopic), n => n >= Records * 4 / 10, "40 % of the output");
+        var written = await Eventually.ValueAsync(() => OutputCountAsync(outputTopic), n => n >= Records * 4 / 10, "40 % of the output",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
         await first.Terminate();
         var committedAtKill = await CommittedAsync(group, input);
         output.WriteLine($"killed the pipeline's ActorSystem at {watch.ElapsedMilliseconds} ms: {written:N0}+ records written, {committedAtKill:N0} input offsets committed");
@@ -37,7 +39,8 @@ public sealed class AtLeastOnceSpecs(StreamsNode node, ITestOutputHelper output)
         // Second run, same group: resumes from the committed offsets and finishes.
         var second = ActorSystem.Create("pipeline-2", StreamsNode.ClientConfig);
         var control = Transformer.Run(second, node.KafkaEndpoint, group, input, outputTopic);
-        await WaitForAsync(() => CommittedAsync(group, input), n => n == Records, "every input offset committed");
+        await Eventually.ValueAsync(() => CommittedAsync(group, input), n => n == Records, "every input offset committed",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
         await control.DrainAndShutdown();
         await second.Terminate();
 
@@ -58,17 +61,5 @@ public sealed class AtLeastOnceSpecs(StreamsNode node, ITestOutputHelper output)
         long total = 0;
         for (var p = 0; p < 4; p++) total += await node.CommittedAsync(group, topic, p) ?? 0;
         return total;
-    }
-
-    private static async Task<long> WaitForAsync(Func<Task<long>> measure, Func<long, bool> done, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var value = await measure();
-            if (done(value)) return value;
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Timed out waiting for {what} (at {value})");
-            await Task.Delay(20);
-        }
     }
 }

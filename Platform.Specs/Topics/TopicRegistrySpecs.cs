@@ -33,7 +33,8 @@ public sealed class TopicRegistrySpecs
             Assert.True(await JournalRows(dataDir, topic.TopicId) > 0);
 
             await admin.DeleteTopicAsync("doomed");
-            await AwaitAssertAsync(async () => Assert.Equal(0, await JournalRows(dataDir, topic.TopicId)));
+            await Eventually.PassesAsync(async () => Assert.Equal(0, await JournalRows(dataDir, topic.TopicId)), "the deleted topic's journal rows gone",
+                TimeSpan.FromSeconds(10));
         }
         finally
         {
@@ -60,23 +61,6 @@ public sealed class TopicRegistrySpecs
         finally
         {
             await node.StopAsync();
-        }
-    }
-
-    private static async Task AwaitAssertAsync(Func<Task> assertion)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            try
-            {
-                await assertion();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
         }
     }
 }
