@@ -1,147 +1,92 @@
-using System.Diagnostics;
-using System.Globalization;
-using Akka.Configuration;
-using Platform.Client;
+using Platform.Bench;
 
 namespace Platform.Host.Commands;
 
 /// <summary>
-/// <c>platform bench</c>: creates a topic, produces N records (acknowledged after persist), reads them back,
-/// and prints throughput, acknowledgement latency percentiles, end-to-end latency, recovery time of a
-/// partition and the node's peak memory. Measures a running node; it is a command, never a test.
+/// <c>platform bench</c>: parses the switches of the benchmark asked for (<c>--groups</c>, <c>--streams</c>,
+/// <c>--kafka</c>, or produce and consume by default), rejects what it does not know, and runs it from
+/// Platform.Bench, where the benchmarks live. Measures a running node; it is a command, never a test.
 /// </summary>
 public static class BenchCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args)
     {
         var line = new CommandLine(args, new HashSet<string> { "keep", "groups", "streams", "kafka" });
-        if (line.Flag("groups")) return await GroupBench.RunAsync(line);
-        if (line.Flag("streams")) return await StreamsBench.RunAsync(line);
-        if (line.Flag("kafka")) return await KafkaBench.RunAsync(line);
-        var records = line.Long("records", 1) ?? 1_000_000;
-        var recordSize = line.Int("record-size", 0) ?? 100;
-        var partitions = line.Int("partitions", 1) ?? 6;
-        var producers = line.Int("producers", 1) ?? 1;
-        var rate = line.Long("rate", 1);
-        var batchSize = line.Int("batch-size", 1) ?? 262144;
-        var lingerMs = line.Int("linger-ms", 0) ?? 5;
-        var keep = line.Flag("keep");
-        var warmup = line.Long("warmup-records", 0) ?? 100_000;
-        var clientConfig = ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"""
-            platform.client.producer.batch-size = {batchSize}
-            platform.client.producer.linger = {lingerMs}ms
-            """));
-        await using var connection = await ClientCommand.ConnectAsync(line, clientConfig);
+        if (line.Flag("groups")) return Groups(line);
+        if (line.Flag("streams")) return Streams(line);
+        if (line.Flag("kafka")) return Kafka(line);
+        var options = new BenchOptions(
+            ClientCommand.BootstrapServer(line),
+            ClientCommand.QuietConfig,
+            Records: line.Long("records", 1) ?? 1_000_000,
+            RecordSize: line.Int("record-size", 0) ?? 100,
+            Partitions: line.Int("partitions", 1) ?? 6,
+            Producers: line.Int("producers", 1) ?? 1,
+            Rate: line.Long("rate", 1),
+            BatchSize: line.Int("batch-size", 1) ?? 262144,
+            LingerMs: line.Int("linger-ms", 0) ?? 5,
+            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
+            Keep: line.Flag("keep"));
         line.RejectUnknown();
-        var admin = new PlatformAdmin(connection);
-
-        var topic = $"bench-{Guid.NewGuid():N}"[..14];
-        await admin.CreateTopicAsync(topic, partitions);
-        // Every partition started and recovered before the clock runs: the figures are the steady state,
-        // not the time to bring a new topic's actors up.
-        await admin.DescribeTopicAsync(topic);
-        if (warmup > 0)
-        {
-            // JIT and connection pools, on both sides, through a topic of its own.
-            var warm = topic + "-w";
-            await admin.CreateTopicAsync(warm, partitions);
-            await Produce(connection, warm, 0, 1, warmup, recordSize, null, new long[warmup]);
-            await ConsumeAll(connection, warm, partitions, warmup, TopicPartitionOffset.Beginning, null);
-        }
-        Console.WriteLine($"bench: {records:N0} records of {recordSize} B into {partitions} partitions of {topic}, " +
-                          $"{producers} producer(s), batch {batchSize} B, linger {lingerMs} ms{(rate is null ? "" : $", {rate:N0} records/s")}");
-
-        // With --rate, a live consumer during production measures end-to-end latency (record timestamp to
-        // consumer). Without it the run measures raw throughput, and a live consumer would only take CPU.
-        var e2e = new long[records];
-        var live = rate is null
-            ? Task.FromResult(0L)
-            : ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, (i, r) =>
-                e2e[i] = (DateTimeOffset.UtcNow - r.Timestamp).Ticks);
-
-        var ackLatencies = new long[records];
-        var produceWatch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
-            Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies)));
-        var produceSeconds = produceWatch.Elapsed.TotalSeconds;
-        Report("produce", records, recordSize, produceSeconds);
-        Console.WriteLine($"  ack latency ms: {Percentiles(ackLatencies)}");
-
-        if (rate is not null)
-        {
-            var liveCount = await live.WaitAsync(TimeSpan.FromMinutes(5));
-            Console.WriteLine($"  end-to-end latency ms ({liveCount:N0} records seen live): {Percentiles(e2e)}");
-        }
-
-        var consumeWatch = Stopwatch.StartNew();
-        var consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, null);
-        Report("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
-
-        // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
-        if (!keep) await admin.DeleteTopicAsync(topic);
-        if (!keep && warmup > 0) await admin.DeleteTopicAsync(topic + "-w");
-        return consumed == records ? 0 : 1;
+        return ThroughputBench.RunAsync(options);
     }
 
-    private static async Task Produce(PlatformConnection connection, string topic, int index, int producers, long records,
-        int recordSize, long? rate, long[] latencies)
+    private static Task<int> Groups(CommandLine line)
     {
-        await using var producer = new PlatformProducer(connection);
-        var value = new byte[recordSize];
-        Random.Shared.NextBytes(value);
-        var perSecond = rate is null ? (double?)null : (double)rate / producers;
-        var watch = Stopwatch.StartNew();
-        var window = new List<Task>();
-        long n = 0;
-        for (var i = (long)index; i < records; i += producers, n++)
-        {
-            if (perSecond is { } r)
-            {
-                var due = TimeSpan.FromSeconds(n / r);
-                if (due > watch.Elapsed) await Task.Delay(due - watch.Elapsed);
-            }
-            var slot = i;
-            var started = Stopwatch.GetTimestamp();
-            window.Add(producer.ProduceAsync(topic, new Message(null, value)).ContinueWith(t =>
-            {
-                if (!t.IsCompletedSuccessfully) throw t.Exception!.InnerException!;
-                latencies[slot] = Stopwatch.GetElapsedTime(started).Ticks;
-            }, TaskContinuationOptions.ExecuteSynchronously));
-            if (window.Count >= 50_000)
-            {
-                await Task.WhenAll(window);
-                window.Clear();
-            }
-        }
-        await Task.WhenAll(window);
-        await producer.FlushAsync();
+        var options = new GroupBenchOptions(
+            ClientCommand.BootstrapServer(line),
+            ClientCommand.QuietConfig,
+            Platform(),
+            Members: line.Int("members", 2) ?? 10,
+            Partitions: line.Int("partitions", 1) ?? 100,
+            InitialRebalanceDelayMs: line.Int("initial-rebalance-delay-ms", 0) ?? 3000);
+        line.RejectUnknown();
+        return GroupBench.RunAsync(options);
     }
 
-    private static async Task<long> ConsumeAll(PlatformConnection connection, string topic, int partitions, long records,
-        long start, Action<long, ConsumeResult>? onRecord)
+    private static Task<int> Streams(CommandLine line)
     {
-        await using var consumer = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, start)));
-        long count = 0;
-        while (count < records)
-        {
-            var record = await consumer.ConsumeAsync(TimeSpan.FromSeconds(30));
-            if (record is null) break;
-            onRecord?.Invoke(count, record);
-            count++;
-        }
-        return count;
+        var options = new StreamsBenchOptions(
+            ClientCommand.BootstrapServer(line),
+            ClientCommand.QuietConfig,
+            Records: line.Long("records", 1) ?? 1_000_000,
+            RecordSize: line.Int("record-size", 0) ?? 100,
+            Partitions: line.Int("partitions", 1) ?? 6,
+            BatchSize: line.Int("batch-size", 1) ?? 262144,
+            LingerMs: line.Int("linger-ms", 0) ?? 5,
+            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
+            Rounds: line.Int("rounds", 1) ?? 3,
+            Parallelism: line.Int("parallelism", 1),
+            Keep: line.Flag("keep"));
+        line.RejectUnknown();
+        return StreamsBench.RunAsync(options);
     }
 
-    internal static void Report(string phase, long records, int recordSize, double seconds) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{phase}: {records:N0} records in {seconds:N2} s = {records / seconds:N0} records/s, {records * (double)recordSize / seconds / 1048576:N1} MiB/s"));
-
-    internal static string Percentiles(long[] ticks)
+    private static Task<int> Kafka(CommandLine line)
     {
-        var sorted = ticks.Where(t => t > 0).Order().ToArray();
-        if (sorted.Length == 0) return "n/a";
-        double At(double q) => TimeSpan.FromTicks(sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))]).TotalMilliseconds;
-        return string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.50):N2}, p99 {At(0.99):N2}, p99.9 {At(0.999):N2}, max {At(1.0):N2}");
+        var options = new KafkaBenchOptions(
+            // An unmodified Kafka client: its own variable, not checked by Platform.Client's parser.
+            line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_BOOTSTRAP_SERVER") ?? ClientCommand.DefaultBootstrapServer,
+            Records: line.Long("records", 1) ?? 1_000_000,
+            RecordSize: line.Int("record-size", 0) ?? 100,
+            Partitions: line.Int("partitions", 1) ?? 6,
+            Rate: line.Long("rate", 1),
+            LingerMs: line.Int("linger-ms", 0) ?? 5,
+            BatchSize: line.Int("batch-size", 1) ?? 262144,
+            Idempotent: (line.Option("idempotence") ?? "true") != "false",
+            Compression: line.Option("compression") ?? "none",
+            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
+            Keep: line.Flag("keep"));
+        line.RejectUnknown();
+        if (!KafkaBench.IsCompression(options.Compression))
+            throw new UsageException($"--compression takes none, gzip, snappy, lz4 or zstd, got '{options.Compression}'");
+        return KafkaBench.RunAsync(options);
+    }
+
+    /// <summary>The command that runs this executable: itself, or `dotnet platform.dll` when run as a dll.</summary>
+    private static string[] Platform()
+    {
+        var self = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(self) == "dotnet" ? [self, typeof(BenchCommand).Assembly.Location] : [self];
     }
 }

@@ -16,8 +16,20 @@ public static class ClientCommand
         akka.stdout-loglevel = OFF
         """);
 
-    public static string BootstrapServer(CommandLine line) =>
-        line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
+    /// <summary>The bootstrap server list, checked: a malformed one is a usage error.</summary>
+    public static string BootstrapServer(CommandLine line)
+    {
+        var servers = line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
+        try
+        {
+            ClientSettings.ParseServers(servers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        return servers;
+    }
 
     /// <summary>Connects after checking that the command line has no option the command did not read.</summary>
     public static Task<PlatformConnection> ConnectStrictAsync(CommandLine line)
@@ -27,17 +39,6 @@ public static class ClientCommand
         return connect;
     }
 
-    public static Task<PlatformConnection> ConnectAsync(CommandLine line, Config? extra = null)
-    {
-        var servers = BootstrapServer(line);
-        try
-        {
-            ClientSettings.ParseServers(servers);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        return PlatformConnection.ConnectAsync(servers, extra is null ? Quiet : extra.WithFallback(Quiet));
-    }
+    public static Task<PlatformConnection> ConnectAsync(CommandLine line, Config? extra = null) =>
+        PlatformConnection.ConnectAsync(BootstrapServer(line), extra is null ? Quiet : extra.WithFallback(Quiet));
 }

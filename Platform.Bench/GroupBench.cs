@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Platform.Client;
 
-namespace Platform.Host.Commands;
+namespace Platform.Bench;
 
 /// <summary>
 /// <c>platform bench --groups</c>: how fast a consumer group settles. Starts N members (each in an
@@ -21,13 +21,11 @@ public static class GroupBench
         public Task Loop { get; set; } = Task.CompletedTask;
     }
 
-    /// <summary>Starts this same executable with other arguments (under `dotnet` when run as a dll).</summary>
-    private static Process StartSelf(params string[] args)
+    /// <summary>Starts the platform executable (under `dotnet` when run as a dll) with these arguments.</summary>
+    private static Process StartPlatform(IReadOnlyList<string> platform, params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-            info.ArgumentList.Add(typeof(GroupBench).Assembly.Location);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo(platform[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in platform.Skip(1).Concat(args)) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -36,14 +34,11 @@ public static class GroupBench
         return process;
     }
 
-    public static async Task<int> RunAsync(CommandLine line)
+    public static async Task<int> RunAsync(GroupBenchOptions options)
     {
-        var memberCount = line.Int("members", 2) ?? 10;
-        var partitions = line.Int("partitions", 1) ?? 100;
-        var initialDelayMs = line.Int("initial-rebalance-delay-ms", 0) ?? 3000;
-        var server = ClientCommand.BootstrapServer(line);
-        await using var connection = await ClientCommand.ConnectAsync(line);
-        line.RejectUnknown();
+        var (memberCount, partitions, initialDelayMs) = (options.Members, options.Partitions, options.InitialRebalanceDelayMs);
+        var server = options.BootstrapServer;
+        await using var connection = await PlatformConnection.ConnectAsync(server, options.ClientConfig);
         var admin = new PlatformAdmin(connection);
         var topic = $"gbench-{Guid.NewGuid():N}"[..15];
         var group = topic + "-group";
@@ -57,7 +52,7 @@ public static class GroupBench
         Stopwatch? sinceLastJoin = null;
         for (var i = 0; i < memberCount; i++)
         {
-            var c = await PlatformConnection.ConnectAsync(server, ClientCommand.QuietConfig);
+            var c = await PlatformConnection.ConnectAsync(server, options.ClientConfig);
             var consumer = new PlatformConsumer(c, ConsumerGroupSettings.Create(group).WithClientId($"bench-{i}"), AutoOffsetReset.Latest);
             var member = new Member { Connection = c, Consumer = consumer };
             var index = i;
@@ -100,7 +95,7 @@ public static class GroupBench
             }
         });
         // The victim is a real `platform consume --group` process, so that it can die by SIGKILL.
-        var victim = StartSelf("consume", topic, "--group", group, "--bootstrap-server", server);
+        var victim = StartPlatform(options.Platform, "consume", topic, "--group", group, "--bootstrap-server", server);
         var admin2 = new PlatformAdmin(connection);
         var wait = Stopwatch.StartNew();
         List<int> orphaned;

@@ -6,7 +6,7 @@ using Akka.Streams.Dsl;
 using Platform.Client;
 using Platform.Client.Streams;
 
-namespace Platform.Host.Commands;
+namespace Platform.Bench;
 
 /// <summary>
 /// <c>platform bench --streams</c>: what the Akka.Streams stages cost over the plain client. In one process
@@ -19,32 +19,16 @@ public static class StreamsBench
 {
     private sealed record Figures(List<double> PlainProduce, List<double> StreamProduce, List<double> PlainConsume, List<double> StreamConsume);
 
-    public static async Task<int> RunAsync(CommandLine line)
+    public static async Task<int> RunAsync(StreamsBenchOptions options)
     {
-        var records = line.Long("records", 1) ?? 1_000_000;
-        var recordSize = line.Int("record-size", 0) ?? 100;
-        var partitions = line.Int("partitions", 1) ?? 6;
-        var batchSize = line.Int("batch-size", 1) ?? 262144;
-        var lingerMs = line.Int("linger-ms", 0) ?? 5;
-        var warmup = line.Long("warmup-records", 0) ?? 100_000;
-        var rounds = line.Int("rounds", 1) ?? 3;
-        var parallelism = line.Int("parallelism", 1);
-        var keep = line.Flag("keep");
-        var server = ClientCommand.BootstrapServer(line);
-        try
-        {
-            ClientSettings.ParseServers(server);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        line.RejectUnknown();
-        var system = ActorSystem.Create("platform-streams-bench", ClientCommand.QuietConfig.WithFallback(ClientSettings.DefaultConfig));
+        var (records, recordSize, partitions, batchSize, lingerMs) = (options.Records, options.RecordSize, options.Partitions, options.BatchSize, options.LingerMs);
+        var (warmup, rounds, parallelism, keep) = (options.WarmupRecords, options.Rounds, options.Parallelism, options.Keep);
+        var server = options.BootstrapServer;
+        var system = ActorSystem.Create("platform-streams-bench", options.ClientConfig.WithFallback(ClientSettings.DefaultConfig));
         try
         {
             var materializer = system.Materializer();
-            await using var connection = await PlatformConnection.ConnectAsync(server, ClientCommand.QuietConfig);
+            await using var connection = await PlatformConnection.ConnectAsync(server, options.ClientConfig);
             var admin = new PlatformAdmin(connection);
             var producer = ProducerSettings.Create(system).WithBootstrapServers(server)
                 .WithBatchSize(batchSize).WithLinger(TimeSpan.FromMilliseconds(lingerMs));

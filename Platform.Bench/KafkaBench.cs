@@ -3,7 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 
-namespace Platform.Host.Commands;
+namespace Platform.Bench;
 
 /// <summary>
 /// <c>platform bench --kafka</c>: the same workload as <c>bench</c>, through an unmodified Kafka client
@@ -12,22 +12,17 @@ namespace Platform.Host.Commands;
 /// </summary>
 public static class KafkaBench
 {
-    public static async Task<int> RunAsync(CommandLine line)
+    /// <summary>Whether <paramref name="compression"/> names a codec of Kafka's (none, gzip, snappy, lz4, zstd; any case).</summary>
+    public static bool IsCompression(string compression) => Enum.TryParse<CompressionType>(compression, ignoreCase: true, out _);
+
+    public static async Task<int> RunAsync(KafkaBenchOptions options)
     {
-        var records = line.Long("records", 1) ?? 1_000_000;
-        var recordSize = line.Int("record-size", 0) ?? 100;
-        var partitions = line.Int("partitions", 1) ?? 6;
-        var rate = line.Long("rate", 1);
-        var lingerMs = line.Int("linger-ms", 0) ?? 5;
-        var batchSize = line.Int("batch-size", 1) ?? 262144;
-        var idempotent = (line.Option("idempotence") ?? "true") != "false";
-        var compression = line.Option("compression") ?? "none";
-        var warmup = line.Long("warmup-records", 0) ?? 100_000;
-        var keep = line.Flag("keep");
-        var bootstrap = line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_BOOTSTRAP_SERVER") ?? "127.0.0.1:9092";
-        line.RejectUnknown();
+        var (records, recordSize, partitions, rate, lingerMs, batchSize) =
+            (options.Records, options.RecordSize, options.Partitions, options.Rate, options.LingerMs, options.BatchSize);
+        var (idempotent, compression, warmup, keep, bootstrap) =
+            (options.Idempotent, options.Compression, options.WarmupRecords, options.Keep, options.BootstrapServer);
         if (!Enum.TryParse<CompressionType>(compression, ignoreCase: true, out var codec))
-            throw new UsageException($"--compression takes none, gzip, snappy, lz4 or zstd, got '{compression}'");
+            throw new ArgumentException($"Compression takes none, gzip, snappy, lz4 or zstd, got '{compression}'", nameof(options));
 
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
         var topic = $"kbench-{Guid.NewGuid():N}"[..15];
@@ -59,17 +54,17 @@ public static class KafkaBench
         var acks = new long[records];
         var watch = Stopwatch.StartNew();
         Produce(producerConfig, topic, records, recordSize, rate, acks);
-        BenchCommand.Report("produce", records, recordSize, watch.Elapsed.TotalSeconds);
-        Console.WriteLine($"  ack latency ms: {BenchCommand.Percentiles(acks)}");
+        ThroughputBench.Report("produce", records, recordSize, watch.Elapsed.TotalSeconds);
+        Console.WriteLine($"  ack latency ms: {ThroughputBench.Percentiles(acks)}");
         if (rate is not null)
         {
             var seen = await live.WaitAsync(TimeSpan.FromMinutes(5));
-            Console.WriteLine($"  end-to-end latency ms ({seen:N0} records seen live): {BenchCommand.Percentiles(e2e)}");
+            Console.WriteLine($"  end-to-end latency ms ({seen:N0} records seen live): {ThroughputBench.Percentiles(e2e)}");
         }
 
         watch.Restart();
         var consumed = Consume(bootstrap, topic, partitions, records, null);
-        BenchCommand.Report("consume", consumed, recordSize, watch.Elapsed.TotalSeconds);
+        ThroughputBench.Report("consume", consumed, recordSize, watch.Elapsed.TotalSeconds);
         if (!keep)
         {
             var topics = warmup > 0 ? new[] { topic, topic + "-w" } : [topic];

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Configuration;
+using Platform.Client;
+
+namespace Platform.Bench;
+
+/// <summary>
+/// <c>platform bench</c>: creates a topic, produces N records (acknowledged after persist), reads them back,
+/// and prints throughput, acknowledgement latency percentiles, end-to-end latency, recovery time of a
+/// partition and the node's peak memory. Measures a running node; it is a command, never a test.
+/// </summary>
+public static class ThroughputBench
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var (records, recordSize, partitions, producers, rate) = (options.Records, options.RecordSize, options.Partitions, options.Producers, options.Rate);
+        var (batchSize, lingerMs, keep, warmup) = (options.BatchSize, options.LingerMs, options.Keep, options.WarmupRecords);
+        var clientConfig = ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"""
+            platform.client.producer.batch-size = {batchSize}
+            platform.client.producer.linger = {lingerMs}ms
+            """));
+        await using var connection = await PlatformConnection.ConnectAsync(options.BootstrapServer, clientConfig.WithFallback(options.ClientConfig));
+        var admin = new PlatformAdmin(connection);
+
+        var topic = $"bench-{Guid.NewGuid():N}"[..14];
+        await admin.CreateTopicAsync(topic, partitions);
+        // Every partition started and recovered before the clock runs: the figures are the steady state,
+        // not the time to bring a new topic's actors up.
+        await admin.DescribeTopicAsync(topic);
+        if (warmup > 0)
+        {
+            // JIT and connection pools, on both sides, through a topic of its own.
+            var warm = topic + "-w";
+            await admin.CreateTopicAsync(warm, partitions);
+            await Produce(connection, warm, 0, 1, warmup, recordSize, null, new long[warmup]);
+            await ConsumeAll(connection, warm, partitions, warmup, TopicPartitionOffset.Beginning, null);
+        }
+        Console.WriteLine($"bench: {records:N0} records of {recordSize} B into {partitions} partitions of {topic}, " +
+                          $"{producers} producer(s), batch {batchSize} B, linger {lingerMs} ms{(rate is null ? "" : $", {rate:N0} records/s")}");
+
+        // With --rate, a live consumer during production measures end-to-end latency (record timestamp to
+        // consumer). Without it the run measures raw throughput, and a live consumer would only take CPU.
+        var e2e = new long[records];
+        var live = rate is null
+            ? Task.FromResult(0L)
+            : ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, (i, r) =>
+                e2e[i] = (DateTimeOffset.UtcNow - r.Timestamp).Ticks);
+
+        var ackLatencies = new long[records];
+        var produceWatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
+            Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies)));
+        var produceSeconds = produceWatch.Elapsed.TotalSeconds;
+        Report("produce", records, recordSize, produceSeconds);
+        Console.WriteLine($"  ack latency ms: {Percentiles(ackLatencies)}");
+
+        if (rate is not null)
+        {
+            var liveCount = await live.WaitAsync(TimeSpan.FromMinutes(5));
+            Console.WriteLine($"  end-to-end latency ms ({liveCount:N0} records seen live): {Percentiles(e2e)}");
+        }
+
+        var consumeWatch = Stopwatch.StartNew();
+        var consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, null);
+        Report("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
+
+        // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
+        if (!keep) await admin.DeleteTopicAsync(topic);
+        if (!keep && warmup > 0) await admin.DeleteTopicAsync(topic + "-w");
+        return consumed == records ? 0 : 1;
+    }
+
+    private static async Task Produce(PlatformConnection connection, string topic, int index, int producers, long records,
+        int recordSize, long? rate, long[] latencies)
+    {
+        await using var producer = new PlatformProducer(connection);
+        var value = new byte[recordSize];
+        Random.Shared.NextBytes(value);
+        var perSecond = rate is null ? (double?)null : (double)rate / producers;
+        var watch = Stopwatch.StartNew();
+        var window = new List<Task>();
+        long n = 0;
+        for (var i = (long)index; i < records; i += producers, n++)
+        {
+            if (perSecond is { } r)
+            {
+                var due = TimeSpan.FromSeconds(n / r);
+                if (due > watch.Elapsed) await Task.Delay(due - watch.Elapsed);
+            }
+            var slot = i;
+            var started = Stopwatch.GetTimestamp();
+            window.Add(producer.ProduceAsync(topic, new Message(null, value)).ContinueWith(t =>
+            {
+                if (!t.IsCompletedSuccessfully) throw t.Exception!.InnerException!;
+                latencies[slot] = Stopwatch.GetElapsedTime(started).Ticks;
+            }, TaskContinuationOptions.ExecuteSynchronously));
+            if (window.Count >= 50_000)
+            {
+                await Task.WhenAll(window);
+                window.Clear();
+            }
+        }
+        await Task.WhenAll(window);
+        await producer.FlushAsync();
+    }
+
+    private static async Task<long> ConsumeAll(PlatformConnection connection, string topic, int partitions, long records,
+        long start, Action<long, ConsumeResult>? onRecord)
+    {
+        await using var consumer = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, start)));
+        long count = 0;
+        while (count < records)
+        {
+            var record = await consumer.ConsumeAsync(TimeSpan.FromSeconds(30));
+            if (record is null) break;
+            onRecord?.Invoke(count, record);
+            count++;
+        }
+        return count;
+    }
+
+    internal static void Report(string phase, long records, int recordSize, double seconds) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{phase}: {records:N0} records in {seconds:N2} s = {records / seconds:N0} records/s, {records * (double)recordSize / seconds / 1048576:N1} MiB/s"));
+
+    internal static string Percentiles(long[] ticks)
+    {
+        var sorted = ticks.Where(t => t > 0).Order().ToArray();
+        if (sorted.Length == 0) return "n/a";
+        double At(double q) => TimeSpan.FromTicks(sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))]).TotalMilliseconds;
+        return string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.50):N2}, p99 {At(0.99):N2}, p99.9 {At(0.999):N2}, max {At(1.0):N2}");
+    }
+}
