@@ -40,6 +40,7 @@ internal sealed class GroupMembership : IAsyncDisposable
         _assignor = PartitionAssignors.Find(settings.Assignor)
                     ?? throw new ArgumentException($"Unknown assignor '{settings.Assignor}' (expected one of {string.Join(", ", PartitionAssignors.Names)})");
         _lane = connection.NewLane("group");
+        connection.Cluster.SetLaneClientId(_lane, settings.ClientId);
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 

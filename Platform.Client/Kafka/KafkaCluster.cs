@@ -27,6 +27,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
     private readonly string _clientId;
     private readonly TimeSpan _requestTimeout;
     private readonly ConcurrentDictionary<string, Task<BrokerConnection>> _connections = new();
+    private readonly ConcurrentDictionary<string, string> _laneClientIds = new();
     private readonly ConcurrentDictionary<string, TopicRoute> _topics = new();
     private readonly ConcurrentDictionary<string, int> _coordinators = new();
     private volatile IReadOnlyDictionary<int, (string Host, int Port)> _brokers = new Dictionary<int, (string, int)>();
@@ -42,13 +43,20 @@ internal sealed class KafkaCluster : IAsyncDisposable
 
     public TimeSpan RequestTimeout => _requestTimeout;
 
+    /// <summary>
+    /// Gives a lane its own client id (Kafka's client.id, sent in every request header): a group member's lane
+    /// carries the member's, which is what the coordinator reports in DescribeGroups.
+    /// </summary>
+    public void SetLaneClientId(string lane, string clientId) => _laneClientIds[lane] = clientId;
+
     /// <summary>The lane's connection to host:port, opened once and re-opened after it broke.</summary>
     private async Task<BrokerConnection> ConnectionAsync(string host, int port, string lane = "")
     {
         var key = $"{lane}@{host}:{port}";
+        var clientId = _laneClientIds.GetValueOrDefault(lane, _clientId);
         while (true)
         {
-            var task = _connections.GetOrAdd(key, _ => BrokerConnection.ConnectAsync(host, port, _clientId, _requestTimeout, _disposed.Token));
+            var task = _connections.GetOrAdd(key, _ => BrokerConnection.ConnectAsync(host, port, clientId, _requestTimeout, _disposed.Token));
             try
             {
                 var connection = await task;
@@ -105,6 +113,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
     /// <summary>Closes every connection of <paramref name="lane"/>.</summary>
     public async Task CloseLaneAsync(string lane)
     {
+        _laneClientIds.TryRemove(lane, out _);
         foreach (var (key, task) in _connections.ToList())
         {
             if (!key.StartsWith(lane + "@", StringComparison.Ordinal) || !_connections.TryRemove(new KeyValuePair<string, Task<BrokerConnection>>(key, task))) continue;

@@ -295,5 +295,7 @@ public sealed class ConsumerGroupSpecs : IAsyncLifetime
         var after = await new PlatformAdmin(_admin).DescribeGroupAsync("static-group");
         Assert.Equal(generation, b.Consumer.GenerationId);
         Assert.Equal(before, after.Members.Single(m => m.GroupInstanceId == "worker-a").Assignment);
+        // A member's client id is its group settings' (Kafka's client.id in its JoinGroup), not its connection's.
+        Assert.All(after.Members, m => Assert.Equal("platform-consumer", m.ClientId));
     }
 }
