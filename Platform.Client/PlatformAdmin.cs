@@ -98,11 +98,11 @@ public sealed class PlatformAdmin(PlatformConnection connection)
         var earliest = connection.ListOffsetsAsync(partitions, KafkaRequests.Earliest);
         var latest = connection.ListOffsetsAsync(partitions, KafkaRequests.Latest);
         var configs = DescribeConfigsAsync(name);
-        var brokers = Cluster.Brokers;
-        var described = partitions.Select(tp => new PartitionDescription(tp.Partition, earliest.Result.GetValueOrDefault(tp, -1),
-            latest.Result.GetValueOrDefault(tp, -1), brokers.TryGetValue(route.Leaders[tp.Partition], out var b) ? $"{b.Host}:{b.Port}" : "-"));
         await Task.WhenAll(earliest, latest, configs);
-        return new TopicDescription(new TopicMetadata(name, route.TopicId, route.PartitionCount), described.ToList(), configs.Result);
+        var (starts, ends, brokers) = (await earliest, await latest, Cluster.Brokers);
+        var described = partitions.Select(tp => new PartitionDescription(tp.Partition, starts.GetValueOrDefault(tp, -1),
+            ends.GetValueOrDefault(tp, -1), brokers.TryGetValue(route.Leaders[tp.Partition], out var b) ? $"{b.Host}:{b.Port}" : "-")).ToList();
+        return new TopicDescription(new TopicMetadata(name, route.TopicId, route.PartitionCount), described, await configs);
     }
 
     /// <summary>A topic's configuration as DescribeConfigs reports it (empty when the cluster does not serve DescribeConfigs).</summary>

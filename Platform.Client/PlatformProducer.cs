@@ -385,6 +385,12 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 {
                     error = e;
                 }
+                catch (Exception e)
+                {
+                    // Anything else would leave the partition marked as resolving for good and its records
+                    // waiting forever: they fail now, with what went wrong.
+                    error = new PlatformException(ErrorCode.UnknownServerError, $"Looking up the leader of {topic}-{buffer.Partition} failed: {e.Message}");
+                }
             }
             lock (_lock)
             {
