@@ -31,6 +31,11 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         public volatile bool Removed;
         /// <summary>Set after an error that stops this partition's fetching until it is sought or reassigned.</summary>
         public bool Stopped { get; set; }
+        /// <summary>
+        /// A Fetch for this partition is in flight. Only the fetcher touches it. When a leader moves, the old
+        /// leader's Fetch may still be out; a second one to the new leader would hand the same records over twice.
+        /// </summary>
+        public volatile bool Fetching;
     }
 
     /// <summary>Records fetched for a partition, or its error (a null partition: the group failed).</summary>
@@ -368,7 +373,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                     {
                         long offset;
                         lock (_lock) offset = state.FetchOffset;
-                        if (offset < 0 || state.Removed) continue;
+                        if (offset < 0 || state.Removed || state.Fetching) continue;
                         var leader = await LeaderOfAsync(state, token);
                         if (leader is null)
                         {
@@ -378,6 +383,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                         if (inFlight.ContainsKey(leader.Value)) continue;
                         if (!byLeader.TryGetValue(leader.Value, out var list)) byLeader[leader.Value] = list = [];
                         list.Add((state, offset));
+                        state.Fetching = true;
                     }
                     foreach (var (node, partitions) in byLeader) inFlight[node] = FetchAsync(node, partitions, token);
                 }
@@ -470,6 +476,18 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
 
     /// <summary>One Fetch to a leader for its partitions; the records go to the buffer, positions move on.</summary>
     private async Task FetchAsync(int node, List<(PartitionState State, long Offset)> partitions, CancellationToken token)
+    {
+        try
+        {
+            await FetchOnceAsync(node, partitions, token);
+        }
+        finally
+        {
+            foreach (var (state, _) in partitions) state.Fetching = false;
+        }
+    }
+
+    private async Task FetchOnceAsync(int node, List<(PartitionState State, long Offset)> partitions, CancellationToken token)
     {
         FetchResponse response;
         try
@@ -564,7 +582,8 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             }
             lock (_lock)
             {
-                if (state.Removed) continue;
+                // Records of a position that is no longer this partition's (an auto.offset.reset meanwhile) are dropped.
+                if (state.Removed || state.FetchOffset != offset) continue;
                 state.FetchOffset = next;
             }
             if (records.Count == 0) continue;
