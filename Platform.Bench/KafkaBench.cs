@@ -78,15 +78,11 @@ public static class KafkaBench
         using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
         var value = new byte[recordSize];
         Random.Shared.NextBytes(value);
-        var watch = Stopwatch.StartNew();
+        var pacer = rate is { } r ? new Pacer(r) : null;
         Error? failure = null;
         for (long i = 0; i < records; i++)
         {
-            if (rate is { } r)
-            {
-                var due = TimeSpan.FromSeconds(i / (double)r);
-                while (due > watch.Elapsed) Thread.Sleep(due - watch.Elapsed < TimeSpan.FromMilliseconds(2) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(1));
-            }
+            pacer?.WaitFor(i);
             var slot = i;
             var started = Stopwatch.GetTimestamp();
             while (true)

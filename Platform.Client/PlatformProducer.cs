@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Platform.Client.Kafka;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
@@ -46,7 +47,10 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         public bool ResolvingLeader { get; set; }
         public List<Pending> Records { get; set; } = [];
         public long Bytes { get; set; }
-        public DateTime FirstAdded { get; set; }
+        /// <summary>When the batch being gathered got its first record (Stopwatch ticks): its linger runs from there.</summary>
+        public long FirstAdded { get; set; }
+        /// <summary>Queued for the sender to seal and send (linger 0), so that records produced together leave together.</summary>
+        public bool SendQueued { get; set; }
         public Queue<SealedBatch> Ready { get; } = new();
         /// <summary>Batches that failed retriably, oldest first; they leave again before anything in Ready.</summary>
         public List<SealedBatch> Retry { get; } = [];
@@ -81,7 +85,18 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     private readonly Dictionary<string, int> _sticky = new();
     private readonly Dictionary<string, MetadataEntry> _metadata = new();
     private readonly Queue<Intake> _intake = new();
-    private readonly Timer _lingerTimer;
+    /// <summary>
+    /// Seals batches when their linger has passed. A thread of its own, as Kafka's sender thread, because .NET's
+    /// timers (and Task.Delay) fire on a coarse clock: on Linux about 4 ms late, which made a 1 ms linger 3-7 ms.
+    /// It waits on the producer's lock (Monitor.Wait), which wakes within a tenth of a millisecond of its timeout.
+    /// Null with linger 0.
+    /// </summary>
+    private readonly Thread? _lingerThread;
+    /// <summary>The earliest linger deadline of any partition (Stopwatch ticks); 0 while no batch is gathering.</summary>
+    private long _lingerDue;
+    private readonly long _lingerTicks;
+    /// <summary>Partitions whose batch goes out on the sender's next turn (linger 0); guarded by the lock.</summary>
+    private readonly List<PartitionBuffer> _sendQueue = [];
     /// <summary>The producer id and epoch from InitProducerId (idempotence only); -1 until it answered.</summary>
     private long _producerId = -1;
     private short _producerEpoch = -1;
@@ -90,6 +105,8 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     private long _bufferedBytes;
     private TaskCompletionSource _space = NewSignal();
     private bool _disposed;
+    /// <summary>Stops the linger thread; guarded by the lock.</summary>
+    private bool _closed;
 
     public PlatformProducer(PlatformConnection connection, ClientSettings? settings = null)
     {
@@ -97,8 +114,12 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         _settings = settings ?? connection.Settings;
         if (_settings.EnableIdempotence && _settings.MaxInFlight > MaxInFlightWithIdempotence)
             throw new ArgumentException($"max-in-flight must be at most {MaxInFlightWithIdempotence} with idempotence on");
-        var tick = _settings.Linger > TimeSpan.Zero ? _settings.Linger : TimeSpan.FromMilliseconds(1);
-        _lingerTimer = new Timer(_ => SealLingering(), null, tick, tick);
+        _lingerTicks = (long)(_settings.Linger.TotalSeconds * Stopwatch.Frequency);
+        if (_lingerTicks > 0)
+        {
+            _lingerThread = new Thread(SealLingering) { IsBackground = true, Name = "platform-producer-linger" };
+            _lingerThread.Start();
+        }
     }
 
     /// <summary>Whether topics missing on the node may be created by this producer's lookups (if the node allows it).</summary>
@@ -153,7 +174,11 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         if (_disposed) return;
         await FlushAsync();
         _disposed = true;
-        await _lingerTimer.DisposeAsync();
+        lock (_lock)
+        {
+            _closed = true;
+            Monitor.Pulse(_lock);
+        }
     }
 
     /// <summary>
@@ -276,12 +301,44 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         }
         buffer.Topic = info;
         if (buffer.Builder.Count > 0 && buffer.Builder.EstimatedSizeInBytes + record.Size > _settings.BatchSize) Seal(buffer);
-        if (buffer.Builder.Count == 0) buffer.FirstAdded = DateTime.UtcNow;
+        if (buffer.Builder.Count == 0)
+        {
+            buffer.FirstAdded = Stopwatch.GetTimestamp();
+            if (_lingerTicks > 0) ArmLinger(buffer.FirstAdded + _lingerTicks);
+        }
         buffer.Builder.Add(record.Pending.Timestamp, message.Key, message.Value, message.Headers);
         buffer.Records.Add(record.Pending);
         buffer.Bytes += record.Size;
         _bufferedBytes += record.Size;
-        if (buffer.Builder.EstimatedSizeInBytes >= _settings.BatchSize || SendNow(buffer)) Seal(buffer);
+        if (buffer.Builder.EstimatedSizeInBytes >= _settings.BatchSize) Seal(buffer);
+        else if (SendNow(buffer)) QueueSend(buffer);
+    }
+
+    /// <summary>
+    /// Linger 0: the batch leaves on the sender's next turn rather than inside this call, as Kafka's sender
+    /// thread drains what the application appended meanwhile. Records produced in one burst then share a batch
+    /// instead of taking every in-flight slot one record at a time and leaving the rest of the burst to wait for
+    /// an acknowledgement. Called under _lock.
+    /// </summary>
+    private void QueueSend(PartitionBuffer buffer)
+    {
+        if (buffer.SendQueued) return;
+        buffer.SendQueued = true;
+        _sendQueue.Add(buffer);
+        if (_sendQueue.Count == 1) ThreadPool.UnsafeQueueUserWorkItem(static producer => producer.SendQueued(), this, preferLocal: false);
+    }
+
+    private void SendQueued()
+    {
+        lock (_lock)
+        {
+            foreach (var buffer in _sendQueue)
+            {
+                buffer.SendQueued = false;
+                if (SendNow(buffer)) Seal(buffer);
+            }
+            _sendQueue.Clear();
+        }
     }
 
     /// <summary>
@@ -299,13 +356,43 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         return partition;
     }
 
+    /// <summary>Wakes the linger thread if <paramref name="deadline"/> is earlier than what it waits for. Called under _lock.</summary>
+    private void ArmLinger(long deadline)
+    {
+        if (_lingerDue != 0 && _lingerDue <= deadline) return;
+        _lingerDue = deadline;
+        Monitor.Pulse(_lock);
+    }
+
+    /// <summary>The linger thread: waits (releasing the lock) until the earliest deadline, seals what is due.</summary>
     private void SealLingering()
     {
         lock (_lock)
         {
-            var now = DateTime.UtcNow;
-            foreach (var buffer in _buffers.Values)
-                if (buffer.Builder.Count > 0 && now - buffer.FirstAdded >= _settings.Linger) Seal(buffer);
+            while (!_closed)
+            {
+                if (_lingerDue == 0)
+                {
+                    Monitor.Wait(_lock);
+                    continue;
+                }
+                var now = Stopwatch.GetTimestamp();
+                if (now < _lingerDue)
+                {
+                    // Rounded up, so it never wakes early and spins.
+                    Monitor.Wait(_lock, (int)Math.Ceiling((_lingerDue - now) * 1000.0 / Stopwatch.Frequency));
+                    continue;
+                }
+                _lingerDue = 0;
+                var next = long.MaxValue;
+                foreach (var buffer in _buffers.Values)
+                {
+                    if (buffer.Builder.Count == 0) continue;
+                    if (now - buffer.FirstAdded >= _lingerTicks) Seal(buffer);
+                    else next = Math.Min(next, buffer.FirstAdded + _lingerTicks);
+                }
+                if (next != long.MaxValue) _lingerDue = next;
+            }
         }
     }
 

@@ -1,7 +1,11 @@
+using System.Diagnostics;
 using System.Text;
 using Platform.Actors;
 using Platform.Actors.Hosting;
 using Platform.Client;
+using Platform.Client.Kafka;
+using Platform.Protocol.Messages;
+using Platform.Protocol.Records;
 using Platform.Specs.Support;
 
 namespace Platform.Specs.Client;
@@ -107,6 +111,39 @@ public sealed class ClientSpecs : IAsyncLifetime
         await using var producer = new PlatformProducer(_connection, _connection.Settings.WithBatchSize(1024));
         var deliveries = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => producer.ProduceAsync("spread", null, $"value-{i:D5}")));
         Assert.True(deliveries.Select(d => d.Partition).Distinct().Count() > 1);
+    }
+
+    /// <summary>How many RecordBatches a partition's log holds, read with a raw Fetch as any Kafka client would.</summary>
+    private async Task<int> BatchesIn(string topic, int partition)
+    {
+        var broker = await _connection.Cluster.LeaderAsync(topic, partition);
+        var response = await broker.RequestAsync<FetchResponse>(ApiKey.Fetch, 12, new FetchRequest
+        {
+            ReplicaId = -1, MaxWaitMs = 0, MinBytes = 1, MaxBytes = 1 << 20, SessionEpoch = -1,
+            Topics = [new FetchRequest.FetchTopic
+            {
+                Topic = topic,
+                Partitions = [new FetchRequest.FetchPartition { Partition = partition, FetchOffset = 0, PartitionMaxBytes = 1 << 20, CurrentLeaderEpoch = -1, LogStartOffset = -1 }],
+            }],
+        }, TimeSpan.FromSeconds(10), minVersion: 4);
+        var ranges = new List<(int Start, int Length)>();
+        Assert.True(RecordBatch.Split(response.Responses[0].Partitions[0].Records!.ToArray(), ranges));
+        return ranges.Count;
+    }
+
+    [Fact]
+    public async Task A_producer_holds_a_batch_for_its_linger_and_sends_what_gathered_meanwhile_as_one_batch()
+    {
+        await _admin.CreateTopicAsync("linger", 1);
+        var linger = TimeSpan.FromMilliseconds(300);
+        await using var producer = new PlatformProducer(_connection, _connection.Settings.WithLinger(linger));
+        await producer.ProduceAsync("linger", null, "warm-up"); // metadata and producer id, so the clock below times the linger alone
+        var clock = Stopwatch.StartNew();
+        var deliveries = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => producer.ProduceAsync("linger", null, $"v{i}")))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(clock.Elapsed >= linger - TimeSpan.FromMilliseconds(5), $"acknowledged after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), deliveries.Select(d => d.Offset));
+        Assert.Equal(2, await BatchesIn("linger", 0));
     }
 
     [Fact]
