@@ -4,7 +4,6 @@ using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.Event;
-using Microsoft.Data.Sqlite;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Kafka;
@@ -81,7 +80,7 @@ public sealed class PlatformNode : IAsyncDisposable
     /// </summary>
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
-        PrepareSqlite(config);
+        SqliteStorage.Prepare(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
         config = remoting.Config;
@@ -99,7 +98,7 @@ public sealed class PlatformNode : IAsyncDisposable
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup());
+            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config)));
         }
         catch
         {
@@ -182,22 +181,4 @@ public sealed class PlatformNode : IAsyncDisposable
     public Task StopAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
 
     public async ValueTask DisposeAsync() => await StopAsync();
-
-    /// <summary>
-    /// Creates the data directory and switches the SQLite file to WAL mode (a property of the file, so
-    /// every later connection uses it): readers of old offsets then never block the journal's writer.
-    /// </summary>
-    private static void PrepareSqlite(Config config)
-    {
-        if (config.GetString(JournalErrors.ProviderNamePath) is not { } provider || !provider.StartsWith("SQLite", StringComparison.Ordinal))
-            return;
-        var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
-    }
 }

@@ -8,10 +8,11 @@ namespace Platform.Actors.Remoting;
 /// <summary>What <see cref="RemotingSecurity.Plan"/> decided: the node's configuration and, for TLS, its setup.</summary>
 public sealed record RemotingPlan(RemotingExposure Exposure, Config Config, DotNettySslSetup? Ssl)
 {
-    /// <summary>The ActorSystem's setup: <see cref="Config"/>, and the TLS setup when there is one.</summary>
-    public ActorSystemSetup Setup()
+    /// <summary>The ActorSystem's setup: <see cref="Config"/>, the TLS setup when there is one, and <paramref name="storage"/>.</summary>
+    public ActorSystemSetup Setup(Setup? storage = null)
     {
-        var bootstrap = BootstrapSetup.Create().WithConfig(Config);
-        return Ssl is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, Ssl);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(Config));
+        if (Ssl is not null) setup = setup.And(Ssl);
+        return storage is null ? setup : setup.And(storage);
     }
 }

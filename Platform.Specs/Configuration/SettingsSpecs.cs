@@ -129,6 +129,7 @@ public sealed class SettingsSpecs
         GatewaySettings.Create(config);
         ProducerIdSettings.Create(config);
         TlsSettings.Create(config);
+        SqliteSettings.Create(config);
     }
 
     /// <summary>A fresh parse of the embedded defaults with one key (or section) taken out.</summary>
