@@ -18,7 +18,8 @@ public sealed record BenchOptions(
     int BatchSize,
     int LingerMs,
     long WarmupRecords,
-    bool Keep);
+    bool Keep,
+    int? NodePid = null);
 
 /// <summary><c>platform bench --groups</c> (<see cref="GroupBench"/>). <paramref name="Platform"/> is the command
 /// that runs this platform executable (<c>platform</c>, or <c>dotnet platform.dll</c>): the crashed member is a
@@ -58,4 +59,5 @@ public sealed record KafkaBenchOptions(
     bool Idempotent,
     string Compression,
     long WarmupRecords,
-    bool Keep);
+    bool Keep,
+    int? NodePid = null);

@@ -48,23 +48,29 @@ public static class KafkaBench
                           $"{Library.VersionString} at {bootstrap}, acks=all, idempotence {(idempotent ? "on" : "off")}, linger {lingerMs} ms, " +
                           $"batch {batchSize} B, compression {compression}{(rate is null ? "" : $", {rate:N0} records/s")}");
 
+        var report = new BenchReport("confluent-kafka", options.NodePid);
+        report.Set("record_size", recordSize);
+        report.Set("partitions", partitions);
+        report.Set("rate", rate);
+        report.Set("linger_ms", lingerMs);
         var e2e = new long[records];
         var live = rate is null ? Task.FromResult(0L) : Task.Run(() => Consume(bootstrap, topic, partitions, records, (i, ts) =>
             e2e[i] = (DateTimeOffset.UtcNow - ts).Ticks));
         var acks = new long[records];
         var watch = Stopwatch.StartNew();
         Produce(producerConfig, topic, records, recordSize, rate, acks);
-        ThroughputBench.Report("produce", records, recordSize, watch.Elapsed.TotalSeconds);
-        Console.WriteLine($"  ack latency ms: {ThroughputBench.Percentiles(acks)}");
+        report.Throughput("produce", records, recordSize, watch.Elapsed.TotalSeconds);
+        report.Latency("ack", "ack latency ms", acks);
         if (rate is not null)
         {
             var seen = await live.WaitAsync(TimeSpan.FromMinutes(5));
-            Console.WriteLine($"  end-to-end latency ms ({seen:N0} records seen live): {ThroughputBench.Percentiles(e2e)}");
+            report.Latency("e2e", $"end-to-end latency ms ({seen:N0} records seen live)", e2e);
         }
 
         watch.Restart();
         var consumed = Consume(bootstrap, topic, partitions, records, null);
-        ThroughputBench.Report("consume", consumed, recordSize, watch.Elapsed.TotalSeconds);
+        report.Throughput("consume", consumed, recordSize, watch.Elapsed.TotalSeconds);
+        report.Finish();
         if (!keep)
         {
             var topics = warmup > 0 ? new[] { topic, topic + "-w" } : [topic];

@@ -38,6 +38,12 @@ public static class ThroughputBench
         }
         Console.WriteLine($"bench: {records:N0} records of {recordSize} B into {partitions} partitions of {topic}, " +
                           $"{producers} producer(s), batch {batchSize} B, linger {lingerMs} ms{(rate is null ? "" : $", {rate:N0} records/s")}");
+        var report = new BenchReport("platform-client", options.NodePid);
+        report.Set("record_size", recordSize);
+        report.Set("partitions", partitions);
+        report.Set("producers", producers);
+        report.Set("rate", rate);
+        report.Set("linger_ms", lingerMs);
 
         // With --rate, a live consumer during production measures end-to-end latency (record timestamp to
         // consumer). Without it the run measures raw throughput, and a live consumer would only take CPU.
@@ -49,21 +55,31 @@ public static class ThroughputBench
 
         var ackLatencies = new long[records];
         var produceWatch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
-            Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies)));
-        var produceSeconds = produceWatch.Elapsed.TotalSeconds;
-        Report("produce", records, recordSize, produceSeconds);
-        Console.WriteLine($"  ack latency ms: {Percentiles(ackLatencies)}");
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
+                Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies)));
+        }
+        catch
+        {
+            // The live consumer is this run's too: it is awaited (and its own failure reported) before the error goes up.
+            try { await live.WaitAsync(TimeSpan.FromSeconds(5)); }
+            catch (Exception e) { Console.Error.WriteLine($"bench: the live consumer failed too: {e.Message}"); }
+            throw;
+        }
+        report.Throughput("produce", records, recordSize, produceWatch.Elapsed.TotalSeconds);
+        report.Latency("ack", "ack latency ms", ackLatencies);
 
         if (rate is not null)
         {
             var liveCount = await live.WaitAsync(TimeSpan.FromMinutes(5));
-            Console.WriteLine($"  end-to-end latency ms ({liveCount:N0} records seen live): {Percentiles(e2e)}");
+            report.Latency("e2e", $"end-to-end latency ms ({liveCount:N0} records seen live)", e2e);
         }
 
         var consumeWatch = Stopwatch.StartNew();
         var consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, null);
-        Report("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
+        report.Throughput("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
+        report.Finish();
 
         // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
         if (!keep) await admin.DeleteTopicAsync(topic);
@@ -130,17 +146,5 @@ public static class ThroughputBench
             count++;
         }
         return count;
-    }
-
-    internal static void Report(string phase, long records, int recordSize, double seconds) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{phase}: {records:N0} records in {seconds:N2} s = {records / seconds:N0} records/s, {records * (double)recordSize / seconds / 1048576:N1} MiB/s"));
-
-    internal static string Percentiles(long[] ticks)
-    {
-        var sorted = ticks.Where(t => t > 0).Order().ToArray();
-        if (sorted.Length == 0) return "n/a";
-        double At(double q) => TimeSpan.FromTicks(sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))]).TotalMilliseconds;
-        return string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.50):N2}, p99 {At(0.99):N2}, p99.9 {At(0.999):N2}, max {At(1.0):N2}");
     }
 }

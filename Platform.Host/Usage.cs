@@ -45,9 +45,11 @@ public static class Usage
         platform groups reset-offsets G --topic T (--to-earliest | --to-latest | --to-offset N |
                                        --to-datetime ISO8601 | --shift-by N) [--execute]
         platform groups delete G
-        platform bench [--records N] [--record-size B] [--partitions P] [--producers K] [--rate R]
-                       [--batch-size B] [--linger-ms N] [--warmup-records N] [--keep]
-            Create a topic, produce, consume it back, and print throughput and latency figures.
+        platform bench [--scenario throughput|paced|large] [--records N] [--record-size B] [--partitions P]
+                       [--producers K] [--rate R] [--batch-size B] [--linger-ms N] [--warmup-records N]
+                       [--node-pid PID] [--keep] [--kafka]
+            Create a topic, produce, consume it back, and print throughput and latency figures, the load
+            average (and the node's peak memory with --node-pid), then one JSON line with every figure.
         platform bench --groups [--members N] [--partitions P] [--initial-rebalance-delay-ms N]
             Time until a group of N members is assigned, and until a crashed member's partitions are consumed again.
         platform bench --streams [--rounds R] [--records N] [--record-size B] [--partitions P] [--parallelism N] ...: plain client vs PlainSink/PlainSource

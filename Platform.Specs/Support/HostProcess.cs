@@ -36,6 +36,9 @@ public sealed class HostProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>The operating system's id of the process (e.g. for <c>bench --node-pid</c>).</summary>
+    public int Id => _process.Id;
+
     public string Stdout
     {
         get
