@@ -80,6 +80,8 @@ public sealed class PlatformNode : IAsyncDisposable
     /// </summary>
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
+        // Before anything is created: a node on a SQLite file of its own must not join other nodes.
+        StorageChecks.RefuseSqliteInCluster(config);
         SqliteStorage.Prepare(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
@@ -108,6 +110,7 @@ public sealed class PlatformNode : IAsyncDisposable
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
+            await StorageChecks.WarnUnlessSynchronousCommitAsync(config, system.Log);
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
