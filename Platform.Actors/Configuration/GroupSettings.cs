@@ -8,7 +8,11 @@ public sealed record GroupSettings(
     TimeSpan InitialRebalanceDelay,
     int MinSessionTimeoutMs,
     int MaxSessionTimeoutMs,
+    int MaxRebalanceTimeoutMs,
     int MaxSize,
+    int OffsetMetadataMaxBytes,
+    int MaxGroupIdLength,
+    TimeSpan PassivateIdleAfter,
     TimeSpan OffsetsRetention,
     int SnapshotEvery,
     TimeSpan Tick)
@@ -21,7 +25,11 @@ public sealed record GroupSettings(
             g.Duration("initial-rebalance-delay"),
             (int)g.Duration("min-session-timeout").TotalMilliseconds,
             (int)g.Duration("max-session-timeout").TotalMilliseconds,
+            (int)g.Duration("max-rebalance-timeout").TotalMilliseconds,
             g.Int("max-size"),
+            g.Int("offset-metadata-max-bytes"),
+            g.Int("max-group-id-length"),
+            g.Duration("passivate-idle-after"),
             g.Duration("offsets-retention"),
             g.Int("snapshot-every"),
             g.Duration("tick"));

@@ -28,6 +28,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly IActorRef _registry;
     private readonly IActorRef _partitions;
     private readonly IActorRef _groups;
+    private readonly GroupRouter _groupRouter;
     private readonly IActorRef _groupDirectory;
     private Dictionary<Guid, TopicInfo> _topics = new();
     /// <summary>
@@ -44,8 +45,10 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         public static readonly ExpireSubscribers Instance = new();
     }
 
-    public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory, GatewaySettings settings, NodeSettings node)
+    public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, GroupRouter groupRouter, IActorRef groupDirectory,
+        GatewaySettings settings, NodeSettings node)
     {
+        _groupRouter = groupRouter;
         _settings = settings;
         _node = node;
         _registry = registry;
@@ -59,9 +62,9 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef registry, IActorRef partitions, IActorRef groups, IActorRef groupDirectory,
+    public static Props Props(IActorRef registry, IActorRef partitions, IActorRef groups, GroupRouter groupRouter, IActorRef groupDirectory,
         GatewaySettings settings, NodeSettings node) =>
-        Akka.Actor.Props.Create(() => new Gateway(registry, partitions, groups, groupDirectory, settings, node));
+        Akka.Actor.Props.Create(() => new Gateway(registry, partitions, groups, groupRouter, groupDirectory, settings, node));
 
     protected override void PreStart()
     {
@@ -119,11 +122,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<DeleteTopic>(m => _registry.Forward(m));
         Receive<CreatePartitions>(m => _registry.Forward(m));
         Receive<GetTopics>(m => _registry.Forward(m));
-        Receive<IGroupMessage>(m =>
-        {
-            if (string.IsNullOrEmpty(m.GroupId)) Sender.Tell(InvalidGroupId(m));
-            else _groups.Forward(m);
-        });
+        Receive<IGroupMessage>(m => _groupRouter.Route(m, Sender));
         Receive<ListGroups>(m => _groupDirectory.Forward(m));
         Receive<ListGroupStates>(m => _groupDirectory.Forward(m));
         Receive<GetClusterStatus>(_ => Context.ActorOf(ClusterStatusCollector.Props(Sender, _partitions, _groups,
@@ -135,25 +134,6 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
             Sender.Tell(new NodeStats($"{address.Host}:{address.Port}", process.WorkingSet64, process.PeakWorkingSet64,
                 GC.GetTotalMemory(false), TailCacheBudget.For(Context.System).UsedBytes));
         });
-    }
-
-    /// <summary>Kafka answers INVALID_GROUP_ID for an empty group id; each request type has its own reply.</summary>
-    private static object InvalidGroupId(IGroupMessage message)
-    {
-        const ErrorCode code = ErrorCode.InvalidGroupId;
-        const string text = "The group id must not be empty";
-        return message switch
-        {
-            JoinGroup j => new JoinGroupResult(code, text, -1, null, null, "", j.MemberId, []),
-            SyncGroup => new SyncGroupResult(code, text, null, []),
-            Heartbeat => new HeartbeatResult(code, text),
-            LeaveGroup => new LeaveGroupResult(code, text),
-            OffsetCommit c => new OffsetCommitResult(code, text, c.Offsets.Select(o => new PartitionError(o.Topic, o.Partition, code)).ToList()),
-            OffsetFetch => new OffsetFetchResult(code, text, []),
-            DescribeGroup => new GroupDescription("", code, text, "Dead", "", "", -1, []),
-            DeleteGroup => new DeleteGroupResult(code, text),
-            _ => new Status.Failure(new ArgumentException(text)),
-        };
     }
 
     private void Update(TopicsChanged changed) => _topics = changed.Topics.ToDictionary(t => t.TopicId);

@@ -13,6 +13,9 @@ namespace Platform.Actors.Groups;
 /// One consumer group's coordinator: a sharded persistent actor that runs <see cref="GroupCoordinatorState"/>,
 /// persists committed offsets (with snapshots, so a long commit history recovers fast), watches native
 /// members' actors, and keeps topic metadata from the registry for assignment and commit validation.
+/// It ticks (session and rebalance deadlines) only while the group has members or is rebalancing, and an
+/// empty coordinator that gets no request for <c>passivate-idle-after</c> stops: a node holds coordinators
+/// for groups in use, not for every group id ever named.
 /// </summary>
 public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 {
@@ -21,12 +24,27 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+    }
+
+    private sealed class RetentionCheck
+    {
+        public static readonly RetentionCheck Instance = new();
+    }
+
+    private const string TickTimer = "tick";
+    private const string IdleTimer = "idle";
+    private const string RetentionTimer = "retention";
+
     private readonly GroupSettings _settings;
     private readonly IActorRef _registry;
     private readonly IActorRef _directory;
     private readonly GroupCoordinatorState _state;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _commitsSinceSnapshot;
+    private int _commitsInFlight;
     private bool _registered;
     private int _ticksAwaitingTopics;
     private (GroupStateName State, string ProtocolType)? _reported;
@@ -64,6 +82,8 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         {
             _state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now);
             Become(Active);
+            ExpireOffsets();
+            UpdateTimers();
             Stash.UnstashAll();
         });
         // Ask again now and then in case the registry (a singleton) was moving when we first asked.
@@ -76,25 +96,34 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 
     private void Active()
     {
-        Command<JoinGroup>(join => Apply(_state.Join(join, Sender, Now, () => NewMemberId(join.ClientId))));
-        Command<SyncGroup>(sync => Apply(_state.Sync(sync, Sender, Now)));
-        Command<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));
-        Command<LeaveGroup>(leave => Apply(_state.Leave(leave, Sender, Now)));
-        Command<Terminated>(t => Apply(_state.MemberTerminated(t.ActorRef, Now)));
+        Handle<JoinGroup>(join => Apply(_state.Join(join, Sender, Now, () => NewMemberId(join.ClientId))));
+        Handle<SyncGroup>(sync => Apply(_state.Sync(sync, Sender, Now)));
+        Handle<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));
+        Handle<LeaveGroup>(leave => Apply(_state.Leave(leave, Sender, Now)));
+        Handle<Terminated>(t => Apply(_state.MemberTerminated(t.ActorRef, Now)));
         // The connection to a member's process closed: when a process dies its OS closes the socket at
         // once, long before the watch failure detector gives up on heartbeats. Treat it as the member's
         // death; if it was only a network blip, the member finds itself unknown and rejoins.
         Command<DisassociatedEvent>(e =>
         {
-            foreach (var member in _state.Members.Where(m => m.Ref is IActorRef r && r.Path.Address.Equals(e.RemoteAddress)).ToList())
-                Apply(_state.MemberTerminated(member.Ref!, Now));
+            var gone = _state.Members.Where(m => m.Ref is IActorRef r && r.Path.Address.Equals(e.RemoteAddress)).ToList();
+            foreach (var member in gone) Apply(_state.MemberTerminated(member.Ref!, Now));
+            if (gone.Count > 0) UpdateTimers();
         });
-        Command<OffsetCommit>(HandleCommit);
-        Command<OffsetFetch>(HandleFetch);
-        Command<DescribeGroup>(_ => Sender.Tell(Exists ? _state.Describe() : _state.Describe() with { State = nameof(GroupStateName.Dead) }));
-        Command<DeleteGroup>(HandleDelete);
-        Command<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
-        Command<Tick>(_ => OnTick());
+        Handle<OffsetCommit>(HandleCommit);
+        Handle<OffsetFetch>(HandleFetch);
+        Handle<DescribeGroup>(_ => Sender.Tell(Exists ? _state.Describe() : _state.Describe() with { State = nameof(GroupStateName.Dead) }));
+        Handle<DeleteGroup>(HandleDelete);
+        Handle<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
+        Handle<Tick>(_ => Apply(_state.Tick(Now)));
+        Command<RetentionCheck>(_ => ExpireOffsets());
+        Command<IdleCheck>(_ =>
+        {
+            // Only a group with nothing to lose stops: no members, no commit still being written.
+            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0)
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            else UpdateTimers();
+        });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("Group {GroupId}: snapshot failed: {Reason}", _state.GroupId, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -118,7 +147,8 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     {
         base.PreStart();
         _registry.Tell(SubscribeTopics.Instance);
-        Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.Tick);
+        // Until the topics arrive the tick re-subscribes; once active, UpdateTimers decides.
+        Timers.StartPeriodicTimer(TickTimer, Tick.Instance, _settings.Tick);
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
     }
 
@@ -166,15 +196,49 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         _directory.Tell(new GroupStateChanged(_state.GroupId, _state.State.ToString(), _state.ProtocolType));
     }
 
-    private void OnTick()
+    /// <summary>A command handler after which the coordinator's timers follow the group's new state.</summary>
+    private void Handle<T>(Action<T> handler) => Command<T>(message =>
     {
-        Apply(_state.Tick(Now));
-        var expired = _state.ExpiredOffsets(Now);
-        if (expired.Count > 0)
+        handler(message);
+        UpdateTimers();
+    });
+
+    /// <summary>
+    /// A group with members or a rebalance under way ticks, for its deadlines. An empty one does not; it waits
+    /// for its offsets' retention instead, and stops after <c>passivate-idle-after</c> without a request (each
+    /// request restarts that wait).
+    /// </summary>
+    private void UpdateTimers()
+    {
+        if (_state.Members.Count > 0 || _state.State != GroupStateName.Empty)
         {
-            _log.Info("Group {GroupId}: dropping {Count} offsets after offsets retention", _state.GroupId, expired.Count);
-            Persist(new OffsetsRemoved(expired), e => _state.ApplyRemoved(e.Partitions));
+            if (!Timers.IsTimerActive(TickTimer)) Timers.StartPeriodicTimer(TickTimer, Tick.Instance, _settings.Tick);
+            Timers.Cancel(IdleTimer);
+            Timers.Cancel(RetentionTimer);
+            return;
         }
+        Timers.Cancel(TickTimer);
+        Timers.StartSingleTimer(IdleTimer, IdleCheck.Instance, _settings.PassivateIdleAfter);
+        if (_state.OffsetsExpireAtMs is { } at && !Timers.IsTimerActive(RetentionTimer))
+            Timers.StartSingleTimer(RetentionTimer, RetentionCheck.Instance, TimeSpan.FromMilliseconds(Math.Max(0, at - Now + 1)));
+    }
+
+    /// <summary>Drops the offsets of a group empty for longer than offsets retention (not while a commit is being written).</summary>
+    private void ExpireOffsets()
+    {
+        var expired = _state.ExpiredOffsets(Now);
+        if (_commitsInFlight > 0) return; // the commit's completion sets the timers again
+        if (expired.Count == 0)
+        {
+            UpdateTimers();
+            return;
+        }
+        _log.Info("Group {GroupId}: dropping {Count} offsets after offsets retention", _state.GroupId, expired.Count);
+        Persist(new OffsetsRemoved(expired), e =>
+        {
+            _state.ApplyRemoved(e.Partitions);
+            UpdateTimers();
+        });
     }
 
     private void HandleCommit(OffsetCommit commit)
@@ -190,9 +254,9 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         var accepted = new List<CommittedOffset>();
         foreach (var o in commit.Offsets)
         {
-            var known = _state.Topics.TryGetValue(o.Topic, out var count) && o.Partition >= 0 && o.Partition < count;
-            results.Add(new PartitionError(o.Topic, o.Partition, known ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition));
-            if (known) accepted.Add(new CommittedOffset(o.Topic, o.Partition, o.Offset, o.Metadata, now));
+            var entryError = _state.CheckEntry(o);
+            results.Add(new PartitionError(o.Topic, o.Partition, entryError));
+            if (entryError == ErrorCode.None) accepted.Add(new CommittedOffset(o.Topic, o.Partition, o.Offset, o.Metadata, now));
         }
         var replyTo = Sender;
         var reply = new OffsetCommitResult(ErrorCode.None, null, results);
@@ -201,8 +265,10 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             replyTo.Tell(reply);
             return;
         }
+        _commitsInFlight++;
         PersistAsync(new OffsetsCommitted(accepted), e =>
         {
+            _commitsInFlight--;
             _state.ApplyCommitted(e.Offsets);
             replyTo.Tell(reply);
             if (!_registered) Register();
@@ -212,6 +278,7 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
                 _commitsSinceSnapshot = 0;
                 SaveSnapshot(_state.ToSnapshot());
             }
+            UpdateTimers();
         });
     }
 

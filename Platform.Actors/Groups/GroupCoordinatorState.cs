@@ -64,6 +64,13 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
                 $"Session timeout {join.SessionTimeoutMs} ms is outside [{settings.MinSessionTimeoutMs}, {settings.MaxSessionTimeoutMs}] ms");
             return effects;
         }
+        // Kafka has no error of its own for the rebalance timeout; it is a timeout the member asks for, as the session's is.
+        if (join.RebalanceTimeoutMs < 0 || join.RebalanceTimeoutMs > settings.MaxRebalanceTimeoutMs)
+        {
+            Fail(ErrorCode.InvalidSessionTimeout,
+                $"Rebalance timeout {join.RebalanceTimeoutMs} ms is outside [0, {settings.MaxRebalanceTimeoutMs}] ms (platform.group.max-rebalance-timeout)");
+            return effects;
+        }
         var others = _members.Where(m => m.MemberId != join.MemberId && (join.GroupInstanceId is null || m.GroupInstanceId != join.GroupInstanceId)).ToList();
         if (others.Count > 0 && (join.ProtocolType != ProtocolType || !CommonProtocols(others, join.Protocols).Any()))
         {
@@ -298,9 +305,31 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
         return (ErrorCode.None, null);
     }
 
+    /// <summary>
+    /// Whether one partition of an accepted commit may be stored: its topic and partition exist, and its
+    /// metadata fits <c>offset-metadata-max-bytes</c> (Kafka's offset.metadata.max.bytes), so that a client
+    /// cannot grow the journal and every OffsetFetch answer with megabytes of metadata per partition.
+    /// </summary>
+    public ErrorCode CheckEntry(OffsetCommitEntry entry)
+    {
+        if (!Topics.TryGetValue(entry.Topic, out var count) || entry.Partition < 0 || entry.Partition >= count) return ErrorCode.UnknownTopicOrPartition;
+        return entry.Metadata is { } metadata && System.Text.Encoding.UTF8.GetByteCount(metadata) > settings.OffsetMetadataMaxBytes
+            ? ErrorCode.OffsetMetadataTooLarge
+            : ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Stores committed offsets. A commit to an empty group (standalone, or replayed in recovery) also moves its
+    /// retention clock to the commit, as Kafka measures an empty group's expiry from its last commit: coordinators
+    /// of empty groups stop when idle, and the clock must survive that without restarting at each start.
+    /// </summary>
     public void ApplyCommitted(IEnumerable<CommittedOffset> offsets)
     {
-        foreach (var o in offsets) _offsets[new TopicPartitionId(o.Topic, o.Partition)] = o;
+        foreach (var o in offsets)
+        {
+            _offsets[new TopicPartitionId(o.Topic, o.Partition)] = o;
+            if (_members.Count == 0) EmptySinceMs = Math.Max(EmptySinceMs, o.CommitTimestamp);
+        }
     }
 
     public void ApplyRemoved(IEnumerable<TopicPartitionId> partitions)
@@ -319,15 +348,17 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
 
     /// <summary>Offsets due for removal: the group has been empty longer than offsets retention.</summary>
     public IReadOnlyList<TopicPartitionId> ExpiredOffsets(long nowMs) =>
-        _members.Count == 0 && EmptySinceMs >= 0 && nowMs - EmptySinceMs > (long)settings.OffsetsRetention.TotalMilliseconds
-            ? _offsets.Keys.ToList()
-            : [];
+        OffsetsExpireAtMs is { } at && nowMs > at ? _offsets.Keys.ToList() : [];
 
-    /// <summary>After recovery: an empty group's retention clock starts now if it had never been set.</summary>
+    /// <summary>After recovery: an empty group's retention clock starts now if neither a snapshot nor a commit set it.</summary>
     public void MarkRecovered(long nowMs)
     {
         if (_members.Count == 0 && EmptySinceMs < 0) EmptySinceMs = nowMs;
     }
+
+    /// <summary>When the offsets of this (empty) group are due to expire; null while it has members or no offsets.</summary>
+    public long? OffsetsExpireAtMs =>
+        _members.Count == 0 && EmptySinceMs >= 0 && _offsets.Count > 0 ? EmptySinceMs + (long)settings.OffsetsRetention.TotalMilliseconds : null;
 
     public GroupDescription Describe() => new(GroupId, ErrorCode.None, null, State.ToString(), ProtocolType, ProtocolName, GenerationId,
         _members.Select(m => new GroupMemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,

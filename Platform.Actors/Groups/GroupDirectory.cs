@@ -10,6 +10,10 @@ namespace Platform.Actors.Groups;
 /// member or commit and unregister when deleted. Their state and protocol type are kept in memory only,
 /// as the coordinators report them; the directory watches each reporting coordinator, and a coordinator that
 /// stops (passivated, or its node gone) takes its members with it, so its group shows as Empty again.
+/// It is also the gate for every group request that must not create a group (see <see cref="GroupRouter"/>):
+/// it forwards those for a group it knows to the group shard region and answers the others itself.
+/// A coordinator registers before it answers the join or commit that created its group, so a member's
+/// next request finds it here (the registration crosses one hop, the member's next request at least two).
 /// </summary>
 public sealed class GroupDirectory : ReceivePersistentActor
 {
@@ -19,8 +23,11 @@ public sealed class GroupDirectory : ReceivePersistentActor
     private readonly Dictionary<string, (string State, string ProtocolType)> _states = new();
     private readonly Dictionary<IActorRef, string> _coordinators = new();
 
-    public GroupDirectory()
+    private readonly IActorRef _groupRegion;
+
+    public GroupDirectory(IActorRef groupRegion)
     {
+        _groupRegion = groupRegion;
         Recover<SnapshotOffer>(o =>
         {
             if (o.Snapshot is GroupDirectorySnapshot s) _groups = s.GroupIds.ToImmutableSortedSet(StringComparer.Ordinal);
@@ -50,6 +57,11 @@ public sealed class GroupDirectory : ReceivePersistentActor
             if (!_coordinators.Remove(t.ActorRef, out var groupId) || _coordinators.ContainsValue(groupId)) return;
             if (_states.TryGetValue(groupId, out var last)) _states[groupId] = (nameof(GroupStateName.Empty), last.ProtocolType);
         });
+        Command<IGroupMessage>(request =>
+        {
+            if (_groups.Contains(request.GroupId)) _groupRegion.Forward(request);
+            else Sender.Tell(GroupReplies.Absent(request));
+        });
         Command<ListGroups>(_ => Sender.Tell(new GroupList(_groups.ToList())));
         Command<ListGroupStates>(list => Sender.Tell(new ListedGroups(_groups
             .Select(g => (Id: g, Status: _states.GetValueOrDefault(g, Unreported)))
@@ -65,7 +77,8 @@ public sealed class GroupDirectory : ReceivePersistentActor
     // "groups" cannot collide with a coordinator's "group-<id>".
     public override string PersistenceId => "groups";
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new GroupDirectory());
+    /// <param name="groupRegion">The group shard region, where requests for known groups go on.</param>
+    public static Props Props(IActorRef groupRegion) => Akka.Actor.Props.Create(() => new GroupDirectory(groupRegion));
 
     private void Applied(ImmutableSortedSet<string> groups)
     {

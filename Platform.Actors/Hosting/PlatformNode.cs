@@ -80,6 +80,8 @@ public sealed class PlatformNode : IAsyncDisposable
     /// </summary>
     public static async Task<PlatformNode> StartAsync(Config config, TimeSpan? upTimeout = null)
     {
+        // Before anything is created: a node on a SQLite file of its own must not join other nodes.
+        StorageChecks.RefuseSqliteInCluster(config);
         SqliteStorage.Prepare(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
@@ -108,6 +110,7 @@ public sealed class PlatformNode : IAsyncDisposable
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
+            await StorageChecks.WarnUnlessSynchronousCommitAsync(config, system.Log);
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -138,23 +141,26 @@ public sealed class PlatformNode : IAsyncDisposable
             var producerIds = system.ActorOf(ClusterSingletonProxy.Props("/user/producer-ids",
                 ClusterSingletonProxySettings.Create(system)), "producer-ids-proxy");
 
-            system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(), PoisonPill.Instance,
-                ClusterSingletonManagerSettings.Create(system)), "group-directory");
+            // Coordinators report to the directory and the directory forwards to them: the proxy first (it only
+            // needs the singleton's path), then the region, then the directory itself with the region.
             var directoryProxy = system.ActorOf(ClusterSingletonProxy.Props("/user/group-directory",
                 ClusterSingletonProxySettings.Create(system)), "group-directory-proxy");
             var groups = await sharding.StartAsync(GroupEntity.TypeName,
                 groupId => GroupCoordinator.Props(groupId, groupSettings, registryProxy, directoryProxy),
                 shardingSettings,
                 new GroupMessageExtractor(groupSettings.NumberOfShards));
+            system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(groups), PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system)), "group-directory");
+            var groupRouter = new GroupRouter(groups, directoryProxy, groupSettings);
 
-            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, directoryProxy, gatewaySettings, nodeSettings),
+            var gateway = system.ActorOf(Platform.Actors.Gateway.Gateway.Props(registryProxy, partitions, groups, groupRouter, directoryProxy, gatewaySettings, nodeSettings),
                 Platform.Actors.Gateway.Gateway.Name);
 
             var topicCache = new TopicCache();
             system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy, nodeSettings), "kafka-topic-cache");
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings, nodeSettings), "kafka-placement");
-            var services = new KafkaServices(system, partitions, groups, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
+            var services = new KafkaServices(system, partitions, groups, groupRouter, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
                 new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>

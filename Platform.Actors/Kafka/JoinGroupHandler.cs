@@ -27,8 +27,9 @@ internal static class JoinGroupHandler
             request.Protocols.Select(p => new GroupProtocol(p.Name, p.Metadata)).ToList(), request.SessionTimeoutMs, rebalanceTimeoutMs,
             context.ClientId, "/" + context.Connection.ClientHost, context.Connection.Actor, ServerAssignment: false);
         // A join is answered when the rebalance completes: after the other members rejoined, at most the
-        // rebalance timeout (plus the initial delay for a new group).
-        var wait = TimeSpan.FromMilliseconds(Math.Max(0, rebalanceTimeoutMs)) + services.GroupSettings.InitialRebalanceDelay + services.RequestTimeout;
+        // rebalance timeout (plus the initial delay for a new group); one above the bound is refused at once.
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(rebalanceTimeoutMs, 0, services.GroupSettings.MaxRebalanceTimeoutMs))
+            + services.GroupSettings.InitialRebalanceDelay + services.RequestTimeout;
         var result = await GroupRequests.AskCoordinatorAsync<JoinGroupResult>(services, join, wait);
         if (result is null) return Failed(context, request, ErrorCode.CoordinatorNotAvailable);
         return new JoinGroupResponse

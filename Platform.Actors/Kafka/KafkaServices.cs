@@ -16,6 +16,7 @@ public sealed record KafkaServices(
     ActorSystem System,
     IActorRef Partitions,
     IActorRef Groups,
+    GroupRouter GroupRouter,
     IActorRef Registry,
     IActorRef GroupDirectory,
     IActorRef Gateway,

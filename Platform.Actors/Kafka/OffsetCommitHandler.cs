@@ -12,30 +12,20 @@ internal static class OffsetCommitHandler
 {
     public const short MaxVersion = 8;
 
-    /// <summary>Kafka's offset.metadata.max.bytes default.</summary>
-    public const int MaxMetadataLength = 4096;
-
     public static void Register(KafkaApis apis, KafkaServices services) =>
         apis.Register<OffsetCommitRequest>(ApiKey.OffsetCommit, 0, MaxVersion, OffsetCommitRequest.HeaderVersion, OffsetCommitResponse.HeaderVersion,
             OffsetCommitRequest.Read, (context, request) => HandleAsync(services, request));
 
     private static async Task<IKafkaMessage?> HandleAsync(KafkaServices services, OffsetCommitRequest request)
     {
-        var entries = new List<OffsetCommitEntry>();
-        var refused = new Dictionary<(string Topic, int Partition), ErrorCode>();
-        foreach (var topic in request.Topics)
-        {
-            foreach (var p in topic.Partitions)
-            {
-                if (p.CommittedMetadata is { Length: > MaxMetadataLength }) refused[(topic.Name, p.PartitionIndex)] = ErrorCode.OffsetMetadataTooLarge;
-                else entries.Add(new OffsetCommitEntry(topic.Name, p.PartitionIndex, p.CommittedOffset, p.CommittedMetadata));
-            }
-        }
+        // The coordinator checks each partition (unknown topic, metadata over offset-metadata-max-bytes).
+        var entries = request.Topics
+            .SelectMany(t => t.Partitions.Select(p => new OffsetCommitEntry(t.Name, p.PartitionIndex, p.CommittedOffset, p.CommittedMetadata)))
+            .ToList();
 
         ErrorCode everyPartition;
         var errors = new Dictionary<(string Topic, int Partition), ErrorCode>();
-        if (request.GroupId == "") everyPartition = ErrorCode.InvalidGroupId;
-        else if (entries.Count == 0) everyPartition = ErrorCode.None;
+        if (entries.Count == 0) everyPartition = ErrorCode.None;
         else
         {
             var result = await GroupRequests.AskCoordinatorAsync<OffsetCommitResult>(services,
@@ -53,8 +43,7 @@ internal static class OffsetCommitHandler
                 Partitions = topic.Partitions.Select(p => new OffsetCommitResponse.OffsetCommitResponsePartition
                 {
                     PartitionIndex = p.PartitionIndex,
-                    ErrorCode = (short)(refused.TryGetValue((topic.Name, p.PartitionIndex), out var tooLarge) ? tooLarge
-                        : everyPartition != ErrorCode.None ? everyPartition
+                    ErrorCode = (short)(everyPartition != ErrorCode.None ? everyPartition
                         : errors.GetValueOrDefault((topic.Name, p.PartitionIndex), ErrorCode.None)),
                 }).ToList(),
             });

@@ -52,7 +52,11 @@ public sealed class SettingsSpecs
             InitialRebalanceDelay: TimeSpan.FromSeconds(3),
             MinSessionTimeoutMs: 6000,
             MaxSessionTimeoutMs: 30 * 60 * 1000,
-            MaxSize: int.MaxValue,
+            MaxRebalanceTimeoutMs: 30 * 60 * 1000,
+            MaxSize: 1000,
+            OffsetMetadataMaxBytes: 4096,
+            MaxGroupIdLength: 249,
+            PassivateIdleAfter: TimeSpan.FromMinutes(2),
             OffsetsRetention: TimeSpan.FromDays(7),
             SnapshotEvery: 1000,
             Tick: TimeSpan.FromMilliseconds(100)), GroupSettings.Create(Defaults));

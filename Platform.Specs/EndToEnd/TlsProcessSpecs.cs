@@ -10,6 +10,7 @@ namespace Platform.Specs.EndToEnd;
 public sealed class TlsProcessSpecs
 {
     [Fact]
+    [Trait("Category", "Postgres")]
     public async Task Nodes_started_with_the_certificates_of_certs_create_form_a_cluster_over_mutual_TLS()
     {
         var dir = Path.Combine(TestNode.NewDataDir(), "certs");
@@ -18,7 +19,9 @@ public sealed class TlsProcessSpecs
         Assert.True(File.Exists(Path.Combine(dir, "ca.crt")) && File.Exists(Path.Combine(dir, "n1.p12")) && File.Exists(Path.Combine(dir, "n2.p12")));
 
         var port = HostProcess.FreePort();
-        string[] Tls(string node) => ["--seed", $"127.0.0.1:{port}", "--tls-cert", Path.Combine(dir, node + ".p12"), "--tls-cert-password", "secret", "--tls-ca", Path.Combine(dir, "ca.crt"), "--require-tls"];
+        // Members of a cluster share one journal (a node on its own SQLite file refuses to join).
+        var database = await TestPostgres.NewDatabaseAsync();
+        string[] Tls(string node) => ["--storage", "postgres", "--connection-string", database, "--seed", $"127.0.0.1:{port}", "--tls-cert", Path.Combine(dir, node + ".p12"), "--tls-cert-password", "secret", "--tls-ca", Path.Combine(dir, "ca.crt"), "--require-tls"];
         await using var first = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port, Tls("n1"));
         // The second node's only seed is the first: it is up once it joined the first over TLS.
         await using var second = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), HostProcess.FreePort(), Tls("n2"));

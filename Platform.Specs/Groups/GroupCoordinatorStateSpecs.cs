@@ -8,7 +8,9 @@ namespace Platform.Specs.Groups;
 /// <summary>The classic group protocol's state machine, without actors: every transition and error.</summary>
 public class GroupCoordinatorStateSpecs
 {
-    private static readonly GroupSettings Settings = new(10, TimeSpan.Zero, 1000, 60_000, 3, TimeSpan.FromMinutes(10), 100, TimeSpan.FromMilliseconds(100));
+    private static readonly GroupSettings Settings = new(NumberOfShards: 10, InitialRebalanceDelay: TimeSpan.Zero, MinSessionTimeoutMs: 1000,
+        MaxSessionTimeoutMs: 60_000, MaxRebalanceTimeoutMs: 120_000, MaxSize: 3, OffsetMetadataMaxBytes: 16, MaxGroupIdLength: 249,
+        PassivateIdleAfter: TimeSpan.FromMinutes(1), OffsetsRetention: TimeSpan.FromMinutes(10), SnapshotEvery: 100, Tick: TimeSpan.FromMilliseconds(100));
 
     private readonly GroupCoordinatorState _group = new("g", Settings);
     private int _ids;
@@ -298,6 +300,45 @@ public class GroupCoordinatorStateSpecs
         var h = new Handle("a");
         Assert.Equal(ErrorCode.InvalidSessionTimeout, ReplyFor<JoinGroupResult>(DoJoin(Join(session: session), h), h).Error);
         Assert.Empty(_group.Members);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(120_001)]
+    public void Rebalance_timeouts_outside_the_configured_bound_are_InvalidSessionTimeout(int rebalance)
+    {
+        var h = new Handle("a");
+        var reply = ReplyFor<JoinGroupResult>(DoJoin(Join(rebalance: rebalance), h), h);
+        Assert.Equal(ErrorCode.InvalidSessionTimeout, reply.Error);
+        Assert.Contains("max-rebalance-timeout", reply.ErrorMessage);
+        Assert.Empty(_group.Members);
+        Assert.Equal(ErrorCode.None, ReplyFor<JoinGroupResult>(DoJoin(Join(rebalance: 120_000), h), h).Error);
+    }
+
+    [Fact]
+    public void Commit_metadata_over_the_bound_is_OffsetMetadataTooLarge_and_counted_in_utf8_bytes()
+    {
+        Assert.Equal(ErrorCode.None, _group.CheckEntry(new OffsetCommitEntry("t", 0, 1, new string('a', 16))));
+        Assert.Equal(ErrorCode.None, _group.CheckEntry(new OffsetCommitEntry("t", 0, 1, null)));
+        Assert.Equal(ErrorCode.OffsetMetadataTooLarge, _group.CheckEntry(new OffsetCommitEntry("t", 0, 1, new string('a', 17))));
+        Assert.Equal(ErrorCode.OffsetMetadataTooLarge, _group.CheckEntry(new OffsetCommitEntry("t", 0, 1, new string('é', 9)))); // 18 bytes
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, _group.CheckEntry(new OffsetCommitEntry("t", 4, 1, null)));
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, _group.CheckEntry(new OffsetCommitEntry("nope", 0, 1, null)));
+    }
+
+    [Fact]
+    public void Retention_of_an_empty_group_counts_from_its_last_commit_also_after_a_restart()
+    {
+        var retention = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
+        var lastCommit = _now + 5 * 60_000;
+        var history = new[] { new CommittedOffset("t", 0, 5, null, _now), new CommittedOffset("t", 1, 7, null, lastCommit) };
+        // A coordinator started again (after passivation) half an hour later replays the commits first.
+        var restarted = new GroupCoordinatorState("g", Settings);
+        restarted.ApplyCommitted(history);
+        restarted.MarkRecovered(_now + 30 * 60_000);
+        Assert.Equal(lastCommit + retention, restarted.OffsetsExpireAtMs);
+        Assert.Empty(restarted.ExpiredOffsets(lastCommit + retention));
+        Assert.Equal(2, restarted.ExpiredOffsets(lastCommit + retention + 1).Count);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Platform.Actors.Groups;
 using Platform.Protocol.Groups;
 using Platform.Protocol.Messages;
 using Platform.Specs.Support;
+using static Platform.Specs.Kafka.KafkaRequests;
 
 namespace Platform.Specs.Kafka;
 
@@ -13,13 +14,6 @@ namespace Platform.Specs.Kafka;
 public sealed class KafkaGroupProtocolSpecs(KafkaGroupFixture fixture) : IClassFixture<KafkaGroupFixture>
 {
     private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static Task<JoinGroupResponse> JoinAsync(RawKafkaClient client, JoinGroupRequest request, short version = 5) =>
-        client.SendAsync(ApiKey.JoinGroup, version, request, JoinGroupRequest.HeaderVersion, JoinGroupResponse.HeaderVersion, JoinGroupResponse.Read);
-
-    private static Task<HeartbeatResponse> HeartbeatAsync(RawKafkaClient client, string group, string member, int generation) =>
-        client.SendAsync(ApiKey.Heartbeat, 4, new HeartbeatRequest { GroupId = group, MemberId = member, GenerationId = generation },
-            HeartbeatRequest.HeaderVersion, HeartbeatResponse.HeaderVersion, HeartbeatResponse.Read);
 
     private static Task<OffsetCommitResponse> CommitAsync(RawKafkaClient client, string group, string member, int generation,
         params (string Topic, int Partition, long Offset)[] offsets) =>
@@ -36,14 +30,6 @@ public sealed class KafkaGroupProtocolSpecs(KafkaGroupFixture fixture) : IClassF
     private static Task<DeleteGroupsResponse> DeleteAsync(RawKafkaClient client, params string[] groups) =>
         client.SendAsync(ApiKey.DeleteGroups, 2, new DeleteGroupsRequest { GroupsNames = groups.ToList() },
             DeleteGroupsRequest.HeaderVersion, DeleteGroupsResponse.HeaderVersion, DeleteGroupsResponse.Read);
-
-    private static JoinGroupRequest Join(string group, string topic, string memberId = "", int sessionTimeoutMs = 10_000) => new()
-    {
-        GroupId = group, MemberId = memberId, SessionTimeoutMs = sessionTimeoutMs, RebalanceTimeoutMs = 10_000, ProtocolType = "consumer",
-        Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = "range", Metadata = Subscription(topic) }],
-    };
-
-    private static byte[] Subscription(string topic) => ConsumerProtocol.EncodeSubscription(new ConsumerSubscription([topic], []));
 
     [Fact(Timeout = 60_000)]
     public async Task Fencing_errors_reach_the_client_as_Kafka_error_codes_and_DescribeGroups_returns_the_members_bytes()

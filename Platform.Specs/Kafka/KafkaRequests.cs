@@ -1,4 +1,5 @@
 using System.Text;
+using Platform.Protocol.Groups;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
 using Platform.Protocol.Wire;
@@ -78,6 +79,22 @@ public static class KafkaRequests
         version >= 4 ? new() { CoordinatorKeys = [group] } : new() { CoordinatorKey = group };
 
     /// <summary>Produces <paramref name="values"/> to a partition in one batch on a fresh connection and returns the base offset.</summary>
+    public static Task<JoinGroupResponse> JoinAsync(RawKafkaClient client, JoinGroupRequest request, short version = 5) =>
+        client.SendAsync(ApiKey.JoinGroup, version, request, JoinGroupRequest.HeaderVersion, JoinGroupResponse.HeaderVersion, JoinGroupResponse.Read);
+
+    public static Task<HeartbeatResponse> HeartbeatAsync(RawKafkaClient client, string group, string member, int generation) =>
+        client.SendAsync(ApiKey.Heartbeat, 4, new HeartbeatRequest { GroupId = group, MemberId = member, GenerationId = generation },
+            HeartbeatRequest.HeaderVersion, HeartbeatResponse.HeaderVersion, HeartbeatResponse.Read);
+
+    /// <summary>A consumer-protocol JoinGroup for <paramref name="topic"/> with the range assignor.</summary>
+    public static JoinGroupRequest Join(string group, string topic, string memberId = "", int sessionTimeoutMs = 10_000, int rebalanceTimeoutMs = 10_000) => new()
+    {
+        GroupId = group, MemberId = memberId, SessionTimeoutMs = sessionTimeoutMs, RebalanceTimeoutMs = rebalanceTimeoutMs, ProtocolType = "consumer",
+        Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = "range", Metadata = Subscription(topic) }],
+    };
+
+    public static byte[] Subscription(string topic) => ConsumerProtocol.EncodeSubscription(new ConsumerSubscription([topic], []));
+
     public static async Task<long> ProduceAsync(string bootstrap, string topic, int partition, IReadOnlyList<string> values)
     {
         await using var connection = await RawKafkaConnection.ConnectAsync(bootstrap);

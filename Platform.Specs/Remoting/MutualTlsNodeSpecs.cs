@@ -31,12 +31,15 @@ public sealed class MutualTlsNodeSpecs(ITestOutputHelper output) : Akka.TestKit.
     private static readonly TestCertificates Certs = TestCertificates.Create();
 
     [Fact]
+    [Trait("Category", "Postgres")]
     public async Task Two_nodes_with_certificates_of_the_cluster_CA_form_a_cluster_and_reach_each_others_actors()
     {
         var port = HostProcess.FreePort();
         var seeds = new[] { $"127.0.0.1:{port}" };
-        await using var first = await TestNode.StartAsync(port: port, seeds: seeds, tls: Certs.TlsFor("n1"));
-        await using var second = await TestNode.StartAsync(seeds: seeds, tls: Certs.TlsFor("n2"));
+        // Members of a cluster share one journal (a node on its own SQLite file refuses to join).
+        var database = await TestPostgres.NewDatabaseAsync();
+        await using var first = await TestNode.StartAsync(port: port, seeds: seeds, tls: Certs.TlsFor("n1"), postgres: database);
+        await using var second = await TestNode.StartAsync(seeds: seeds, tls: Certs.TlsFor("n2"), postgres: database);
 
         Assert.Equal(RemotingExposure.MutualTls, first.Remoting);
         Assert.Equal("akka.ssl.tcp", Cluster.Get(first.System).SelfAddress.Protocol);
