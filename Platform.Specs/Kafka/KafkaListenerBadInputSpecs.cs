@@ -1,3 +1,4 @@
+using System.Text;
 using System.Buffers.Binary;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
@@ -246,6 +247,34 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         var good = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, KafkaRequests.Batch(["good"])), ProduceResponse.Read);
         Assert.Equal(values.Count, good.Responses.Single().PartitionResponses.Single().BaseOffset);
         Assert.Equal([.. values, "good"], await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+    }
+
+    [Fact(Timeout = SpecTimeout)]
+    public async Task An_idempotent_batch_with_a_producer_id_the_cluster_never_handed_out_is_UNKNOWN_PRODUCER_ID()
+    {
+        var (topic, values) = await TopicWithRecordsAsync("forged-pid");
+        await using var connection = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        var init = await connection.RoundTripAsync(ApiKey.InitProducerId, 4, new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = 60_000 },
+            InitProducerIdResponse.Read);
+        Assert.Equal(ErrorCode.None, (ErrorCode)init.ErrorCode);
+
+        async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(long producerId, string value)
+        {
+            var builder = new RecordBatchBuilder();
+            builder.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, Encoding.UTF8.GetBytes(value));
+            var batch = builder.Build(producerId: producerId, producerEpoch: 0, baseSequence: 0);
+            var response = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, batch), ProduceResponse.Read);
+            return response.Responses.Single().PartitionResponses.Single();
+        }
+
+        // A third party picking an id ahead of the allocator (to fence or pre-empt a future producer) is refused.
+        var forged = await ProduceAsync(init.ProducerId + 1_000_000, "forged");
+        Assert.Equal(ErrorCode.UnknownProducerId, (ErrorCode)forged.ErrorCode);
+        Assert.Equal(values, await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+        // The id InitProducerId handed out is accepted.
+        var own = await ProduceAsync(init.ProducerId, "own");
+        Assert.Equal(ErrorCode.None, (ErrorCode)own.ErrorCode);
+        Assert.Equal([.. values, "own"], await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
     }
 
     private static byte[] TimestampedBatch(long timestamp)
