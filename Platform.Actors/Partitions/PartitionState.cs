@@ -100,6 +100,8 @@ public sealed class PartitionState
                 $"Producer {producerId} sent sequence {sequence} but an earlier batch of it is missing"),
             SequenceVerdict.Fenced => new ProduceDecision.Reject(ErrorCode.InvalidProducerEpoch,
                 $"Producer {producerId} epoch {epoch} is older than one already seen"),
+            SequenceVerdict.Unknown => new ProduceDecision.Reject(ErrorCode.UnknownProducerId,
+                $"Producer {producerId} is not known to this partition and its batch starts at sequence {sequence}, not 0"),
             _ => new ProduceDecision.Append(batch, NextOffset, count, maxTimestamp),
         };
     }

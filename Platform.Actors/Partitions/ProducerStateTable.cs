@@ -17,6 +17,13 @@ public enum SequenceVerdict
     OutOfOrder,
     /// <summary>An older epoch of the producer id than one already seen (a zombie).</summary>
     Fenced,
+    /// <summary>
+    /// A producer this partition does not know (new, expired or evicted) that does not start at sequence 0: an
+    /// earlier batch of it may still be on its way (refused at the edge, or in a retry), so appending this one
+    /// would open a gap that batch could never fill. Kafka answers UNKNOWN_PRODUCER_ID; the client then starts
+    /// the partition afresh under a new producer id (KIP-360).
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>
@@ -61,7 +68,7 @@ public sealed class ProducerStateTable
     {
         originalBaseOffset = -1;
         if (producerId < 0 || firstSequence < 0) return SequenceVerdict.Append;
-        if (!_producers.TryGetValue(producerId, out var entry)) return SequenceVerdict.Append; // new or expired: any start
+        if (!_producers.TryGetValue(producerId, out var entry)) return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.Unknown;
         if (epoch < entry.Epoch) return SequenceVerdict.Fenced;
         // A new epoch starts its sequences afresh, at 0 (Kafka refuses any other start as out of order).
         if (epoch > entry.Epoch) return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
