@@ -575,7 +575,8 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                     next = Math.Max(next, RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) + 1);
                 }
             }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+            // ArgumentOutOfRange: a timestamp no DateTimeOffset can hold (stored before the broker validated them).
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentOutOfRangeException)
             {
                 Fail(state, new PlatformException(ErrorCode.CorruptMessage, $"{state.Partition} at offset {next}: {e.Message}"));
                 continue;

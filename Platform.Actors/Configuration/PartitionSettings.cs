@@ -5,6 +5,10 @@ namespace Platform.Actors.Configuration;
 /// <summary>The <c>platform.partition</c> settings, with the tail cache's share per partition, read once per node.</summary>
 /// <param name="TopicLookupRetry">How often a partition that does not know its topic yet asks the registry again.</param>
 /// <param name="JournalReadTimeout">The longest one fetch's read of the journal may take.</param>
+/// <param name="LogAppendTime">Kafka's log.message.timestamp.type = LogAppendTime: the broker's clock replaces record timestamps.</param>
+/// <param name="TimestampBeforeMaxMs">How far behind the broker's clock a CreateTime timestamp may be (difference.max.ms applied).</param>
+/// <param name="TimestampAfterMaxMs">How far ahead of it (difference.max.ms applied).</param>
+/// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
 public sealed record PartitionSettings(
     int NumberOfShards,
     int SnapshotEvery,
@@ -15,7 +19,11 @@ public sealed record PartitionSettings(
     long TailMaxBytesPerPartition,
     TimeSpan ProducerIdExpiration,
     TimeSpan TopicLookupRetry,
-    TimeSpan JournalReadTimeout)
+    TimeSpan JournalReadTimeout,
+    bool LogAppendTime,
+    long TimestampBeforeMaxMs,
+    long TimestampAfterMaxMs,
+    int MaxProducers)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -30,6 +38,24 @@ public sealed record PartitionSettings(
             TailCacheSettings.Create(config).MaxBytesPerPartition,
             p.Duration("producer-id-expiration"),
             p.Duration("topic-lookup-retry"),
-            p.Duration("journal-read-timeout"));
+            p.Duration("journal-read-timeout"),
+            TimestampType(p.String("message-timestamp-type")),
+            NonNegative(Math.Min(p.Long("message-timestamp-before-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-before-max-ms"),
+            NonNegative(Math.Min(p.Long("message-timestamp-after-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-after-max-ms"),
+            (int)NonNegative(p.Int("max-producers"), "max-producers"));
     }
+
+    /// <summary>The window a CreateTime record's timestamp must fall in at <paramref name="nowMs"/>.</summary>
+    public Platform.Protocol.Records.TimestampWindow TimestampWindow(long nowMs) =>
+        new(nowMs, TimestampBeforeMaxMs, TimestampAfterMaxMs, LogAppendTime);
+
+    private static bool TimestampType(string value) => value switch
+    {
+        "CreateTime" => false,
+        "LogAppendTime" => true,
+        _ => throw new ArgumentException($"platform.partition.message-timestamp-type must be CreateTime or LogAppendTime, got '{value}'"),
+    };
+
+    private static long NonNegative(long value, string name) =>
+        value >= 0 ? value : throw new ArgumentException($"platform.partition.{name} must not be negative, got {value}");
 }

@@ -31,6 +31,9 @@ public sealed record KafkaServices(
 {
     public TimeSpan RequestTimeout => Settings.RequestTimeout;
 
+    /// <summary>Which producer ids the cluster has handed out, as far as this node knows (a produce checks its batch's).</summary>
+    internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.RequestTimeout);
+
     /// <summary>The node id of the member hosting the partition (its leader), or this node's if not known yet.</summary>
     public int LeaderOf(Guid topicId, int partition)
     {

@@ -58,6 +58,7 @@ internal static class ProduceHandler
                     : (ErrorCode.None, null);
                 byte[]? batch = null;
                 if (error == ErrorCode.None) (batch, error, message) = SingleBatch(partitionData.Records);
+                if (error == ErrorCode.None) (error, message) = await CheckProducerId(services, batch!);
                 if (error != ErrorCode.None)
                 {
                     Fail(partition, error, message);
@@ -115,6 +116,29 @@ internal static class ProduceHandler
         if (ranges.Count > 1)
             return (null, ErrorCode.InvalidRecord, $"Produce requests of v3 and later must carry exactly one record batch per partition, got {ranges.Count}");
         return (bytes, ErrorCode.None, null);
+    }
+
+    /// <summary>
+    /// An idempotent batch must name an id InitProducerId handed out: otherwise any client could pick another's
+    /// id and fence it (a higher epoch) or take its next sequence. UNKNOWN_PRODUCER_ID makes a real client ask
+    /// for a new id. Checked here, at the edge, against a node-local bound: no round trip per batch.
+    /// </summary>
+    private static async ValueTask<(ErrorCode Error, string? Message)> CheckProducerId(KafkaServices services, byte[] batch)
+    {
+        var producerId = RecordBatch.ProducerId(batch);
+        if (producerId == -1) return (ErrorCode.None, null);
+        if (producerId < -1 || RecordBatch.ProducerEpoch(batch) < 0 || RecordBatch.BaseSequence(batch) < 0)
+            return (ErrorCode.InvalidRecord, $"Producer id {producerId} needs a non-negative epoch and base sequence, got {RecordBatch.ProducerEpoch(batch)} and {RecordBatch.BaseSequence(batch)}");
+        try
+        {
+            return await services.AllocatedProducerIds.IsAllocatedAsync(producerId)
+                ? (ErrorCode.None, null)
+                : (ErrorCode.UnknownProducerId, $"Producer id {producerId} was not allocated by this cluster: ask InitProducerId for one");
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return (ErrorCode.RequestTimedOut, "The producer id allocator did not answer in time");
+        }
     }
 
     private static void Fail(ProduceResponse.PartitionProduceResponse partition, ErrorCode error, string? message)

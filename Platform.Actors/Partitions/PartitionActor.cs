@@ -182,7 +182,7 @@ public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
 
     private void HandleProduce(Produce produce)
     {
-        switch (_state.Decide(produce.Batch, _config!))
+        switch (_state.Decide(produce.Batch, _config!, NowMs))
         {
             case ProduceDecision.Reject reject:
                 Sender.Tell(produce.Reject(reject.Error, reject.Message));

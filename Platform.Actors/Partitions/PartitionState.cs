@@ -11,7 +11,7 @@ namespace Platform.Actors.Partitions;
 /// DeleteRecords and fetches, and says what a snapshot holds. The <see cref="PartitionActor"/> persists
 /// what it decides, replies, runs timers and starts journal readers.
 /// <para>
-/// A batch lives through three steps: <see cref="Decide(byte[], TopicConfig)"/> (validation, idempotence,
+/// A batch lives through three steps: <see cref="Decide(byte[], TopicConfig, long)"/> (validation, idempotence,
 /// the offset it would take), <see cref="Accept"/> (the offsets are taken, so the next batch follows it
 /// even before this one is written) and <see cref="Apply(RecordBatchAppended, long, long)"/> (it is in the
 /// journal: the log, the tail and the written producers' state include it).
@@ -23,9 +23,9 @@ public sealed class PartitionState
     private readonly PartitionLog _log;
     private readonly TailCache _tail;
     /// <summary>Idempotent producers as of every batch accepted, written or not: what new batches are judged by.</summary>
-    private readonly ProducerStateTable _acceptedProducers = new();
+    private readonly ProducerStateTable _acceptedProducers;
     /// <summary>The same as of the batches in the journal only: what a snapshot may say.</summary>
-    private readonly ProducerStateTable _writtenProducers = new();
+    private readonly ProducerStateTable _writtenProducers;
 
     public PartitionState(Guid topicId, int partition, PartitionSettings settings, TailCache tail)
     {
@@ -34,6 +34,8 @@ public sealed class PartitionState
         _settings = settings;
         _log = new PartitionLog(settings.IndexIntervalBytes);
         _tail = tail;
+        _acceptedProducers = new ProducerStateTable(settings.MaxProducers);
+        _writtenProducers = new ProducerStateTable(settings.MaxProducers);
     }
 
     public Guid TopicId { get; }
@@ -56,10 +58,13 @@ public sealed class PartitionState
 
     /// <summary>
     /// Whether a produced batch may be stored at all: within the topic's max.message.bytes, a well-formed
-    /// RecordBatch v2 whose CRC32C matches, holding records, in one of Kafka's compression codecs.
+    /// RecordBatch v2 whose CRC32C matches, holding records, each of which parses and agrees with the header
+    /// (<see cref="RecordBatchValidator"/>, Kafka's LogValidator) with timestamps inside <paramref name="window"/>.
+    /// On success, <paramref name="maxTimestamp"/> is what the stored header will say.
     /// </summary>
-    public static ProduceDecision.Reject? Validate(byte[] batch, int maxMessageBytes)
+    public static ProduceDecision.Reject? Validate(byte[] batch, int maxMessageBytes, TimestampWindow window, out long maxTimestamp)
     {
+        maxTimestamp = -1;
         if (batch.Length > maxMessageBytes)
             return new(ErrorCode.MessageTooLarge, $"Batch of {batch.Length} bytes exceeds max.message.bytes={maxMessageBytes} of the topic");
         switch (RecordBatch.Validate(batch))
@@ -72,9 +77,9 @@ public sealed class PartitionState
                 return new(ErrorCode.CorruptMessage, $"Malformed record batch: {error}");
         }
         if (RecordBatch.RecordCount(batch) == 0) return new(ErrorCode.InvalidRequest, "Record batch holds no records");
-        var compression = RecordBatch.Compression(batch);
-        if (!Enum.IsDefined(compression))
-            return new(ErrorCode.UnsupportedCompressionType, $"Compression codec id {(int)compression} is not one of Kafka's");
+        var validation = RecordBatchValidator.Validate(batch, window);
+        if (!validation.IsValid) return new(validation.Error, validation.Message!);
+        maxTimestamp = window.LogAppendTime ? window.NowMs : validation.MaxTimestamp;
         return null;
     }
 
@@ -83,9 +88,9 @@ public sealed class PartitionState
     /// sequence rules for idempotent producers), a duplicate of a batch already taken, or appended at
     /// <see cref="NextOffset"/>.
     /// </summary>
-    public ProduceDecision Decide(byte[] batch, TopicConfig config)
+    public ProduceDecision Decide(byte[] batch, TopicConfig config, long nowMs)
     {
-        if (Validate(batch, config.MaxMessageBytes) is { } invalid) return invalid;
+        if (Validate(batch, config.MaxMessageBytes, _settings.TimestampWindow(nowMs), out var maxTimestamp) is { } invalid) return invalid;
         var count = RecordBatch.RecordCount(batch);
         var (producerId, epoch, sequence) = (RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch));
         return _acceptedProducers.Check(producerId, epoch, sequence, count, out var originalOffset) switch
@@ -95,7 +100,9 @@ public sealed class PartitionState
                 $"Producer {producerId} sent sequence {sequence} but an earlier batch of it is missing"),
             SequenceVerdict.Fenced => new ProduceDecision.Reject(ErrorCode.InvalidProducerEpoch,
                 $"Producer {producerId} epoch {epoch} is older than one already seen"),
-            _ => new ProduceDecision.Append(batch, NextOffset, count),
+            SequenceVerdict.Unknown => new ProduceDecision.Reject(ErrorCode.UnknownProducerId,
+                $"Producer {producerId} is not known to this partition and its batch starts at sequence {sequence}, not 0"),
+            _ => new ProduceDecision.Append(batch, NextOffset, count, maxTimestamp),
         };
     }
 
@@ -109,6 +116,7 @@ public sealed class PartitionState
         if (append.BaseOffset != NextOffset)
             throw new InvalidOperationException($"A decision for offset {append.BaseOffset} is stale: the next offset is {NextOffset}");
         RecordBatch.SetBaseOffset(append.Batch, append.BaseOffset);
+        RecordBatch.SetMaxTimestamp(append.Batch, append.MaxTimestamp, _settings.LogAppendTime);
         NextOffset += append.RecordCount;
         RecordProducer(_acceptedProducers, append.Batch, nowMs);
         return new RecordBatchAppended(append.Batch);

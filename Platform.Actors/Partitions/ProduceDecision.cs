@@ -1,14 +1,18 @@
 namespace Platform.Actors.Partitions;
 
-/// <summary>What <see cref="PartitionState.Decide(byte[], Topics.TopicConfig)"/> makes of a produced batch.</summary>
+/// <summary>What <see cref="PartitionState.Decide(byte[], Topics.TopicConfig, long)"/> makes of a produced batch.</summary>
 public abstract record ProduceDecision
 {
     private ProduceDecision()
     {
     }
 
-    /// <summary>A valid, new batch: it takes the offsets from <paramref name="BaseOffset"/> on.</summary>
-    public sealed record Append(byte[] Batch, long BaseOffset, int RecordCount) : ProduceDecision;
+    /// <summary>
+    /// A valid, new batch: it takes the offsets from <paramref name="BaseOffset"/> on. <paramref name="MaxTimestamp"/>
+    /// is its largest record timestamp as the validator found it (or the broker's clock for LogAppendTime), what
+    /// the stored header will say.
+    /// </summary>
+    public sealed record Append(byte[] Batch, long BaseOffset, int RecordCount, long MaxTimestamp) : ProduceDecision;
 
     /// <summary>A retry of a batch already taken: answered with the offset it was stored at, appended again never.</summary>
     public sealed record Duplicate(long OriginalBaseOffset) : ProduceDecision;

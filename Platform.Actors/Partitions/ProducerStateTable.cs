@@ -17,6 +17,13 @@ public enum SequenceVerdict
     OutOfOrder,
     /// <summary>An older epoch of the producer id than one already seen (a zombie).</summary>
     Fenced,
+    /// <summary>
+    /// A producer this partition does not know (new, expired or evicted) that does not start at sequence 0: an
+    /// earlier batch of it may still be on its way (refused at the edge, or in a retry), so appending this one
+    /// would open a gap that batch could never fill. Kafka answers UNKNOWN_PRODUCER_ID; the client then starts
+    /// the partition afresh under a new producer id (KIP-360).
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>
@@ -39,6 +46,14 @@ public sealed class ProducerStateTable
     }
 
     private readonly Dictionary<long, Entry> _producers = new();
+    private readonly int _maxProducers;
+
+    /// <param name="maxProducers">
+    /// At most this many producers are remembered; a new one beyond it makes the one silent longest go first,
+    /// as expiry would have taken it next. Without the cap, clients choosing ids could grow the table (and
+    /// every snapshot) without end.
+    /// </param>
+    public ProducerStateTable(int maxProducers = int.MaxValue) => _maxProducers = Math.Max(1, maxProducers);
 
     public int Count => _producers.Count;
 
@@ -53,7 +68,7 @@ public sealed class ProducerStateTable
     {
         originalBaseOffset = -1;
         if (producerId < 0 || firstSequence < 0) return SequenceVerdict.Append;
-        if (!_producers.TryGetValue(producerId, out var entry)) return SequenceVerdict.Append; // new or expired: any start
+        if (!_producers.TryGetValue(producerId, out var entry)) return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.Unknown;
         if (epoch < entry.Epoch) return SequenceVerdict.Fenced;
         // A new epoch starts its sequences afresh, at 0 (Kafka refuses any other start as out of order).
         if (epoch > entry.Epoch) return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
@@ -75,13 +90,27 @@ public sealed class ProducerStateTable
     public void Record(long producerId, short epoch, int firstSequence, int recordCount, long baseOffset, long timestamp)
     {
         if (producerId < 0 || firstSequence < 0) return;
-        if (!_producers.TryGetValue(producerId, out var entry) || epoch > entry.Epoch)
+        if (!_producers.TryGetValue(producerId, out var entry))
+        {
+            if (_producers.Count >= _maxProducers) EvictOldest();
             _producers[producerId] = entry = new Entry(epoch);
+        }
+        else if (epoch > entry.Epoch)
+        {
+            _producers[producerId] = entry = new Entry(epoch);
+        }
         // Recording the same batch twice (a snapshot and a replay overlapping) must not shrink the window.
         if (!entry.Batches.Any(b => b.FirstSequence == firstSequence && b.BaseOffset == baseOffset))
             entry.Batches.Enqueue(new ProducerBatch(firstSequence, LastSequence(firstSequence, recordCount), baseOffset));
         while (entry.Batches.Count > BatchesPerProducer) entry.Batches.Dequeue();
         entry.LastTimestamp = Math.Max(entry.LastTimestamp, timestamp);
+    }
+
+    /// <summary>One scan, paid only by a new producer on a full table.</summary>
+    private void EvictOldest()
+    {
+        var oldest = _producers.MinBy(p => p.Value.LastTimestamp).Key;
+        _producers.Remove(oldest);
     }
 
     /// <summary>Forgets producers silent for longer than <paramref name="maxIdleMs"/> (Kafka's producer.id.expiration.ms).</summary>
@@ -98,7 +127,8 @@ public sealed class ProducerStateTable
     public void Restore(IEnumerable<ProducerState> states)
     {
         _producers.Clear();
-        foreach (var state in states)
+        // A snapshot taken under a larger cap keeps its most recent producers.
+        foreach (var state in states.OrderByDescending(s => s.LastTimestamp).Take(_maxProducers))
         {
             var entry = new Entry(state.Epoch) { LastTimestamp = state.LastTimestamp };
             foreach (var batch in state.Batches) entry.Batches.Enqueue(batch);

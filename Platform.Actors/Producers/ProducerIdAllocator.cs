@@ -37,6 +37,8 @@ public sealed class ProducerIdAllocator : ReceivePersistentActor
         });
 
         Command<AllocateProducerId>(_ => Allocate(Sender));
+        // Ids handed out before a restart lie below the recovered state's next id too (the rest of a block is skipped).
+        Command<GetProducerIdBound>(_ => Sender.Tell(new ProducerIdBound(_state.NextProducerId)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("Producer id allocator snapshot failed: {Reason}", f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });

@@ -17,6 +17,8 @@ internal static class ProducerIdFormats
             w.Int64(m.ProducerId);
             w.Int16(m.ProducerEpoch);
         }, (ref WireReader r) => new ProducerIdAllocated((ErrorCode)r.Int16(), r.NullableString(), r.Int64(), r.Int16()));
+        formats.Add<GetProducerIdBound>("IC", (_, _) => { }, (ref WireReader _) => GetProducerIdBound.Instance);
+        formats.Add<ProducerIdBound>("ID", (w, m) => w.Int64(m.HandedOutUpTo), (ref WireReader r) => new ProducerIdBound(r.Int64()));
         formats.Add<ProducerIdBlockReserved>("E-IB", (w, m) =>
         {
             w.Int64(m.FirstProducerId);

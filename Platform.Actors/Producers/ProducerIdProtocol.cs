@@ -28,3 +28,15 @@ public sealed record ProducerIdBlockReserved(long FirstProducerId, long EndProdu
 
 /// <summary>The end of the last reserved block: all a restarted allocator needs.</summary>
 public sealed record ProducerIdAllocatorSnapshot(long ReservedUpTo) : IPlatformMessage;
+
+/// <summary>
+/// Asks the allocator how far it has handed out ids: every id below the answer came from InitProducerId.
+/// What a Kafka listener needs to refuse a produce that names an id no producer was given.
+/// </summary>
+public sealed record GetProducerIdBound : IPlatformMessage
+{
+    public static readonly GetProducerIdBound Instance = new();
+}
+
+/// <summary>The answer to <see cref="GetProducerIdBound"/>: ids below <paramref name="HandedOutUpTo"/> may have been handed out.</summary>
+public sealed record ProducerIdBound(long HandedOutUpTo) : IPlatformMessage;

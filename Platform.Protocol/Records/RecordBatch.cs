@@ -205,6 +205,22 @@ public static class RecordBatch
         BinaryPrimitives.WriteUInt32BigEndian(batch[CrcAt..], Crc32C.Compute(batch[CrcStart..]));
     }
 
+    /// <summary>
+    /// Sets the batch's max timestamp and, with <paramref name="logAppendTime"/>, its timestamp type, and
+    /// recomputes the CRC (both are inside it): how the broker stamps LOG_APPEND_TIME, and corrects a
+    /// CREATE_TIME header that disagrees with its records, as Kafka's LogValidator does. Does nothing if both
+    /// are already so, which is the usual case, so no checksum is paid for it.
+    /// </summary>
+    public static void SetMaxTimestamp(Span<byte> batch, long maxTimestamp, bool logAppendTime)
+    {
+        var attributes = Attributes(batch);
+        var stamped = logAppendTime ? (short)(attributes | LogAppendTimeFlag) : attributes;
+        if (stamped == attributes && MaxTimestamp(batch) == maxTimestamp) return;
+        BinaryPrimitives.WriteInt16BigEndian(batch[AttributesAt..], stamped);
+        BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampAt..], maxTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcAt..], Crc32C.Compute(batch[CrcStart..]));
+    }
+
     private static uint StoredCrc(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadUInt32BigEndian(batch[CrcAt..]);
 
     /// <summary>What every record of a batch shares; LogAppendTimestamp is set when the broker's time replaces the records'.</summary>

@@ -47,29 +47,59 @@ internal static class VarInt
     /// <summary>Reads a varint (Kafka's int32 fields: lengths, offset deltas, counts) and moves past it.</summary>
     public static int ReadVarInt(ReadOnlySpan<byte> data, ref int position)
     {
-        uint raw = 0;
-        for (var shift = 0; shift < 7 * MaxVarIntBytes; shift += 7)
-        {
-            if ((uint)position >= (uint)data.Length) throw new InvalidDataException("Record batch ends inside a varint");
-            var b = data[position++];
-            raw |= (uint)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return (int)(raw >> 1) ^ -(int)(raw & 1);
-        }
-        throw new InvalidDataException($"Varint longer than {MaxVarIntBytes} bytes in record batch");
+        var start = position;
+        if (TryReadVarInt(data, ref position, out var value)) return value;
+        throw new InvalidDataException(position - start >= MaxVarIntBytes
+            ? $"Varint longer than {MaxVarIntBytes} bytes in record batch"
+            : "Record batch ends inside a varint");
     }
 
     /// <summary>Reads a varlong (Kafka's int64 fields: the timestamp delta) and moves past it.</summary>
     public static long ReadVarLong(ReadOnlySpan<byte> data, ref int position)
     {
+        var start = position;
+        if (TryReadVarLong(data, ref position, out var value)) return value;
+        throw new InvalidDataException(position - start >= MaxVarLongBytes
+            ? $"Varlong longer than {MaxVarLongBytes} bytes in record batch"
+            : "Record batch ends inside a varlong");
+    }
+
+    /// <summary>As <see cref="ReadVarInt"/>, false for a truncated or over-long encoding: for validators, where bad input is an answer.</summary>
+    public static bool TryReadVarInt(ReadOnlySpan<byte> data, ref int position, out int value)
+    {
+        uint raw = 0;
+        for (var shift = 0; shift < 7 * MaxVarIntBytes; shift += 7)
+        {
+            if ((uint)position >= (uint)data.Length) break;
+            var b = data[position++];
+            raw |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                value = (int)(raw >> 1) ^ -(int)(raw & 1);
+                return true;
+            }
+        }
+        value = 0;
+        return false;
+    }
+
+    /// <summary>As <see cref="ReadVarLong"/>, false for a truncated or over-long encoding.</summary>
+    public static bool TryReadVarLong(ReadOnlySpan<byte> data, ref int position, out long value)
+    {
         ulong raw = 0;
         for (var shift = 0; shift < 7 * MaxVarLongBytes; shift += 7)
         {
-            if ((uint)position >= (uint)data.Length) throw new InvalidDataException("Record batch ends inside a varlong");
+            if ((uint)position >= (uint)data.Length) break;
             var b = data[position++];
             raw |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return (long)(raw >> 1) ^ -(long)(raw & 1);
+            if ((b & 0x80) == 0)
+            {
+                value = (long)(raw >> 1) ^ -(long)(raw & 1);
+                return true;
+            }
         }
-        throw new InvalidDataException($"Varlong longer than {MaxVarLongBytes} bytes in record batch");
+        value = 0;
+        return false;
     }
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));

@@ -39,7 +39,11 @@ public sealed class SettingsSpecs
             TailMaxBytesPerPartition: 64L * 1024 * 1024,
             ProducerIdExpiration: TimeSpan.FromDays(1),
             TopicLookupRetry: TimeSpan.FromSeconds(2),
-            JournalReadTimeout: TimeSpan.FromSeconds(30)), PartitionSettings.Create(Defaults));
+            JournalReadTimeout: TimeSpan.FromSeconds(30),
+            LogAppendTime: false,
+            TimestampBeforeMaxMs: long.MaxValue,
+            TimestampAfterMaxMs: 3_600_000,
+            MaxProducers: 10_000), PartitionSettings.Create(Defaults));
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>

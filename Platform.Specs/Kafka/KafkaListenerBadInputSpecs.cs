@@ -1,3 +1,4 @@
+using System.Text;
 using System.Buffers.Binary;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Records;
@@ -209,6 +210,78 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         // The connection is still usable: a good batch goes through on it.
         var good = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, KafkaRequests.Batch(["good"])), ProduceResponse.Read);
         Assert.Equal(values.Count, good.Responses.Single().PartitionResponses.Single().BaseOffset);
+    }
+
+    /// <summary>The attacks: valid framing and CRC, records that lie. Kafka's LogValidator error, nothing stored.</summary>
+    [Theory(Timeout = SpecTimeout)]
+    [InlineData("claims-int-max-records", ErrorCode.InvalidRecord)]
+    [InlineData("junk-records", ErrorCode.InvalidRecord)]
+    [InlineData("timestamp-long-max", ErrorCode.InvalidTimestamp)]
+    [InlineData("control-batch", ErrorCode.InvalidRecord)]
+    public async Task A_batch_whose_records_disagree_with_its_header_is_refused_and_stores_nothing(string attack, ErrorCode expected)
+    {
+        var (topic, values) = await TopicWithRecordsAsync(attack);
+        var batch = attack == "timestamp-long-max" ? TimestampedBatch(long.MaxValue) : KafkaRequests.Batch(["a"]);
+        switch (attack)
+        {
+            case "claims-int-max-records":
+                BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), int.MaxValue - 1);
+                BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(57), int.MaxValue);
+                break;
+            case "junk-records":
+                new Random(3).NextBytes(batch.AsSpan(RecordBatch.HeaderSize));
+                break;
+            case "control-batch":
+                BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), 0x20);
+                break;
+        }
+        BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(17), Crc32C.Compute(batch.AsSpan(21)));
+        await using var connection = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        var response = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, batch), ProduceResponse.Read);
+
+        var partition = response.Responses.Single().PartitionResponses.Single();
+        Assert.Equal(expected, (ErrorCode)partition.ErrorCode);
+        Assert.False(string.IsNullOrEmpty(partition.ErrorMessage));
+        // Nothing stored, the high watermark did not move, and the same connection still produces.
+        Assert.Equal(values, await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+        var good = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, KafkaRequests.Batch(["good"])), ProduceResponse.Read);
+        Assert.Equal(values.Count, good.Responses.Single().PartitionResponses.Single().BaseOffset);
+        Assert.Equal([.. values, "good"], await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+    }
+
+    [Fact(Timeout = SpecTimeout)]
+    public async Task An_idempotent_batch_with_a_producer_id_the_cluster_never_handed_out_is_UNKNOWN_PRODUCER_ID()
+    {
+        var (topic, values) = await TopicWithRecordsAsync("forged-pid");
+        await using var connection = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        var init = await connection.RoundTripAsync(ApiKey.InitProducerId, 4, new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = 60_000 },
+            InitProducerIdResponse.Read);
+        Assert.Equal(ErrorCode.None, (ErrorCode)init.ErrorCode);
+
+        async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(long producerId, string value)
+        {
+            var builder = new RecordBatchBuilder();
+            builder.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, Encoding.UTF8.GetBytes(value));
+            var batch = builder.Build(producerId: producerId, producerEpoch: 0, baseSequence: 0);
+            var response = await connection.RoundTripAsync(ApiKey.Produce, 9, KafkaRequests.Produce(topic, 0, batch), ProduceResponse.Read);
+            return response.Responses.Single().PartitionResponses.Single();
+        }
+
+        // A third party picking an id ahead of the allocator (to fence or pre-empt a future producer) is refused.
+        var forged = await ProduceAsync(init.ProducerId + 1_000_000, "forged");
+        Assert.Equal(ErrorCode.UnknownProducerId, (ErrorCode)forged.ErrorCode);
+        Assert.Equal(values, await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+        // The id InitProducerId handed out is accepted.
+        var own = await ProduceAsync(init.ProducerId, "own");
+        Assert.Equal(ErrorCode.None, (ErrorCode)own.ErrorCode);
+        Assert.Equal([.. values, "own"], await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
+    }
+
+    private static byte[] TimestampedBatch(long timestamp)
+    {
+        var builder = new RecordBatchBuilder();
+        builder.Add(timestamp, null, "late"u8.ToArray());
+        return builder.Build();
     }
 
     [Fact(Timeout = SpecTimeout)]

@@ -70,6 +70,8 @@ public sealed class IdempotenceSpecs(NodeFixture node) : IClassFixture<NodeFixtu
         var fenced = Send(topic, Batch(11, 1, 1, "zombie"));
         Assert.Equal(47, (short)fenced.Error); // INVALID_PRODUCER_EPOCH
         Assert.Equal(-1L, fenced.BaseOffset);
+        var unknown = Send(topic, Batch(12, 0, 3, "late"));
+        Assert.Equal(59, (short)unknown.Error); // UNKNOWN_PRODUCER_ID
         Assert.Equal(["a"], node.ReadAll(topic, 0).Select(NodeFixture.Text));
     }
 
@@ -173,5 +175,18 @@ public sealed class ProducerStateTableSpecs
         Assert.Equal(1, copy.Expire(nowMs: 60_000, maxIdleMs: 30_000));
         Assert.Equal(1, copy.Count);
         Assert.Equal(SequenceVerdict.Append, copy.Check(1, 0, 0, 1, out _)); // forgotten: taken as new
+    }
+
+    [Fact]
+    public void A_producer_the_partition_does_not_know_must_start_at_sequence_zero()
+    {
+        // Its first batch may have been refused at the edge or be in a retry: taking a later one first would open
+        // a gap the earlier batch could never fill. UNKNOWN_PRODUCER_ID makes the client start afresh (KIP-360).
+        var table = new ProducerStateTable();
+        Assert.Equal(SequenceVerdict.Unknown, table.Check(7, 0, 5, 1, out _));
+        Assert.Equal(SequenceVerdict.Append, table.Check(7, 0, 0, 1, out _));
+        table.Record(1, 0, 0, 3, 0, timestamp: 1_000);
+        table.Expire(nowMs: 60_000, maxIdleMs: 30_000);
+        Assert.Equal(SequenceVerdict.Unknown, table.Check(1, 0, 3, 1, out _)); // forgotten, and continuing
     }
 }

@@ -143,8 +143,10 @@ public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture
         foreach (var codec in codecs)
         {
             var builder = new RecordBatchBuilder(codec);
-            builder.Add(1, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-1"));
-            builder.Add(2, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-2"));
+            // Timestamps of now: records stamped in 1970 are past any retention, and a retention check could take them.
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            builder.Add(now, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-1"));
+            builder.Add(now + 1, null, System.Text.Encoding.UTF8.GetBytes($"{codec}-2"));
             node.Node.Gateway.Tell(new Produce(topic.TopicId, 0, builder.Build(), 1), probe.Ref);
             Assert.Equal(ErrorCode.None, probe.ExpectMsg<ProduceResult>().Error);
         }

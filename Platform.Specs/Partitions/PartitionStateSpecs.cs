@@ -15,12 +15,15 @@ public sealed class PartitionStateSpecs
 {
     private static readonly TopicConfig Config = new(RetentionMs: -1, RetentionBytes: -1, MaxMessageBytes: 10_000, CleanupPolicy: "delete");
 
+    private static ProduceDecision.Reject? Validate(byte[] batch, int maxMessageBytes) =>
+        PartitionState.Validate(batch, maxMessageBytes, TimestampWindow.Unbounded(0), out _);
+
     [Fact]
     public void A_batch_over_max_message_bytes_is_refused_with_MessageTooLarge_and_nothing_changes()
     {
         var log = new TestPartition();
         var batch = TestPartition.Batch(1, new string('z', 300));
-        var decision = log.State.Decide(batch, Config with { MaxMessageBytes = 200 });
+        var decision = log.State.Decide(batch, Config with { MaxMessageBytes = 200 }, nowMs: 0);
         Assert.Equal(ErrorCode.MessageTooLarge, Assert.IsType<ProduceDecision.Reject>(decision).Error);
         Assert.Equal(0, log.State.NextOffset);
     }
@@ -30,19 +33,19 @@ public sealed class PartitionStateSpecs
     {
         var batch = TestPartition.Batch(1);
         batch[^1] ^= 0xFF;
-        Assert.Equal(ErrorCode.CorruptMessage, PartitionState.Validate(batch, 10_000)?.Error);
-        Assert.Equal(ErrorCode.CorruptMessage, PartitionState.Validate([1, 2, 3], 10_000)?.Error);
+        Assert.Equal(ErrorCode.CorruptMessage, Validate(batch, 10_000)?.Error);
+        Assert.Equal(ErrorCode.CorruptMessage, Validate([1, 2, 3], 10_000)?.Error);
     }
 
     [Fact]
     public void An_empty_batch_is_InvalidRequest_and_an_unknown_codec_id_is_UnsupportedCompressionType()
     {
-        Assert.Equal(ErrorCode.InvalidRequest, PartitionState.Validate(new RecordBatchBuilder().Build(), 10_000)?.Error);
+        Assert.Equal(ErrorCode.InvalidRequest, Validate(new RecordBatchBuilder().Build(), 10_000)?.Error);
         var unknown = TestPartition.Batch(1);
         BinaryPrimitives.WriteInt16BigEndian(unknown.AsSpan(21), 7);
         BinaryPrimitives.WriteUInt32BigEndian(unknown.AsSpan(17), Crc32C.Compute(unknown.AsSpan(21)));
-        Assert.Equal(ErrorCode.UnsupportedCompressionType, PartitionState.Validate(unknown, 10_000)?.Error);
-        Assert.Null(PartitionState.Validate(TestPartition.Batch(3), 10_000));
+        Assert.Equal(ErrorCode.UnsupportedCompressionType, Validate(unknown, 10_000)?.Error);
+        Assert.Null(Validate(TestPartition.Batch(3), 10_000));
     }
 
     [Fact]
@@ -50,13 +53,13 @@ public sealed class PartitionStateSpecs
     {
         var log = new TestPartition();
         var batch = TestPartition.Batch(3);
-        var append = Assert.IsType<ProduceDecision.Append>(log.State.Decide(batch, Config));
+        var append = Assert.IsType<ProduceDecision.Append>(log.State.Decide(batch, Config, nowMs: 0));
         Assert.Equal((0L, 3, 0L), (append.BaseOffset, append.RecordCount, log.State.NextOffset));
 
         var appended = log.State.Accept(append, nowMs: 0);
         Assert.Equal((3L, 0L), (log.State.NextOffset, log.State.LogEndOffset)); // taken, not yet written
         Assert.Equal(0, RecordBatch.BaseOffset(appended.Batch));
-        var next = Assert.IsType<ProduceDecision.Append>(log.State.Decide(TestPartition.Batch(2), Config));
+        var next = Assert.IsType<ProduceDecision.Append>(log.State.Decide(TestPartition.Batch(2), Config, nowMs: 0));
         Assert.Equal(3, next.BaseOffset); // the next batch follows the one in flight
 
         log.State.Apply(appended, sequenceNr: 1, nowMs: 0);
@@ -67,8 +70,8 @@ public sealed class PartitionStateSpecs
     public void A_stale_decision_cannot_be_accepted()
     {
         var log = new TestPartition();
-        var first = (ProduceDecision.Append)log.State.Decide(TestPartition.Batch(1), Config);
-        var second = (ProduceDecision.Append)log.State.Decide(TestPartition.Batch(1), Config);
+        var first = (ProduceDecision.Append)log.State.Decide(TestPartition.Batch(1), Config, nowMs: 0);
+        var second = (ProduceDecision.Append)log.State.Decide(TestPartition.Batch(1), Config, nowMs: 0);
         log.State.Accept(first, 0);
         Assert.Throws<InvalidOperationException>(() => log.State.Accept(second, 0));
     }
@@ -79,7 +82,7 @@ public sealed class PartitionStateSpecs
         var log = new TestPartition();
         log.Append(TestPartition.Batch(2));
         log.Accept(TestPartition.Batch(2, producerId: 9, sequence: 0));
-        var retry = log.State.Decide(TestPartition.Batch(2, producerId: 9, sequence: 0), Config);
+        var retry = log.State.Decide(TestPartition.Batch(2, producerId: 9, sequence: 0), Config, nowMs: 0);
         Assert.Equal(2, Assert.IsType<ProduceDecision.Duplicate>(retry).OriginalBaseOffset);
     }
 
@@ -89,9 +92,9 @@ public sealed class PartitionStateSpecs
         var log = new TestPartition();
         log.Append(TestPartition.Batch(1, producerId: 9, epoch: 2, sequence: 0));
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber,
-            Assert.IsType<ProduceDecision.Reject>(log.State.Decide(TestPartition.Batch(1, producerId: 9, epoch: 2, sequence: 5), Config)).Error);
+            Assert.IsType<ProduceDecision.Reject>(log.State.Decide(TestPartition.Batch(1, producerId: 9, epoch: 2, sequence: 5), Config, nowMs: 0)).Error);
         Assert.Equal(ErrorCode.InvalidProducerEpoch,
-            Assert.IsType<ProduceDecision.Reject>(log.State.Decide(TestPartition.Batch(1, producerId: 9, epoch: 1, sequence: 1), Config)).Error);
+            Assert.IsType<ProduceDecision.Reject>(log.State.Decide(TestPartition.Batch(1, producerId: 9, epoch: 1, sequence: 1), Config, nowMs: 0)).Error);
     }
 
     [Fact]
@@ -107,8 +110,8 @@ public sealed class PartitionStateSpecs
         var restored = new TestPartition();
         restored.State.Restore(snapshot);
         Assert.Equal(2, restored.State.NextOffset);
-        Assert.Equal(0, Assert.IsType<ProduceDecision.Duplicate>(restored.State.Decide(TestPartition.Batch(2, producerId: 1, sequence: 0), Config)).OriginalBaseOffset);
-        Assert.Equal(2, Assert.IsType<ProduceDecision.Append>(restored.State.Decide(TestPartition.Batch(3, producerId: 2, sequence: 0), Config)).BaseOffset);
+        Assert.Equal(0, Assert.IsType<ProduceDecision.Duplicate>(restored.State.Decide(TestPartition.Batch(2, producerId: 1, sequence: 0), Config, nowMs: 0)).OriginalBaseOffset);
+        Assert.Equal(2, Assert.IsType<ProduceDecision.Append>(restored.State.Decide(TestPartition.Batch(3, producerId: 2, sequence: 0), Config, nowMs: 0)).BaseOffset);
     }
 
     [Fact]
@@ -119,7 +122,7 @@ public sealed class PartitionStateSpecs
         RecordBatch.SetBaseOffset(batch, 0);
         log.State.Recover(new RecordBatchAppended(batch), sequenceNr: 1, nowMs: 0);
         Assert.Equal((4L, 4L), (log.State.NextOffset, log.State.LogEndOffset));
-        Assert.IsType<ProduceDecision.Duplicate>(log.State.Decide(TestPartition.Batch(4, producerId: 5, sequence: 0), Config));
+        Assert.IsType<ProduceDecision.Duplicate>(log.State.Decide(TestPartition.Batch(4, producerId: 5, sequence: 0), Config, nowMs: 0));
         Assert.Equal([5L], log.State.ToSnapshot().Producers!.Select(p => p.ProducerId));
     }
 
@@ -203,12 +206,13 @@ internal sealed class TestPartition
     private readonly Queue<RecordBatchAppended> _inFlight = new();
     private long _sequenceNr;
 
-    public TestPartition(long tailBytes = 1 << 20, long indexIntervalBytes = 200)
+    public TestPartition(long tailBytes = 1 << 20, long indexIntervalBytes = 200, int maxProducers = 10_000)
     {
         var settings = new PartitionSettings(NumberOfShards: 1, SnapshotEvery: 100, IndexIntervalBytes: indexIntervalBytes,
             RetentionCheckInterval: TimeSpan.FromMinutes(1), MaxFetchWait: MaxFetchWait, MaxJournalReadEvents: 1000,
             TailMaxBytesPerPartition: tailBytes, ProducerIdExpiration: TimeSpan.FromDays(1),
-            TopicLookupRetry: TimeSpan.FromSeconds(2), JournalReadTimeout: TimeSpan.FromSeconds(30));
+            TopicLookupRetry: TimeSpan.FromSeconds(2), JournalReadTimeout: TimeSpan.FromSeconds(30),
+            LogAppendTime: false, TimestampBeforeMaxMs: long.MaxValue, TimestampAfterMaxMs: 3_600_000, MaxProducers: maxProducers);
         State = new PartitionState(Guid.NewGuid(), 0, settings, new TailCache(new TailCacheBudget(1 << 30), tailBytes));
     }
 
@@ -229,7 +233,7 @@ internal sealed class TestPartition
     /// <summary>Decides and accepts a batch (its write is then in flight); the decision as the actor saw it.</summary>
     public ProduceDecision Accept(byte[] batch)
     {
-        var decision = State.Decide(batch, AnyConfig);
+        var decision = State.Decide(batch, AnyConfig, nowMs: 0);
         if (decision is ProduceDecision.Append append) _inFlight.Enqueue(State.Accept(append, nowMs: 0));
         return decision;
     }

@@ -107,6 +107,8 @@ public sealed class SerializerSpecs : IDisposable
         yield return new GroupUnregistered("g");
         yield return new GroupDirectorySnapshot(["g"]);
         yield return AllocateProducerId.Instance;
+        yield return GetProducerIdBound.Instance;
+        yield return new ProducerIdBound(123_456);
         yield return new ProducerIdAllocated(ErrorCode.None, null, 4242, 0);
         yield return new ProducerIdAllocated(ErrorCode.KafkaStorageError, "journal down", -1, -1);
         yield return new ProducerIdBlockReserved(3000, 4000);
