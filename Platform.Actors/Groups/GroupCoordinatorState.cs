@@ -23,7 +23,7 @@ public enum GroupStateName
 public sealed class GroupCoordinatorState(string groupId, GroupSettings settings)
 {
     private readonly List<GroupMember> _members = [];
-    private readonly Dictionary<TopicPartitionId, CommittedOffset> _offsets = new();
+    private readonly Dictionary<TopicPartition, CommittedOffset> _offsets = new();
     private Dictionary<string, int> _assignedTopicCounts = new();
     private long _rebalanceDeadlineMs;
     private long _initialDelayDeadlineMs;
@@ -35,7 +35,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     public string ProtocolName { get; private set; } = "";
     public string LeaderId { get; private set; } = "";
     public IReadOnlyList<GroupMember> Members => _members;
-    public IReadOnlyDictionary<TopicPartitionId, CommittedOffset> Offsets => _offsets;
+    public IReadOnlyDictionary<TopicPartition, CommittedOffset> Offsets => _offsets;
 
     /// <summary>Partition counts of existing topics, kept current by the actor.</summary>
     public IReadOnlyDictionary<string, int> Topics { get; private set; } = new Dictionary<string, int>();
@@ -327,12 +327,12 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     {
         foreach (var o in offsets)
         {
-            _offsets[new TopicPartitionId(o.Topic, o.Partition)] = o;
+            _offsets[new TopicPartition(o.Topic, o.Partition)] = o;
             if (_members.Count == 0) EmptySinceMs = Math.Max(EmptySinceMs, o.CommitTimestamp);
         }
     }
 
-    public void ApplyRemoved(IEnumerable<TopicPartitionId> partitions)
+    public void ApplyRemoved(IEnumerable<TopicPartition> partitions)
     {
         foreach (var tp in partitions) _offsets.Remove(tp);
     }
@@ -347,7 +347,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     public GroupSnapshot ToSnapshot() => new(_offsets.Values.ToList(), EmptySinceMs);
 
     /// <summary>Offsets due for removal: the group has been empty longer than offsets retention.</summary>
-    public IReadOnlyList<TopicPartitionId> ExpiredOffsets(long nowMs) =>
+    public IReadOnlyList<TopicPartition> ExpiredOffsets(long nowMs) =>
         OffsetsExpireAtMs is { } at && nowMs > at ? _offsets.Keys.ToList() : [];
 
     /// <summary>After recovery: an empty group's retention clock starts now if neither a snapshot nor a commit set it.</summary>
@@ -507,7 +507,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
         }
     }
 
-    private static IReadOnlyList<TopicPartitionId> SafeAssignment(GroupMember m)
+    private static IReadOnlyList<TopicPartition> SafeAssignment(GroupMember m)
     {
         try
         {

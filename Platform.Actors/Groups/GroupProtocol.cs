@@ -65,7 +65,7 @@ public sealed record PartitionError(string Topic, int Partition, ErrorCode Error
 public sealed record OffsetCommitResult(ErrorCode Error, string? ErrorMessage, IReadOnlyList<PartitionError> Partitions) : IPlatformMessage;
 
 /// <param name="Partitions">Null for every partition the group has offsets for.</param>
-public sealed record OffsetFetch(string GroupId, IReadOnlyList<TopicPartitionId>? Partitions) : IGroupMessage;
+public sealed record OffsetFetch(string GroupId, IReadOnlyList<TopicPartition>? Partitions) : IGroupMessage;
 
 /// <param name="Offset">-1 when the group has no committed offset for the partition.</param>
 public sealed record CommittedOffset(string Topic, int Partition, long Offset, string? Metadata, long CommitTimestamp);
@@ -78,7 +78,7 @@ public sealed record DescribeGroup(string GroupId) : IGroupMessage;
 /// <param name="MemberMetadata">The member's metadata for the group's protocol, as it sent it (Kafka's DescribeGroups returns it).</param>
 /// <param name="MemberAssignment">The assignment bytes as the leader (or the server) encoded them.</param>
 public sealed record GroupMemberDescription(
-    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartitionId> Assignment,
+    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartition> Assignment,
     byte[] MemberMetadata, byte[] MemberAssignment);
 
 /// <summary>A group as DescribeGroups shows it; <see cref="State"/> is "Dead" for a group that does not exist.</summary>
@@ -132,7 +132,7 @@ public sealed record UnregisterGroup(string GroupId) : IPlatformMessage;
 public sealed record OffsetsCommitted(IReadOnlyList<CommittedOffset> Offsets) : IPlatformMessage;
 
 /// <summary>Offsets removed by retention (empty group past offsets.retention) or by deleting the group.</summary>
-public sealed record OffsetsRemoved(IReadOnlyList<TopicPartitionId> Partitions) : IPlatformMessage;
+public sealed record OffsetsRemoved(IReadOnlyList<TopicPartition> Partitions) : IPlatformMessage;
 
 public sealed record GroupSnapshot(IReadOnlyList<CommittedOffset> Offsets, long EmptySinceMs) : IPlatformMessage;
 
