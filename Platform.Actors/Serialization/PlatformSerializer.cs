@@ -31,6 +31,9 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
     /// <summary>Every message type this serializer handles; the specs round-trip each one.</summary>
     public static IEnumerable<Type> SupportedTypes => Formats.Types;
 
+    /// <summary>Manifests of removed types (manifest to the removed type's name): never reused, never readable.</summary>
+    public static IReadOnlyDictionary<string, string> ReservedManifests => Formats.Reserved;
+
     public override string Manifest(object o) => Formats.Manifest(o);
 
     public override byte[] ToBinary(object obj) => Formats.ToBinary(obj);

@@ -33,7 +33,7 @@ public sealed partial class HoconPathsInSourceSpecs
         Assert.Contains("platform.kafka.advertised-port", relative);
         Assert.Contains("platform.partition.journal-read-timeout", relative);
         Assert.Contains("platform.producer-ids.restart-backoff.random-factor", relative);
-        Assert.Contains("platform.gateway.membership-lease", relative);
+        Assert.Contains("platform.gateway.cluster-status-timeout", relative);
     }
 
     [Fact]

@@ -114,11 +114,7 @@ public sealed class SerializerSpecs : IDisposable
         yield return new ProducerIdBlockReserved(3000, 4000);
         yield return new ProducerIdAllocatorSnapshot(4000);
         yield return GetClusterStatus.Instance;
-        yield return SubscribeMembership.Instance;
-        yield return new MemberLeft("127.0.0.1:9092");
         yield return new ClusterStatus("a:1", [new ClusterMemberStatus("a:1", "Up", ["broker"], true, 12, 3)]);
-        yield return GetNodeStats.Instance;
-        yield return new NodeStats("a:1", 1, 2, 3, 4);
     }
 
     [Fact]
