@@ -9,9 +9,10 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Gateway;
 
 /// <summary>
-/// A node's entry point for remote clients, at <c>/user/gateway</c>. It routes partition requests to the
-/// shard region using a cache of topic metadata that the registry keeps current, and forwards admin
-/// requests to the registry. It never waits on anything: every request is forwarded, so replies go from
+/// A node's in-process router for actor messages, at <c>/user/gateway</c> (clients reach the node through the
+/// Kafka listener, never through here). The listener asks it for the cluster status, and the TestKit specs
+/// talk to partitions and coordinators through it. It routes partition requests to the shard region using
+/// a cache of topic metadata that the registry keeps current, and forwards admin requests to the registry. It never waits on anything: every request is forwarded, so replies go from
 /// the partition or registry straight to the client.
 /// </summary>
 public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers

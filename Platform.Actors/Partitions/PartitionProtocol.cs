@@ -16,8 +16,9 @@ public interface IPartitionMessage : IPlatformMessage
 }
 
 /// <summary>
-/// A partition message that expects an answer: the gateway uses <see cref="Reject"/> to answer with a
-/// Kafka error when it cannot route the request (unknown topic id, partition out of range).
+/// A partition message that expects an answer: whoever cannot serve it (the registry for an unknown topic id
+/// or a partition out of range, the partition for a deleted topic or a failed write) answers with a Kafka
+/// error through <see cref="Reject"/>, in the reply type the sender waits for.
 /// </summary>
 public interface IPartitionRequest : IPartitionMessage
 {

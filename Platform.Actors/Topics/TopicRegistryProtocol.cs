@@ -2,8 +2,8 @@ using Platform.Actors.Serialization;
 
 namespace Platform.Actors.Topics;
 
-// Commands and replies of the topic registry. Clients send them to a node's gateway, which forwards them
-// to the registry (a cluster singleton); the registry replies straight to the client.
+// Commands and replies of the topic registry. The Kafka listener's handlers send them to the registry (a
+// cluster singleton) through the node's proxy; the registry replies straight to the sender.
 
 /// <summary>
 /// Create a topic with <paramref name="Partitions"/> partitions; configs use Kafka's keys. With
