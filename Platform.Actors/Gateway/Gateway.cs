@@ -15,7 +15,7 @@ namespace Platform.Actors.Gateway;
 /// a cache of topic metadata that the registry keeps current, and forwards admin requests to the registry. It never waits on anything: every request is forwarded, so replies go from
 /// the partition or registry straight to the client.
 /// </summary>
-public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
+internal sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     public const string Name = "gateway";
 

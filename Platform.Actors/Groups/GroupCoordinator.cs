@@ -17,7 +17,7 @@ namespace Platform.Actors.Groups;
 /// empty coordinator that gets no request for <c>passivate-idle-after</c> stops: a node holds coordinators
 /// for groups in use, not for every group id ever named.
 /// </summary>
-public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
+internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 {
     private sealed class Tick
     {

@@ -4,7 +4,7 @@ using Platform.Protocol.Groups;
 namespace Platform.Actors.Groups;
 
 /// <summary>Kafka's group states (GroupState.scala), by their Kafka names.</summary>
-public enum GroupStateName
+internal enum GroupStateName
 {
     Empty,
     PreparingRebalance,
@@ -20,7 +20,7 @@ public enum GroupStateName
 /// Membership is not persisted (after a coordinator restart members rejoin, as after a Kafka coordinator
 /// moves without its metadata); committed offsets are, by the actor.
 /// </summary>
-public sealed class GroupCoordinatorState(string groupId, GroupSettings settings)
+internal sealed class GroupCoordinatorState(string groupId, GroupSettings settings)
 {
     private readonly List<GroupMember> _members = [];
     private readonly Dictionary<TopicPartition, CommittedOffset> _offsets = new();

@@ -40,27 +40,27 @@ public sealed class PlatformNode : IAsyncDisposable
     }
 
     /// <summary>The node's Kafka listener: what Kafka clients and Platform.Client connect to.</summary>
-    public KafkaListener Kafka { get; }
+    internal KafkaListener Kafka { get; }
 
     /// <summary>host:port of the Kafka listener as clients are told to reach it (Kafka's bootstrap server).</summary>
     public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
-    public ActorSystem System { get; }
+    internal ActorSystem System { get; }
 
     /// <summary>How the node's Akka.Remote port can be reached: loopback only, mutual TLS, or unprotected.</summary>
     public RemotingExposure Remoting { get; }
 
-    public IActorRef Gateway { get; }
+    internal IActorRef Gateway { get; }
 
-    public IActorRef Partitions { get; }
+    internal IActorRef Partitions { get; }
 
-    public IActorRef Registry { get; }
+    internal IActorRef Registry { get; }
 
     /// <summary>
     /// The cluster's producer id allocator (a singleton, reached through this node's proxy): send it
     /// <see cref="AllocateProducerId"/> and it answers <see cref="ProducerIdAllocated"/>, as Kafka's InitProducerId needs.
     /// </summary>
-    public IActorRef ProducerIds { get; }
+    internal IActorRef ProducerIds { get; }
 
     /// <summary>host:port of the node's Akka.Remote endpoint, where cluster members (not clients: they use
     /// <see cref="KafkaEndpoint"/>) reach it.</summary>

@@ -11,7 +11,7 @@ namespace Platform.Actors.Remoting;
 /// the same name is refused. Host names are not checked: a certificate says "member of this cluster",
 /// and nodes reach each other by whatever address they are given.
 /// </summary>
-public sealed class ClusterCa
+internal sealed class ClusterCa
 {
     private readonly X509Certificate2 _ca;
 

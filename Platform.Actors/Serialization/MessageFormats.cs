@@ -4,7 +4,7 @@ using Akka.Actor;
 namespace Platform.Actors.Serialization;
 
 /// <summary>Reads one message from its payload; the version byte before it is already checked.</summary>
-public delegate T WireRead<out T>(ref WireReader reader);
+internal delegate T WireRead<out T>(ref WireReader reader);
 
 /// <summary>
 /// The table <see cref="PlatformSerializer"/> dispatches on: for each message type its manifest and its binary

@@ -19,7 +19,7 @@ namespace Platform.Actors.Serialization;
 /// would still have to read (and, for a rolling upgrade, write) every manifest under 4200, so they would split
 /// only the registration, not the formats. A new concern adds its formats to <see cref="Formats"/>.
 /// </remarks>
-public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : SerializerWithStringManifest(actorSystem)
+internal sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : SerializerWithStringManifest(actorSystem)
 {
     private static readonly MessageFormats Formats = MessageFormats.Of(
         TopicFormats.AddTo,

@@ -14,7 +14,7 @@ namespace Platform.Actors.Topics;
 /// their topic is deleted and starts every partition once it has recovered, so retention runs without a
 /// client request.
 /// </summary>
-public sealed class TopicRegistry : ReceivePersistentActor
+internal sealed class TopicRegistry : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "topic-registry";
     private const int SnapshotEvery = 100;
