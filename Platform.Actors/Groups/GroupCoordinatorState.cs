@@ -409,8 +409,6 @@ internal sealed class GroupCoordinatorState(string groupId, GroupSettings settin
             _rebalanceDeadlineMs = nowMs + rebalanceTimeout;
         }
         State = GroupStateName.PreparingRebalance;
-        foreach (var m in _members.Where(m => m.Ref is not null && m.PendingJoin is null))
-            effects.Add(new ReplyTo(m.Ref!, new RebalanceStarted(GroupId, GenerationId)));
     }
 
     private void TryCompleteJoin(long nowMs, List<GroupEffect> effects)

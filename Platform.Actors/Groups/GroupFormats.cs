@@ -160,11 +160,9 @@ internal static class GroupFormats
         formats.Add<DeleteGroup>("GX", (w, m) => w.String(m.GroupId), (ref WireReader r) => new DeleteGroup(r.String()));
         formats.Add<DeleteGroupResult>("GY", (w, m) => w.Error(m.Error, m.ErrorMessage),
             (ref WireReader r) => new DeleteGroupResult((ErrorCode)r.Int16(), r.NullableString()));
-        formats.Add<RebalanceStarted>("GQ", (w, m) =>
-        {
-            w.String(m.GroupId);
-            w.Int32(m.GenerationId);
-        }, (ref WireReader r) => new RebalanceStarted(r.String(), r.Int32()));
+        // Pushed to the Akka.Remote client's members when a rebalance started; the Kafka protocol's members
+        // learn of it from their next heartbeat (REBALANCE_IN_PROGRESS), and a connection's actor ignored it.
+        formats.Reserve("GQ", "RebalanceStarted");
         formats.Add<ListGroups>("GA", (_, _) => { }, (ref WireReader _) => ListGroups.Instance);
         formats.Add<GroupList>("GB", (w, m) => w.List(m.GroupIds, (x, g) => x.String(g)), (ref WireReader r) => new GroupList(ReadStrings(ref r)));
         formats.Add<ListGroupStates>("GV", (w, m) => w.List(m.StatesFilter, (x, f) => x.String(f)),

@@ -18,9 +18,10 @@ internal sealed record GroupProtocol(string Name, byte[] Metadata);
 
 /// <param name="MemberId">Empty for a member's first join; the coordinator issues one.</param>
 /// <param name="GroupInstanceId">Static membership (group.instance.id): a restarting member gets its partitions back.</param>
-/// <param name="MemberRef">A native member's actor: the coordinator watches it, so a dead process leaves at once.</param>
-/// <param name="ServerAssignment">Native clients let the coordinator run the assignor named by the protocol;
-/// Kafka clients leave it to their leader and SyncGroup relays the result.</param>
+/// <param name="MemberRef">The actor of the member's Kafka connection: the coordinator watches it, so a dead process leaves at once.</param>
+/// <param name="ServerAssignment">True lets the coordinator run the assignor named by the protocol (the Akka.Remote
+/// client of earlier versions asked for it); the Kafka listener always sends false, leaving assignment to the
+/// group's leader, whose result SyncGroup relays. Kept in the wire format, which nodes of either version read.</param>
 internal sealed record JoinGroup(
     string GroupId, string MemberId, string? GroupInstanceId, string ProtocolType, IReadOnlyList<GroupProtocol> Protocols,
     int SessionTimeoutMs, int RebalanceTimeoutMs, string ClientId, string ClientHost, IActorRef? MemberRef, bool ServerAssignment)
@@ -90,12 +91,6 @@ internal sealed record GroupDescription(
 internal sealed record DeleteGroup(string GroupId) : IGroupMessage;
 
 internal sealed record DeleteGroupResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
-
-/// <summary>
-/// Pushed to native members' actors when a rebalance starts, so they rejoin at once instead of at their
-/// next heartbeat; heartbeats remain the guarantee, this only makes rebalances fast.
-/// </summary>
-internal sealed record RebalanceStarted(string GroupId, int GenerationId) : IPlatformMessage;
 
 // Group directory: which groups exist, for `groups list`.
 

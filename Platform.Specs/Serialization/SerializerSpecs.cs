@@ -92,7 +92,6 @@ public sealed class SerializerSpecs : IDisposable
         yield return new GroupDescription("g", ErrorCode.None, null, "Stable", "consumer", "range", 3, [new GroupMemberDescription("m", "i", "c", "h", [tp], [7, 8], [9])]);
         yield return new DeleteGroup("g");
         yield return new DeleteGroupResult(ErrorCode.NonEmptyGroup, "busy");
-        yield return new RebalanceStarted("g", 4);
         yield return ListGroups.Instance;
         yield return new GroupList(["a", "b"]);
         yield return new ListGroupStates(["Stable", "Empty"]);
