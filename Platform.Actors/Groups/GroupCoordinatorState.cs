@@ -437,8 +437,8 @@ internal sealed class GroupCoordinatorState(string groupId, GroupSettings settin
 
         ProtocolName = CommonProtocols(_members, null).First();
         var serverSide = _members.All(m => m.ServerAssignment);
-        // In a group that mixes native members with Kafka clients, a Kafka client assigns: native members
-        // leave assignment to the server and would answer the leader's SyncGroup with nothing.
+        // In a group that mixes server-assigned members (the Akka.Remote client of earlier versions) with
+        // client-assigned ones, a client-assigned member leads: the others would answer SyncGroup with nothing.
         if (LeaderId == "" || Find(LeaderId) is not { } leader || (!serverSide && leader.ServerAssignment))
             LeaderId = (serverSide ? _members[0] : _members.First(m => !m.ServerAssignment)).MemberId;
         if (serverSide)

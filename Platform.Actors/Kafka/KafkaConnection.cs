@@ -217,7 +217,7 @@ internal sealed class KafkaConnection
         }
     }
 
-    /// <summary>Exists to be watched: it stops when its connection closes. Rebalance notices for native members are ignored.</summary>
+    /// <summary>Exists to be watched (group coordinators watch their members' connections): it stops when its connection closes.</summary>
     private sealed class ConnectionActor : ReceiveActor
     {
         public ConnectionActor() => ReceiveAny(_ => { });
