@@ -8,7 +8,7 @@ namespace Platform.Bench;
 /// (a figure means little without it on a shared machine) and the node's peak memory when its pid is known, and
 /// last one JSON line with every figure, for scripts (<c>platform bench ... | tail -n 1</c>).
 /// </summary>
-public sealed class BenchReport(string bench, int? nodePid)
+internal sealed class BenchReport(string bench, int? nodePid)
 {
     private readonly Dictionary<string, object?> _figures = new() { ["bench"] = bench, ["load_average_start"] = LoadAverage() };
 

@@ -8,7 +8,7 @@ namespace Platform.Bench;
 /// late (they turned 10,000 records/s into bursts of 40). It never spins, so a benchmark on a small machine leaves
 /// the cores to the node it measures. Both client benchmarks use it, so their latencies compare.
 /// </summary>
-public sealed class Pacer(double perSecond)
+internal sealed class Pacer(double perSecond)
 {
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly double _ticksPerRecord = Stopwatch.Frequency / perSecond;

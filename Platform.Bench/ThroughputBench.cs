@@ -7,8 +7,9 @@ namespace Platform.Bench;
 
 /// <summary>
 /// <c>platform bench</c>: creates a topic, produces N records (acknowledged after persist), reads them back,
-/// and prints throughput, acknowledgement latency percentiles, end-to-end latency, recovery time of a
-/// partition and the node's peak memory. Measures a running node; it is a command, never a test.
+/// and prints throughput, acknowledgement latency percentiles and (with --rate) end-to-end latency, all over
+/// Kafka's protocol, with the node's peak memory when --node-pid names it (<see cref="BenchReport"/>).
+/// Measures a running node; it is a command, never a test.
 /// </summary>
 public static class ThroughputBench
 {

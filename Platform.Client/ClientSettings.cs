@@ -5,7 +5,7 @@ namespace Platform.Client;
 
 /// <summary>
 /// Client settings read once from <c>platform.client</c> (defaults in hocon/client.conf, embedded), in
-/// the immutable With... style so that Akka.Streams settings can build on them later.
+/// the immutable With... style that the Akka.Streams ProducerSettings and ConsumerSettings build on.
 /// </summary>
 public sealed record ClientSettings(
     IReadOnlyList<string> BootstrapServers,

@@ -27,7 +27,7 @@ internal sealed class GroupMembership : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private TaskCompletionSource _rejoin = NewSignal();
-    private IReadOnlyList<TopicPartitionId> _owned = [];
+    private IReadOnlyList<TopicPartition> _owned = [];
 
     public GroupMembership(PlatformConnection connection, PlatformConsumer consumer, ConsumerGroupSettings settings,
         IReadOnlyList<string>? topics, Regex? pattern)

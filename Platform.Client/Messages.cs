@@ -9,11 +9,6 @@ public sealed record Message(byte[]? Key, byte[]? Value, IReadOnlyList<Header>? 
 /// <summary>Where a produced record was stored, once the node has it in its journal.</summary>
 public sealed record DeliveryResult(string Topic, int Partition, long Offset, DateTimeOffset Timestamp);
 
-public readonly record struct TopicPartition(string Topic, int Partition)
-{
-    public override string ToString() => $"{Topic}-{Partition}";
-}
-
 /// <summary>A position in a partition; <see cref="Offset"/> may be one of the special values.</summary>
 public readonly record struct TopicPartitionOffset(string Topic, int Partition, long Offset)
 {

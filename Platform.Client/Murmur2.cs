@@ -5,7 +5,7 @@ namespace Platform.Client;
 /// modulo the partition count. Identical results to Kafka's clients, so a key lands in the same partition
 /// whichever client produced it.
 /// </summary>
-public static class Murmur2
+internal static class Murmur2
 {
     /// <summary>
     /// Kafka's Utils.murmur2. Java computes it in signed ints with wrap-around and unsigned shifts (&gt;&gt;&gt;);

@@ -4,7 +4,7 @@ using Platform.Client.Kafka;
 namespace Platform.Client;
 
 /// <summary>
-/// A client's link to the cluster over Kafka's wire protocol: the brokers named by Metadata, one pipelined
+/// A client's connection to the cluster over Kafka's wire protocol: the brokers named by Metadata, one pipelined
 /// TCP connection to each (per lane, see <see cref="KafkaCluster"/>), requests routed to a partition's
 /// leader or a group's coordinator. Bootstrap servers are Kafka listeners (host:port); when every known
 /// broker is gone the bootstrap list is tried again. A broken connection fails the requests in flight at

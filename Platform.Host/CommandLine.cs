@@ -3,14 +3,14 @@ using System.Globalization;
 namespace Platform.Host;
 
 /// <summary>A mistake in how a command was called: printed as one line with a hint, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
 /// The parsed arguments of one command: positionals, <c>--name value</c> options (repeatable) and
 /// <c>--flag</c> switches. Deliberately small: the commands' shapes are fixed by Kafka's tools, and a
 /// dependency-free parser keeps errors exactly as we word them.
 /// </summary>
-public sealed class CommandLine
+internal sealed class CommandLine
 {
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);

@@ -1,4 +1,3 @@
-using Platform.Actors;
 using Platform.Host;
 using Platform.Host.Commands;
 

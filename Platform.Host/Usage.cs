@@ -1,7 +1,7 @@
 namespace Platform.Host;
 
 /// <summary>The help text: every command with its options, as the README documents them.</summary>
-public static class Usage
+internal static class Usage
 {
     public const string Text = """
         Platform: a Kafka-style streaming platform on Akka.NET.

@@ -2,8 +2,8 @@ namespace Platform.Protocol;
 
 /// <summary>
 /// Kafka's error codes, with Kafka's numbers and names, so that replies map one to one onto the Kafka
-/// wire protocol and every Kafka engineer recognises them. The codes Platform answers with, and those a
-/// Kafka client may send or expect by name.
+/// wire protocol and every Kafka engineer recognises them. Only the codes the broker answers with or the
+/// client acts on are named: a code outside the list (from another Kafka broker) still travels as its number.
 /// </summary>
 public enum ErrorCode : short
 {
@@ -24,7 +24,6 @@ public enum ErrorCode : short
     CoordinatorNotAvailable = 15,
     NotCoordinator = 16,
     InvalidTopicException = 17,
-    RecordListTooLarge = 18,
     InvalidRequiredAcks = 21,
     IllegalGeneration = 22,
     InconsistentGroupProtocol = 23,
@@ -32,42 +31,27 @@ public enum ErrorCode : short
     UnknownMemberId = 25,
     InvalidSessionTimeout = 26,
     RebalanceInProgress = 27,
-    TopicAuthorizationFailed = 29,
-    ClusterAuthorizationFailed = 31,
     InvalidTimestamp = 32,
-    UnsupportedSaslMechanism = 33,
-    IllegalSaslState = 34,
     UnsupportedVersion = 35,
     TopicAlreadyExists = 36,
     InvalidPartitions = 37,
     InvalidReplicationFactor = 38,
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
-    NotController = 41,
     InvalidRequest = 42,
-    UnsupportedForMessageFormat = 43,
-    PolicyViolation = 44,
     /// <summary>An idempotent producer's batch skips sequence numbers: an earlier batch is missing.</summary>
     OutOfOrderSequenceNumber = 45,
-    DuplicateSequenceNumber = 46,
     /// <summary>An idempotent producer's epoch is older than one the partition has seen (a zombie producer).</summary>
     InvalidProducerEpoch = 47,
-    InvalidTxnState = 48,
-    InvalidTransactionTimeout = 50,
-    TransactionalIdAuthorizationFailed = 53,
     KafkaStorageError = 56,
     UnknownProducerId = 59,
     NonEmptyGroup = 68,
     GroupIdNotFound = 69,
-    FencedLeaderEpoch = 74,
-    UnknownLeaderEpoch = 75,
     UnsupportedCompressionType = 76,
     MemberIdRequired = 79,
     GroupMaxSizeReached = 81,
     FencedInstanceId = 82,
-    GroupSubscribedToTopic = 86,
     InvalidRecord = 87,
-    ThrottlingQuotaExceeded = 89,
     UnknownTopicId = 100,
 }
 

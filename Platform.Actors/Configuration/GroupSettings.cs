@@ -3,7 +3,7 @@ using Akka.Configuration;
 namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.group</c> settings (Kafka's group.* broker settings), read once per node.</summary>
-public sealed record GroupSettings(
+internal sealed record GroupSettings(
     int NumberOfShards,
     TimeSpan InitialRebalanceDelay,
     int MinSessionTimeoutMs,

@@ -5,7 +5,7 @@ namespace Platform.Actors.Configuration;
 /// <summary>The <c>platform.kafka</c> settings (the node's Kafka listener), read once per node.</summary>
 /// <param name="Host">Address to bind; the node's own host when the setting is empty.</param>
 /// <param name="PlacementRefreshMinTimeout">The least a placement refresh waits for the regions' statistics.</param>
-public sealed record KafkaSettings(
+internal sealed record KafkaSettings(
     string Host,
     int Port,
     string AdvertisedHost,

@@ -7,7 +7,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="RegistryResubscribeDelay">When the gateway and the Kafka topic cache first subscribe to the topic registry again.</param>
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
 /// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
-public sealed record NodeSettings(
+internal sealed record NodeSettings(
     bool AutoCreateTopics,
     int AutoCreatePartitions,
     TopicConfig TopicDefaults,

@@ -9,7 +9,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="TimestampBeforeMaxMs">How far behind the broker's clock a CreateTime timestamp may be (difference.max.ms applied).</param>
 /// <param name="TimestampAfterMaxMs">How far ahead of it (difference.max.ms applied).</param>
 /// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
-public sealed record PartitionSettings(
+internal sealed record PartitionSettings(
     int NumberOfShards,
     int SnapshotEvery,
     long IndexIntervalBytes,

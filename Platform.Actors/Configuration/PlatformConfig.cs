@@ -14,7 +14,7 @@ public static class PlatformConfig
     /// <summary>The embedded hocon/platform.conf.</summary>
     public static Config Defaults { get; } = Load(typeof(PlatformConfig).Assembly, "Platform.Actors.platform.conf");
 
-    public static Config Load(Assembly assembly, string resource)
+    internal static Config Load(Assembly assembly, string resource)
     {
         using var stream = assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Embedded resource {resource} is missing");

@@ -6,7 +6,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="RestartMinBackoff">The first wait before a stopped allocator is started again.</param>
 /// <param name="RestartMaxBackoff">The longest wait, however often it stopped.</param>
 /// <param name="RestartRandomFactor">The share by which each wait is randomised.</param>
-public sealed record ProducerIdSettings(int BlockSize, int SnapshotEvery, TimeSpan RestartMinBackoff, TimeSpan RestartMaxBackoff, double RestartRandomFactor)
+internal sealed record ProducerIdSettings(int BlockSize, int SnapshotEvery, TimeSpan RestartMinBackoff, TimeSpan RestartMaxBackoff, double RestartRandomFactor)
 {
     public static ProducerIdSettings Create(Config config)
     {

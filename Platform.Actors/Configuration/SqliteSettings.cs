@@ -4,7 +4,7 @@ namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.storage.sqlite</c> settings of a node on the embedded store, read once per node.</summary>
 /// <param name="BusyTimeout">How long a connection waits inside SQLite for the write lock (PRAGMA busy_timeout).</param>
-public sealed record SqliteSettings(TimeSpan BusyTimeout)
+internal sealed record SqliteSettings(TimeSpan BusyTimeout)
 {
     public static SqliteSettings Create(Config config)
     {

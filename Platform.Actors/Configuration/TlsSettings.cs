@@ -10,7 +10,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="CertificatePassword">The PKCS#12 file's password (empty for none).</param>
 /// <param name="CaPath">The cluster CA's certificate (PEM or DER): the one issuer whose certificates peers may present.</param>
 /// <param name="Require">Refuse to start a node with seeds (a cluster of several) when TLS is not configured.</param>
-public sealed record TlsSettings(string CertificatePath, string CertificatePassword, string CaPath, bool Require)
+internal sealed record TlsSettings(string CertificatePath, string CertificatePassword, string CaPath, bool Require)
 {
     /// <summary>Whether remoting runs over mutual TLS.</summary>
     public bool Enabled => CertificatePath.Length > 0;

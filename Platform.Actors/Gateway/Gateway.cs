@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Akka.Actor;
-using Akka.Cluster;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
 using Platform.Actors.Log;
@@ -11,12 +9,13 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Gateway;
 
 /// <summary>
-/// A node's entry point for remote clients, at <c>/user/gateway</c>. It routes partition requests to the
-/// shard region using a cache of topic metadata that the registry keeps current, and forwards admin
-/// requests to the registry. It never waits on anything: every request is forwarded, so replies go from
+/// A node's in-process router for actor messages, at <c>/user/gateway</c> (clients reach the node through the
+/// Kafka listener, never through here). The listener asks it for the cluster status, and the TestKit specs
+/// talk to partitions and coordinators through it. It routes partition requests to the shard region using
+/// a cache of topic metadata that the registry keeps current, and forwards admin requests to the registry. It never waits on anything: every request is forwarded, so replies go from
 /// the partition or registry straight to the client.
 /// </summary>
-public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
+internal sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     public const string Name = "gateway";
 
@@ -31,19 +30,8 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly GroupRouter _groupRouter;
     private readonly IActorRef _groupDirectory;
     private Dictionary<Guid, TopicInfo> _topics = new();
-    /// <summary>
-    /// Clients to tell about members leaving, with when each last subscribed. Leased rather than watched:
-    /// remote DeathWatch on every client would quarantine a client whose process stalls for a couple of
-    /// seconds, cutting it off for good. Clients renew every few seconds; silent ones are dropped.
-    /// </summary>
-    private readonly Dictionary<IActorRef, DateTime> _membershipSubscribers = new();
     private readonly GatewaySettings _settings;
     private readonly NodeSettings _node;
-
-    private sealed class ExpireSubscribers
-    {
-        public static readonly ExpireSubscribers Instance = new();
-    }
 
     public Gateway(IActorRef registry, IActorRef partitions, IActorRef groups, GroupRouter groupRouter, IActorRef groupDirectory,
         GatewaySettings settings, NodeSettings node)
@@ -71,11 +59,7 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         _registry.Tell(SubscribeTopics.Instance);
         // The registry is a singleton that may move; subscribing again is idempotent and cheap.
         Timers.StartPeriodicTimer("resubscribe", Resubscribe.Instance, _node.RegistryResubscribeDelay, _node.RegistryResubscribeInterval);
-        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
-        Timers.StartPeriodicTimer("expire-subscribers", ExpireSubscribers.Instance, _settings.MembershipLease);
     }
-
-    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     /// <summary>Until the first topic list arrives, partition requests wait rather than fail as unknown.</summary>
     private void Starting()
@@ -106,18 +90,6 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void Common()
     {
         Receive<Resubscribe>(_ => _registry.Tell(SubscribeTopics.Instance));
-        Receive<SubscribeMembership>(_ => _membershipSubscribers[Sender] = DateTime.UtcNow);
-        Receive<ExpireSubscribers>(_ =>
-        {
-            var cutoff = DateTime.UtcNow - _settings.MembershipLease;
-            foreach (var gone in _membershipSubscribers.Where(s => s.Value < cutoff).Select(s => s.Key).ToList())
-                _membershipSubscribers.Remove(gone);
-        });
-        Receive<ClusterEvent.MemberRemoved>(removed =>
-        {
-            var left = new MemberLeft($"{removed.Member.Address.Host}:{removed.Member.Address.Port}");
-            foreach (var subscriber in _membershipSubscribers.Keys) subscriber.Tell(left);
-        });
         Receive<CreateTopic>(m => _registry.Forward(m));
         Receive<DeleteTopic>(m => _registry.Forward(m));
         Receive<CreatePartitions>(m => _registry.Forward(m));
@@ -127,13 +99,6 @@ public sealed class Gateway : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<ListGroupStates>(m => _groupDirectory.Forward(m));
         Receive<GetClusterStatus>(_ => Context.ActorOf(ClusterStatusCollector.Props(Sender, _partitions, _groups,
             _settings.ClusterStatusTimeout, _node.ShardStatsGrace)));
-        Receive<GetNodeStats>(_ =>
-        {
-            using var process = Process.GetCurrentProcess();
-            var address = Cluster.Get(Context.System).SelfAddress;
-            Sender.Tell(new NodeStats($"{address.Host}:{address.Port}", process.WorkingSet64, process.PeakWorkingSet64,
-                GC.GetTotalMemory(false), TailCacheBudget.For(Context.System).UsedBytes));
-        });
     }
 
     private void Update(TopicsChanged changed) => _topics = changed.Topics.ToDictionary(t => t.TopicId);

@@ -3,7 +3,7 @@ using Platform.Actors.Serialization;
 namespace Platform.Actors.Gateway;
 
 /// <summary>
-/// Binary formats of the gateway's cluster and node status messages, written under <see cref="PlatformSerializer"/>.
+/// Binary formats of the gateway's cluster status messages, written under <see cref="PlatformSerializer"/>.
 /// Manifests are part of the storage format: add new ones, never rename or reuse.
 /// </summary>
 internal static class GatewayFormats
@@ -11,8 +11,6 @@ internal static class GatewayFormats
     public static void AddTo(MessageFormats formats)
     {
         formats.Add<GetClusterStatus>("NC", (_, _) => { }, (ref WireReader _) => GetClusterStatus.Instance);
-        formats.Add<SubscribeMembership>("NM", (_, _) => { }, (ref WireReader _) => SubscribeMembership.Instance);
-        formats.Add<MemberLeft>("NL", (w, m) => w.String(m.Address), (ref WireReader r) => new MemberLeft(r.String()));
         formats.Add<ClusterStatus>("ND", (w, m) =>
         {
             w.String(m.Leader);
@@ -39,14 +37,11 @@ internal static class GatewayFormats
             }
             return new ClusterStatus(leader, members);
         });
-        formats.Add<GetNodeStats>("NS", (_, _) => { }, (ref WireReader _) => GetNodeStats.Instance);
-        formats.Add<NodeStats>("NT", (w, m) =>
-        {
-            w.String(m.Address);
-            w.Int64(m.WorkingSetBytes);
-            w.Int64(m.PeakWorkingSetBytes);
-            w.Int64(m.ManagedHeapBytes);
-            w.Int64(m.TailCacheBytes);
-        }, (ref WireReader r) => new NodeStats(r.String(), r.Int64(), r.Int64(), r.Int64(), r.Int64()));
+        // Retired with the Akka.Remote client, which alone sent them: the Kafka protocol's clients learn of a
+        // member leaving from their broken connection, and `bench` no longer asks a node for its memory.
+        formats.Reserve("NM", "SubscribeMembership");
+        formats.Reserve("NL", "MemberLeft");
+        formats.Reserve("NS", "GetNodeStats");
+        formats.Reserve("NT", "NodeStats");
     }
 }

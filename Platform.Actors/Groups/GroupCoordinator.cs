@@ -11,13 +11,13 @@ namespace Platform.Actors.Groups;
 
 /// <summary>
 /// One consumer group's coordinator: a sharded persistent actor that runs <see cref="GroupCoordinatorState"/>,
-/// persists committed offsets (with snapshots, so a long commit history recovers fast), watches native
-/// members' actors, and keeps topic metadata from the registry for assignment and commit validation.
+/// persists committed offsets (with snapshots, so a long commit history recovers fast), watches each
+/// member's Kafka connection (its actor), and keeps topic metadata from the registry for assignment and commit validation.
 /// It ticks (session and rebalance deadlines) only while the group has members or is rebalancing, and an
 /// empty coordinator that gets no request for <c>passivate-idle-after</c> stops: a node holds coordinators
 /// for groups in use, not for every group id ever named.
 /// </summary>
-public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
+internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 {
     private sealed class Tick
     {
@@ -101,9 +101,10 @@ public sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Handle<Heartbeat>(heartbeat => Sender.Tell(_state.Heartbeat(heartbeat, Now)));
         Handle<LeaveGroup>(leave => Apply(_state.Leave(leave, Sender, Now)));
         Handle<Terminated>(t => Apply(_state.MemberTerminated(t.ActorRef, Now)));
-        // The connection to a member's process closed: when a process dies its OS closes the socket at
-        // once, long before the watch failure detector gives up on heartbeats. Treat it as the member's
-        // death; if it was only a network blip, the member finds itself unknown and rejoins.
+        // The remoting association with the node holding a member's Kafka connection closed: the connection's
+        // actor is out of reach with it, long before the cluster's failure detector gives up on that node.
+        // Treat it as the member's death; if it was only a network blip, the member finds itself unknown
+        // at its next heartbeat and rejoins.
         Command<DisassociatedEvent>(e =>
         {
             var gone = _state.Members.Where(m => m.Ref is IActorRef r && r.Path.Address.Equals(e.RemoteAddress)).ToList();

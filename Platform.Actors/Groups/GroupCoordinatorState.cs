@@ -4,7 +4,7 @@ using Platform.Protocol.Groups;
 namespace Platform.Actors.Groups;
 
 /// <summary>Kafka's group states (GroupState.scala), by their Kafka names.</summary>
-public enum GroupStateName
+internal enum GroupStateName
 {
     Empty,
     PreparingRebalance,
@@ -20,10 +20,10 @@ public enum GroupStateName
 /// Membership is not persisted (after a coordinator restart members rejoin, as after a Kafka coordinator
 /// moves without its metadata); committed offsets are, by the actor.
 /// </summary>
-public sealed class GroupCoordinatorState(string groupId, GroupSettings settings)
+internal sealed class GroupCoordinatorState(string groupId, GroupSettings settings)
 {
     private readonly List<GroupMember> _members = [];
-    private readonly Dictionary<TopicPartitionId, CommittedOffset> _offsets = new();
+    private readonly Dictionary<TopicPartition, CommittedOffset> _offsets = new();
     private Dictionary<string, int> _assignedTopicCounts = new();
     private long _rebalanceDeadlineMs;
     private long _initialDelayDeadlineMs;
@@ -35,7 +35,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     public string ProtocolName { get; private set; } = "";
     public string LeaderId { get; private set; } = "";
     public IReadOnlyList<GroupMember> Members => _members;
-    public IReadOnlyDictionary<TopicPartitionId, CommittedOffset> Offsets => _offsets;
+    public IReadOnlyDictionary<TopicPartition, CommittedOffset> Offsets => _offsets;
 
     /// <summary>Partition counts of existing topics, kept current by the actor.</summary>
     public IReadOnlyDictionary<string, int> Topics { get; private set; } = new Dictionary<string, int>();
@@ -327,12 +327,12 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     {
         foreach (var o in offsets)
         {
-            _offsets[new TopicPartitionId(o.Topic, o.Partition)] = o;
+            _offsets[new TopicPartition(o.Topic, o.Partition)] = o;
             if (_members.Count == 0) EmptySinceMs = Math.Max(EmptySinceMs, o.CommitTimestamp);
         }
     }
 
-    public void ApplyRemoved(IEnumerable<TopicPartitionId> partitions)
+    public void ApplyRemoved(IEnumerable<TopicPartition> partitions)
     {
         foreach (var tp in partitions) _offsets.Remove(tp);
     }
@@ -347,7 +347,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
     public GroupSnapshot ToSnapshot() => new(_offsets.Values.ToList(), EmptySinceMs);
 
     /// <summary>Offsets due for removal: the group has been empty longer than offsets retention.</summary>
-    public IReadOnlyList<TopicPartitionId> ExpiredOffsets(long nowMs) =>
+    public IReadOnlyList<TopicPartition> ExpiredOffsets(long nowMs) =>
         OffsetsExpireAtMs is { } at && nowMs > at ? _offsets.Keys.ToList() : [];
 
     /// <summary>After recovery: an empty group's retention clock starts now if neither a snapshot nor a commit set it.</summary>
@@ -409,8 +409,6 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
             _rebalanceDeadlineMs = nowMs + rebalanceTimeout;
         }
         State = GroupStateName.PreparingRebalance;
-        foreach (var m in _members.Where(m => m.Ref is not null && m.PendingJoin is null))
-            effects.Add(new ReplyTo(m.Ref!, new RebalanceStarted(GroupId, GenerationId)));
     }
 
     private void TryCompleteJoin(long nowMs, List<GroupEffect> effects)
@@ -439,8 +437,8 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
 
         ProtocolName = CommonProtocols(_members, null).First();
         var serverSide = _members.All(m => m.ServerAssignment);
-        // In a group that mixes native members with Kafka clients, a Kafka client assigns: native members
-        // leave assignment to the server and would answer the leader's SyncGroup with nothing.
+        // In a group that mixes server-assigned members (the Akka.Remote client of earlier versions) with
+        // client-assigned ones, a client-assigned member leads: the others would answer SyncGroup with nothing.
         if (LeaderId == "" || Find(LeaderId) is not { } leader || (!serverSide && leader.ServerAssignment))
             LeaderId = (serverSide ? _members[0] : _members.First(m => !m.ServerAssignment)).MemberId;
         if (serverSide)
@@ -507,7 +505,7 @@ public sealed class GroupCoordinatorState(string groupId, GroupSettings settings
         }
     }
 
-    private static IReadOnlyList<TopicPartitionId> SafeAssignment(GroupMember m)
+    private static IReadOnlyList<TopicPartition> SafeAssignment(GroupMember m)
     {
         try
         {

@@ -15,7 +15,7 @@ namespace Platform.Actors.Groups;
 /// A coordinator registers before it answers the join or commit that created its group, so a member's
 /// next request finds it here (the registration crosses one hop, the member's next request at least two).
 /// </summary>
-public sealed class GroupDirectory : ReceivePersistentActor
+internal sealed class GroupDirectory : ReceivePersistentActor
 {
     private static readonly (string State, string ProtocolType) Unreported = (nameof(GroupStateName.Empty), "");
 

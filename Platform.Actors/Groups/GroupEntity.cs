@@ -5,7 +5,7 @@ using Platform.Actors.Partitions;
 namespace Platform.Actors.Groups;
 
 /// <summary>Names and placement of group coordinators: entity id = group id, stable FNV-1a shard placement.</summary>
-public static class GroupEntity
+internal static class GroupEntity
 {
     public const string TypeName = "group";
 
@@ -13,7 +13,7 @@ public static class GroupEntity
 }
 
 /// <summary>Routes <see cref="IGroupMessage"/>s to the coordinator of their group.</summary>
-public sealed class GroupMessageExtractor(int numberOfShards) : IMessageExtractor
+internal sealed class GroupMessageExtractor(int numberOfShards) : IMessageExtractor
 {
     public string? EntityId(object message) => (message as IGroupMessage)?.GroupId;
 

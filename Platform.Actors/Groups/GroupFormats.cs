@@ -140,11 +140,11 @@ internal static class GroupFormats
         {
             w.String(m.GroupId);
             w.Bool(m.Partitions is not null);
-            if (m.Partitions is not null) w.List(m.Partitions, WriteTopicPartitionId);
+            if (m.Partitions is not null) w.List(m.Partitions, WriteTopicPartition);
         }, (ref WireReader r) =>
         {
             var group = r.String();
-            return new OffsetFetch(group, r.Bool() ? ReadTopicPartitionIds(ref r) : null);
+            return new OffsetFetch(group, r.Bool() ? ReadTopicPartitions(ref r) : null);
         });
         formats.Add<OffsetFetchResult>("GG", (w, m) =>
         {
@@ -160,11 +160,9 @@ internal static class GroupFormats
         formats.Add<DeleteGroup>("GX", (w, m) => w.String(m.GroupId), (ref WireReader r) => new DeleteGroup(r.String()));
         formats.Add<DeleteGroupResult>("GY", (w, m) => w.Error(m.Error, m.ErrorMessage),
             (ref WireReader r) => new DeleteGroupResult((ErrorCode)r.Int16(), r.NullableString()));
-        formats.Add<RebalanceStarted>("GQ", (w, m) =>
-        {
-            w.String(m.GroupId);
-            w.Int32(m.GenerationId);
-        }, (ref WireReader r) => new RebalanceStarted(r.String(), r.Int32()));
+        // Pushed to the Akka.Remote client's members when a rebalance started; the Kafka protocol's members
+        // learn of it from their next heartbeat (REBALANCE_IN_PROGRESS), and a connection's actor ignored it.
+        formats.Reserve("GQ", "RebalanceStarted");
         formats.Add<ListGroups>("GA", (_, _) => { }, (ref WireReader _) => ListGroups.Instance);
         formats.Add<GroupList>("GB", (w, m) => w.List(m.GroupIds, (x, g) => x.String(g)), (ref WireReader r) => new GroupList(ReadStrings(ref r)));
         formats.Add<ListGroupStates>("GV", (w, m) => w.List(m.StatesFilter, (x, f) => x.String(f)),
@@ -190,8 +188,8 @@ internal static class GroupFormats
         formats.Add<UnregisterGroup>("GU", (w, m) => w.String(m.GroupId), (ref WireReader r) => new UnregisterGroup(r.String()));
 
         formats.Add<OffsetsCommitted>("E-OC", (w, m) => w.List(m.Offsets, WriteCommitted), (ref WireReader r) => new OffsetsCommitted(ReadCommittedList(ref r)));
-        formats.Add<OffsetsRemoved>("E-OR", (w, m) => w.List(m.Partitions, WriteTopicPartitionId),
-            (ref WireReader r) => new OffsetsRemoved(ReadTopicPartitionIds(ref r)));
+        formats.Add<OffsetsRemoved>("E-OR", (w, m) => w.List(m.Partitions, WriteTopicPartition),
+            (ref WireReader r) => new OffsetsRemoved(ReadTopicPartitions(ref r)));
         formats.Add<GroupSnapshot>("S-G", (w, m) =>
         {
             w.List(m.Offsets, WriteCommitted);
@@ -217,7 +215,7 @@ internal static class GroupFormats
             x.NullableString(d.GroupInstanceId);
             x.String(d.ClientId);
             x.String(d.ClientHost);
-            x.List(d.Assignment, WriteTopicPartitionId);
+            x.List(d.Assignment, WriteTopicPartition);
         });
         // Added later, after the members, so that either side reads the other's format.
         w.List(m.Members, (x, d) =>
@@ -233,7 +231,7 @@ internal static class GroupFormats
             (r.String(), (ErrorCode)r.Int16(), r.NullableString(), r.String(), r.String(), r.String(), r.Int32());
         var members = new GroupMemberDescription[r.Count()];
         for (var i = 0; i < members.Length; i++)
-            members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitionIds(ref r), [], []);
+            members[i] = new GroupMemberDescription(r.String(), r.NullableString(), r.String(), r.String(), ReadTopicPartitions(ref r), [], []);
         if (r.Remaining > 0)
         {
             var count = r.Count();
@@ -253,16 +251,16 @@ internal static class GroupFormats
         return strings;
     }
 
-    private static void WriteTopicPartitionId(WireWriter w, TopicPartitionId tp)
+    private static void WriteTopicPartition(WireWriter w, TopicPartition tp)
     {
         w.String(tp.Topic);
         w.Int32(tp.Partition);
     }
 
-    private static TopicPartitionId[] ReadTopicPartitionIds(ref WireReader r)
+    private static TopicPartition[] ReadTopicPartitions(ref WireReader r)
     {
-        var list = new TopicPartitionId[r.Count()];
-        for (var i = 0; i < list.Length; i++) list[i] = new TopicPartitionId(r.String(), r.Int32());
+        var list = new TopicPartition[r.Count()];
+        for (var i = 0; i < list.Length; i++) list[i] = new TopicPartition(r.String(), r.Int32());
         return list;
     }
 

@@ -4,7 +4,7 @@ namespace Platform.Actors.Groups;
 /// A member as the coordinator tracks it. Reply handles (<see cref="PendingJoin"/>, <see cref="PendingSync"/>)
 /// and <see cref="Ref"/> are opaque to the state machine: the actor puts IActorRefs there, specs plain objects.
 /// </summary>
-public sealed class GroupMember(string memberId, JoinGroup join)
+internal sealed class GroupMember(string memberId, JoinGroup join)
 {
     public string MemberId { get; set; } = memberId;
     public string? GroupInstanceId { get; } = join.GroupInstanceId;

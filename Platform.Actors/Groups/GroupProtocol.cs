@@ -8,136 +8,131 @@ namespace Platform.Actors.Groups;
 // with Kafka's field names, so that the Kafka wire protocol can map onto it one to one.
 
 /// <summary>A message for one group's coordinator; the shard extractor routes it by <see cref="GroupId"/>.</summary>
-public interface IGroupMessage : IPlatformMessage
+internal interface IGroupMessage : IPlatformMessage
 {
     string GroupId { get; }
 }
 
 /// <summary>One protocol a member supports, e.g. ("range", subscription metadata).</summary>
-public sealed record GroupProtocol(string Name, byte[] Metadata);
+internal sealed record GroupProtocol(string Name, byte[] Metadata);
 
 /// <param name="MemberId">Empty for a member's first join; the coordinator issues one.</param>
 /// <param name="GroupInstanceId">Static membership (group.instance.id): a restarting member gets its partitions back.</param>
-/// <param name="MemberRef">A native member's actor: the coordinator watches it, so a dead process leaves at once.</param>
-/// <param name="ServerAssignment">Native clients let the coordinator run the assignor named by the protocol;
-/// Kafka clients leave it to their leader and SyncGroup relays the result.</param>
-public sealed record JoinGroup(
+/// <param name="MemberRef">The actor of the member's Kafka connection: the coordinator watches it, so a dead process leaves at once.</param>
+/// <param name="ServerAssignment">True lets the coordinator run the assignor named by the protocol (the Akka.Remote
+/// client of earlier versions asked for it); the Kafka listener always sends false, leaving assignment to the
+/// group's leader, whose result SyncGroup relays. Kept in the wire format, which nodes of either version read.</param>
+internal sealed record JoinGroup(
     string GroupId, string MemberId, string? GroupInstanceId, string ProtocolType, IReadOnlyList<GroupProtocol> Protocols,
     int SessionTimeoutMs, int RebalanceTimeoutMs, string ClientId, string ClientHost, IActorRef? MemberRef, bool ServerAssignment)
     : IGroupMessage;
 
-public sealed record JoinGroupMember(string MemberId, string? GroupInstanceId, byte[] Metadata);
+internal sealed record JoinGroupMember(string MemberId, string? GroupInstanceId, byte[] Metadata);
 
 /// <param name="Members">For the leader of a client-assigned group: every member with its metadata.</param>
-public sealed record JoinGroupResult(
+internal sealed record JoinGroupResult(
     ErrorCode Error, string? ErrorMessage, int GenerationId, string? ProtocolType, string? ProtocolName, string LeaderId, string MemberId,
     IReadOnlyList<JoinGroupMember> Members) : IPlatformMessage;
 
-public sealed record SyncGroupAssignment(string MemberId, byte[] Assignment);
+internal sealed record SyncGroupAssignment(string MemberId, byte[] Assignment);
 
 /// <param name="Assignments">Only from the leader of a client-assigned group.</param>
-public sealed record SyncGroup(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId, IReadOnlyList<SyncGroupAssignment> Assignments)
+internal sealed record SyncGroup(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId, IReadOnlyList<SyncGroupAssignment> Assignments)
     : IGroupMessage;
 
 /// <param name="Assignment">Kafka's ConsumerProtocolAssignment encoding (see <see cref="ConsumerProtocol"/>).</param>
-public sealed record SyncGroupResult(ErrorCode Error, string? ErrorMessage, string? ProtocolName, byte[] Assignment) : IPlatformMessage;
+internal sealed record SyncGroupResult(ErrorCode Error, string? ErrorMessage, string? ProtocolName, byte[] Assignment) : IPlatformMessage;
 
-public sealed record Heartbeat(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId) : IGroupMessage;
+internal sealed record Heartbeat(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId) : IGroupMessage;
 
-public sealed record HeartbeatResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
+internal sealed record HeartbeatResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
 
-public sealed record LeaveGroup(string GroupId, string MemberId, string? GroupInstanceId) : IGroupMessage;
+internal sealed record LeaveGroup(string GroupId, string MemberId, string? GroupInstanceId) : IGroupMessage;
 
-public sealed record LeaveGroupResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
+internal sealed record LeaveGroupResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
 
-public sealed record OffsetCommitEntry(string Topic, int Partition, long Offset, string? Metadata);
+internal sealed record OffsetCommitEntry(string Topic, int Partition, long Offset, string? Metadata);
 
 /// <summary>
 /// Commits offsets. A member commits with its member id and generation; a standalone consumer (no
 /// membership) with generation -1 and an empty member id, which is allowed only while the group is empty.
 /// </summary>
-public sealed record OffsetCommit(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets)
+internal sealed record OffsetCommit(string GroupId, string MemberId, int GenerationId, string? GroupInstanceId, IReadOnlyList<OffsetCommitEntry> Offsets)
     : IGroupMessage;
 
-public sealed record PartitionError(string Topic, int Partition, ErrorCode Error);
+internal sealed record PartitionError(string Topic, int Partition, ErrorCode Error);
 
 /// <summary><paramref name="Error"/> applies to the whole request; <paramref name="Partitions"/> per partition.</summary>
-public sealed record OffsetCommitResult(ErrorCode Error, string? ErrorMessage, IReadOnlyList<PartitionError> Partitions) : IPlatformMessage;
+internal sealed record OffsetCommitResult(ErrorCode Error, string? ErrorMessage, IReadOnlyList<PartitionError> Partitions) : IPlatformMessage;
 
 /// <param name="Partitions">Null for every partition the group has offsets for.</param>
-public sealed record OffsetFetch(string GroupId, IReadOnlyList<TopicPartitionId>? Partitions) : IGroupMessage;
+internal sealed record OffsetFetch(string GroupId, IReadOnlyList<TopicPartition>? Partitions) : IGroupMessage;
 
 /// <param name="Offset">-1 when the group has no committed offset for the partition.</param>
-public sealed record CommittedOffset(string Topic, int Partition, long Offset, string? Metadata, long CommitTimestamp);
+internal sealed record CommittedOffset(string Topic, int Partition, long Offset, string? Metadata, long CommitTimestamp);
 
-public sealed record OffsetFetchResult(ErrorCode Error, string? ErrorMessage, IReadOnlyList<CommittedOffset> Offsets) : IPlatformMessage;
+internal sealed record OffsetFetchResult(ErrorCode Error, string? ErrorMessage, IReadOnlyList<CommittedOffset> Offsets) : IPlatformMessage;
 
-public sealed record DescribeGroup(string GroupId) : IGroupMessage;
+internal sealed record DescribeGroup(string GroupId) : IGroupMessage;
 
 /// <param name="Assignment">The member's partitions, decoded from <paramref name="MemberAssignment"/>.</param>
 /// <param name="MemberMetadata">The member's metadata for the group's protocol, as it sent it (Kafka's DescribeGroups returns it).</param>
 /// <param name="MemberAssignment">The assignment bytes as the leader (or the server) encoded them.</param>
-public sealed record GroupMemberDescription(
-    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartitionId> Assignment,
+internal sealed record GroupMemberDescription(
+    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicPartition> Assignment,
     byte[] MemberMetadata, byte[] MemberAssignment);
 
 /// <summary>A group as DescribeGroups shows it; <see cref="State"/> is "Dead" for a group that does not exist.</summary>
-public sealed record GroupDescription(
+internal sealed record GroupDescription(
     string GroupId, ErrorCode Error, string? ErrorMessage, string State, string ProtocolType, string ProtocolName, int GenerationId,
     IReadOnlyList<GroupMemberDescription> Members) : IPlatformMessage;
 
 /// <summary>Deletes an empty group and its offsets (refused with NonEmptyGroup while members are active).</summary>
-public sealed record DeleteGroup(string GroupId) : IGroupMessage;
+internal sealed record DeleteGroup(string GroupId) : IGroupMessage;
 
-public sealed record DeleteGroupResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
-
-/// <summary>
-/// Pushed to native members' actors when a rebalance starts, so they rejoin at once instead of at their
-/// next heartbeat; heartbeats remain the guarantee, this only makes rebalances fast.
-/// </summary>
-public sealed record RebalanceStarted(string GroupId, int GenerationId) : IPlatformMessage;
+internal sealed record DeleteGroupResult(ErrorCode Error, string? ErrorMessage) : IPlatformMessage;
 
 // Group directory: which groups exist, for `groups list`.
 
-public sealed record ListGroups : IPlatformMessage
+internal sealed record ListGroups : IPlatformMessage
 {
     public static readonly ListGroups Instance = new();
 }
 
-public sealed record GroupList(IReadOnlyList<string> GroupIds) : IPlatformMessage;
+internal sealed record GroupList(IReadOnlyList<string> GroupIds) : IPlatformMessage;
 
 /// <summary>
 /// Kafka's ListGroups: every group with its protocol type and state, optionally only those in the given
 /// states (Kafka's state names; empty for all).
 /// </summary>
-public sealed record ListGroupStates(IReadOnlyList<string> StatesFilter) : IPlatformMessage;
+internal sealed record ListGroupStates(IReadOnlyList<string> StatesFilter) : IPlatformMessage;
 
-public sealed record ListedGroup(string GroupId, string ProtocolType, string GroupState);
+internal sealed record ListedGroup(string GroupId, string ProtocolType, string GroupState);
 
-public sealed record ListedGroups(IReadOnlyList<ListedGroup> Groups) : IPlatformMessage;
+internal sealed record ListedGroups(IReadOnlyList<ListedGroup> Groups) : IPlatformMessage;
 
 /// <summary>
 /// A coordinator tells the directory its state and protocol type whenever they change, so that ListGroups
 /// does not have to wake every coordinator. Not persisted: a coordinator that stops has no members, so the
 /// directory then shows its group as Empty.
 /// </summary>
-public sealed record GroupStateChanged(string GroupId, string GroupState, string ProtocolType) : IPlatformMessage;
+internal sealed record GroupStateChanged(string GroupId, string GroupState, string ProtocolType) : IPlatformMessage;
 
-public sealed record RegisterGroup(string GroupId) : IPlatformMessage;
+internal sealed record RegisterGroup(string GroupId) : IPlatformMessage;
 
-public sealed record UnregisterGroup(string GroupId) : IPlatformMessage;
+internal sealed record UnregisterGroup(string GroupId) : IPlatformMessage;
 
 // Journal events and snapshots.
 
-public sealed record OffsetsCommitted(IReadOnlyList<CommittedOffset> Offsets) : IPlatformMessage;
+internal sealed record OffsetsCommitted(IReadOnlyList<CommittedOffset> Offsets) : IPlatformMessage;
 
 /// <summary>Offsets removed by retention (empty group past offsets.retention) or by deleting the group.</summary>
-public sealed record OffsetsRemoved(IReadOnlyList<TopicPartitionId> Partitions) : IPlatformMessage;
+internal sealed record OffsetsRemoved(IReadOnlyList<TopicPartition> Partitions) : IPlatformMessage;
 
-public sealed record GroupSnapshot(IReadOnlyList<CommittedOffset> Offsets, long EmptySinceMs) : IPlatformMessage;
+internal sealed record GroupSnapshot(IReadOnlyList<CommittedOffset> Offsets, long EmptySinceMs) : IPlatformMessage;
 
-public sealed record GroupRegistered(string GroupId) : IPlatformMessage;
+internal sealed record GroupRegistered(string GroupId) : IPlatformMessage;
 
-public sealed record GroupUnregistered(string GroupId) : IPlatformMessage;
+internal sealed record GroupUnregistered(string GroupId) : IPlatformMessage;
 
-public sealed record GroupDirectorySnapshot(IReadOnlyList<string> GroupIds) : IPlatformMessage;
+internal sealed record GroupDirectorySnapshot(IReadOnlyList<string> GroupIds) : IPlatformMessage;

@@ -7,7 +7,7 @@ namespace Platform.Actors.Groups;
 /// The answers to a group request that no coordinator gives: each request type has its own reply type, so
 /// a refused or unknown-group request still gets the reply its asker waits for, with a Kafka error in it.
 /// </summary>
-public static class GroupReplies
+internal static class GroupReplies
 {
     /// <summary><paramref name="message"/> refused as a whole with <paramref name="code"/> (e.g. INVALID_GROUP_ID).</summary>
     public static IPlatformMessage Refusal(IGroupMessage message, ErrorCode code, string text) => message switch

@@ -13,7 +13,7 @@ namespace Platform.Actors.Groups;
 /// made-up group in DescribeGroups, OffsetFetch, DeleteGroups, SyncGroup, Heartbeat or LeaveGroup starts no
 /// coordinator, no journal recovery and no timer. A group id that is empty or too long is refused here.
 /// </summary>
-public sealed class GroupRouter(IActorRef groups, IActorRef directory, GroupSettings settings)
+internal sealed class GroupRouter(IActorRef groups, IActorRef directory, GroupSettings settings)
 {
     /// <summary>The request's refusal (INVALID_GROUP_ID) when its group id cannot name a group, else null.</summary>
     public IPlatformMessage? Refusal(IGroupMessage message) => message.GroupId switch

@@ -18,8 +18,8 @@ namespace Platform.Actors.Hosting;
 /// <summary>
 /// A running broker node: an ActorSystem that joins the cluster and hosts the partition and group shard
 /// regions (partition logs and group coordinators), the topic registry, group directory and producer id
-/// allocator cluster singletons (with a proxy to each), the gateway for Platform.Client and the `platform`
-/// commands, and the Kafka listener with its topic cache and placement tracker. Its settings are read once,
+/// allocator cluster singletons (with a proxy to each), the gateway (an in-process router; the cluster
+/// status), and the Kafka listener with its topic cache and placement tracker, where every client connects. Its settings are read once,
 /// here, from the node's HOCON. Stopping goes through CoordinatedShutdown, so the node stops taking Kafka
 /// connections, leaves the cluster and hands its shards off before the process ends.
 /// </summary>
@@ -40,29 +40,30 @@ public sealed class PlatformNode : IAsyncDisposable
     }
 
     /// <summary>The node's Kafka listener: what Kafka clients and Platform.Client connect to.</summary>
-    public KafkaListener Kafka { get; }
+    internal KafkaListener Kafka { get; }
 
     /// <summary>host:port of the Kafka listener as clients are told to reach it (Kafka's bootstrap server).</summary>
     public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
-    public ActorSystem System { get; }
+    internal ActorSystem System { get; }
 
     /// <summary>How the node's Akka.Remote port can be reached: loopback only, mutual TLS, or unprotected.</summary>
     public RemotingExposure Remoting { get; }
 
-    public IActorRef Gateway { get; }
+    internal IActorRef Gateway { get; }
 
-    public IActorRef Partitions { get; }
+    internal IActorRef Partitions { get; }
 
-    public IActorRef Registry { get; }
+    internal IActorRef Registry { get; }
 
     /// <summary>
     /// The cluster's producer id allocator (a singleton, reached through this node's proxy): send it
     /// <see cref="AllocateProducerId"/> and it answers <see cref="ProducerIdAllocated"/>, as Kafka's InitProducerId needs.
     /// </summary>
-    public IActorRef ProducerIds { get; }
+    internal IActorRef ProducerIds { get; }
 
-    /// <summary>host:port that clients pass as their bootstrap server.</summary>
+    /// <summary>host:port of the node's Akka.Remote endpoint, where cluster members (not clients: they use
+    /// <see cref="KafkaEndpoint"/>) reach it.</summary>
     public string Endpoint
     {
         get

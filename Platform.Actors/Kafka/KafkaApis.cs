@@ -5,14 +5,14 @@ using Platform.Protocol.Wire;
 namespace Platform.Actors.Kafka;
 
 /// <summary>Decodes one request body of a given version (a generated message's static <c>Read</c>).</summary>
-public delegate T RequestReader<out T>(ref KafkaReader reader, short version);
+internal delegate T RequestReader<out T>(ref KafkaReader reader, short version);
 
 /// <summary>
 /// The APIs a node serves over the Kafka listener, by API key: each with the versions it supports, its
 /// decoder and its handler. What is registered here is exactly what ApiVersions advertises, so an API
 /// that is not implemented is never offered to a client.
 /// </summary>
-public sealed class KafkaApis
+internal sealed class KafkaApis
 {
     /// <summary>Decodes a request from the reader and starts its handler; null means no response (acks=0).</summary>
     internal delegate Task<IKafkaMessage?>? Invoker(RequestContext context, ref KafkaReader reader);

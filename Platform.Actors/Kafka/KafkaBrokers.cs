@@ -6,7 +6,7 @@ using Akka.Cluster;
 namespace Platform.Actors.Kafka;
 
 /// <summary>One broker as Kafka clients see it: a stable node id and the address they connect to.</summary>
-public sealed record KafkaBroker(int NodeId, string Host, int Port, Address Member);
+internal sealed record KafkaBroker(int NodeId, string Host, int Port, Address Member);
 
 /// <summary>
 /// The cluster's members as Kafka brokers. Each node announces its advertised Kafka endpoint as a cluster
@@ -14,7 +14,7 @@ public sealed record KafkaBroker(int NodeId, string Host, int Port, Address Memb
 /// answers Metadata for the whole cluster with the same ids. A node id is derived from the member's
 /// address (FNV-1a), the same on every node and across restarts on that address, because clients cache ids.
 /// </summary>
-public sealed class KafkaBrokers(Cluster cluster)
+internal sealed class KafkaBrokers(Cluster cluster)
 {
     public const string RolePrefix = "kafka=";
 

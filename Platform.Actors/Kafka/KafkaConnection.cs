@@ -217,7 +217,7 @@ internal sealed class KafkaConnection
         }
     }
 
-    /// <summary>Exists to be watched: it stops when its connection closes. Rebalance notices for native members are ignored.</summary>
+    /// <summary>Exists to be watched (group coordinators watch their members' connections): it stops when its connection closes.</summary>
     private sealed class ConnectionActor : ReceiveActor
     {
         public ConnectionActor() => ReceiveAny(_ => { });
@@ -226,7 +226,7 @@ internal sealed class KafkaConnection
 
 /// <summary>What a request's handler knows about the connection it came on.</summary>
 /// <param name="Actor">Stops when the connection closes; group coordinators watch it.</param>
-public sealed record ConnectionContext(IActorRef Actor, string ClientHost, string Remote);
+internal sealed record ConnectionContext(IActorRef Actor, string ClientHost, string Remote);
 
 /// <summary>One decoded request's context: its connection, the client's id and the version it speaks.</summary>
-public sealed record RequestContext(ConnectionContext Connection, string ClientId, short ApiVersion, int CorrelationId);
+internal sealed record RequestContext(ConnectionContext Connection, string ClientId, short ApiVersion, int CorrelationId);

@@ -12,7 +12,7 @@ namespace Platform.Actors.Kafka;
 /// free one) can be announced to the cluster as the node's Kafka endpoint; it accepts clients only once
 /// the node is an Up member with its actors started.
 /// </summary>
-public sealed class KafkaListener : IAsyncDisposable
+internal sealed class KafkaListener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly KafkaSettings _settings;

@@ -1,7 +1,7 @@
 namespace Platform.Actors.Kafka;
 
 /// <summary>Every API the Kafka listener serves, registered in one place: what ApiVersions advertises.</summary>
-public static class KafkaServer
+internal static class KafkaServer
 {
     public static KafkaApis CreateApis(KafkaServices services)
     {

@@ -12,7 +12,7 @@ namespace Platform.Actors.Kafka;
 /// What the Kafka API handlers reach on their node: the shard regions and singletons requests are mapped
 /// onto, and the node-local views (topics, placement, brokers) that keep metadata answers free of messages.
 /// </summary>
-public sealed record KafkaServices(
+internal sealed record KafkaServices(
     ActorSystem System,
     IActorRef Partitions,
     IActorRef Groups,

@@ -19,7 +19,7 @@ internal static class OffsetFetchHandler
 
     private static async Task<IKafkaMessage?> HandleAsync(KafkaServices services, RequestContext context, OffsetFetchRequest request)
     {
-        var wanted = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new TopicPartitionId(t.Name, p))).ToList();
+        var wanted = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new TopicPartition(t.Name, p))).ToList();
         var error = ErrorCode.None;
         IReadOnlyList<CommittedOffset> offsets = [];
         if (request.GroupId == "") error = ErrorCode.InvalidGroupId;

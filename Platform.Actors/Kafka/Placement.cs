@@ -12,7 +12,7 @@ namespace Platform.Actors.Kafka;
 /// connection, written by one <see cref="PlacementTracker"/>; a stale entry only costs a forwarded hop,
 /// because every node forwards any request through sharding.
 /// </summary>
-public sealed class Placement
+internal sealed class Placement
 {
     private volatile ImmutableDictionary<string, Address> _partitionShards = ImmutableDictionary<string, Address>.Empty;
     private volatile ImmutableDictionary<string, Address> _groupShards = ImmutableDictionary<string, Address>.Empty;

@@ -11,7 +11,7 @@ namespace Platform.Actors.Kafka;
 /// every change to a <see cref="TopicCacheSubscriber"/>; until the first list arrives, <see cref="Ready"/> is
 /// false and lookups go to the registry instead.
 /// </summary>
-public sealed class TopicCache
+internal sealed class TopicCache
 {
     private volatile Snapshot _snapshot = new(ImmutableDictionary<string, TopicInfo>.Empty, ImmutableDictionary<Guid, TopicInfo>.Empty, false);
 

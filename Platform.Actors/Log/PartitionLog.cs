@@ -6,7 +6,7 @@ namespace Platform.Actors.Log;
 /// index, retention decisions and the journal range a read needs. The partition actor feeds it persisted
 /// batches (live and during recovery) and snapshots it.
 /// </summary>
-public sealed class PartitionLog(long indexIntervalBytes)
+internal sealed class PartitionLog(long indexIntervalBytes)
 {
     private readonly List<Segment> _segments = [];
 

@@ -8,4 +8,4 @@ namespace Platform.Actors.Log;
 /// </summary>
 /// <param name="NextOffset">One past the last offset in the segment.</param>
 /// <param name="MaxTimestamp">Largest record timestamp in the segment; time-based retention compares it.</param>
-public sealed record Segment(long BaseOffset, long NextOffset, long FirstSequenceNr, long LastSequenceNr, long Bytes, long MaxTimestamp);
+internal sealed record Segment(long BaseOffset, long NextOffset, long FirstSequenceNr, long LastSequenceNr, long Bytes, long MaxTimestamp);

@@ -6,7 +6,7 @@ namespace Platform.Actors.Log;
 /// the journal. Bounded by its own limit and by the node's <see cref="TailCacheBudget"/>: when either is
 /// reached, the oldest batches go first.
 /// </summary>
-public sealed class TailCache(TailCacheBudget budget, long maxBytes)
+internal sealed class TailCache(TailCacheBudget budget, long maxBytes)
 {
     private readonly record struct Entry(long BaseOffset, long NextOffset, byte[] Batch);
 

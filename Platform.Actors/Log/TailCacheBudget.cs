@@ -9,7 +9,7 @@ namespace Platform.Actors.Log;
 /// not static state); partitions reserve bytes before caching a batch and release them on eviction.
 /// Reservation is a lock-free compare-and-swap, so it never blocks an actor.
 /// </summary>
-public sealed class TailCacheBudget : IExtension
+internal sealed class TailCacheBudget : IExtension
 {
     private long _used;
 
@@ -34,7 +34,7 @@ public sealed class TailCacheBudget : IExtension
     public static TailCacheBudget For(ActorSystem system) => system.WithExtension<TailCacheBudget, TailCacheBudgetProvider>();
 }
 
-public sealed class TailCacheBudgetProvider : ExtensionIdProvider<TailCacheBudget>
+internal sealed class TailCacheBudgetProvider : ExtensionIdProvider<TailCacheBudget>
 {
     public override TailCacheBudget CreateExtension(ExtendedActorSystem system) =>
         new(TailCacheSettings.Create(system.Settings.Config).MaxBytes);

@@ -1,7 +1,7 @@
 namespace Platform.Actors.Partitions;
 
 /// <summary>What <see cref="PartitionState.Decide(DeleteRecordsBefore)"/> makes of Kafka's DeleteRecords.</summary>
-public abstract record DeleteRecordsDecision
+internal abstract record DeleteRecordsDecision
 {
     private DeleteRecordsDecision()
     {

@@ -1,7 +1,7 @@
 namespace Platform.Actors.Partitions;
 
 /// <summary>What <see cref="PartitionState.Decide(Fetch)"/> makes of a fetch.</summary>
-public abstract record FetchDecision
+internal abstract record FetchDecision
 {
     private FetchDecision()
     {

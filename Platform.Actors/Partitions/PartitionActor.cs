@@ -18,7 +18,7 @@ namespace Platform.Actors.Partitions;
 /// log end (long poll) with timers, starts a <see cref="JournalReader"/> child for reads the in-memory tail
 /// cannot serve, and runs retention on a timer.
 /// </summary>
-public sealed class PartitionActor : ReceivePersistentActor, IWithTimers
+internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
 {
     private sealed class RetentionTick
     {

@@ -9,7 +9,7 @@ namespace Platform.Actors.Partitions;
 /// the same in every process and every .NET version, unlike <c>string.GetHashCode</c>, so all nodes agree
 /// on which shard holds which partition.
 /// </summary>
-public static class PartitionEntity
+internal static class PartitionEntity
 {
     public const string TypeName = "partition";
 
@@ -43,7 +43,7 @@ public static class PartitionEntity
 }
 
 /// <summary>Routes <see cref="IPartitionMessage"/>s to their entity and shard.</summary>
-public sealed class PartitionMessageExtractor(int numberOfShards) : IMessageExtractor
+internal sealed class PartitionMessageExtractor(int numberOfShards) : IMessageExtractor
 {
     public string? EntityId(object message) =>
         message is IPartitionMessage m ? PartitionEntity.EntityId(m.TopicId, m.Partition) : null;

@@ -17,7 +17,7 @@ namespace Platform.Actors.Partitions;
 /// journal: the log, the tail and the written producers' state include it).
 /// </para>
 /// </summary>
-public sealed class PartitionState
+internal sealed class PartitionState
 {
     private readonly PartitionSettings _settings;
     private readonly PartitionLog _log;

@@ -1,7 +1,7 @@
 namespace Platform.Actors.Partitions;
 
 /// <summary>What <see cref="PartitionState.Decide(byte[], Topics.TopicConfig, long)"/> makes of a produced batch.</summary>
-public abstract record ProduceDecision
+internal abstract record ProduceDecision
 {
     private ProduceDecision()
     {

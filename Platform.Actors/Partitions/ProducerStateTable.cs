@@ -1,13 +1,13 @@
 namespace Platform.Actors.Partitions;
 
 /// <summary>One batch a producer appended: enough to recognise its retry and answer with the original offset.</summary>
-public readonly record struct ProducerBatch(int FirstSequence, int LastSequence, long BaseOffset);
+internal readonly record struct ProducerBatch(int FirstSequence, int LastSequence, long BaseOffset);
 
 /// <summary>What a partition remembers of one idempotent producer (Kafka's ProducerStateEntry).</summary>
-public sealed record ProducerState(long ProducerId, short Epoch, long LastTimestamp, IReadOnlyList<ProducerBatch> Batches);
+internal sealed record ProducerState(long ProducerId, short Epoch, long LastTimestamp, IReadOnlyList<ProducerBatch> Batches);
 
 /// <summary>How a batch's producer id, epoch and sequence compare with what the partition has appended.</summary>
-public enum SequenceVerdict
+internal enum SequenceVerdict
 {
     /// <summary>The next batch of its producer (or not idempotent): append it.</summary>
     Append,
@@ -33,7 +33,7 @@ public enum SequenceVerdict
 /// so failover neither loses nor duplicates records. Rebuilt on recovery from the batches' own headers
 /// and carried in snapshots. Pure and single-threaded: the partition actor owns it.
 /// </summary>
-public sealed class ProducerStateTable
+internal sealed class ProducerStateTable
 {
     /// <summary>Kafka keeps five, matching max.in.flight.requests.per.connection ≤ 5 for idempotence.</summary>
     public const int BatchesPerProducer = 5;

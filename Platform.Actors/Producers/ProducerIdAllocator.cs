@@ -11,7 +11,7 @@ namespace Platform.Actors.Producers;
 /// singleton, so no two nodes allocate at once and a failover resumes from the journal. It persists a block
 /// reservation and answers from it without a write per id; the logic is <see cref="ProducerIdAllocatorState"/>.
 /// </summary>
-public sealed class ProducerIdAllocator : ReceivePersistentActor
+internal sealed class ProducerIdAllocator : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "producer-id-allocator";
 

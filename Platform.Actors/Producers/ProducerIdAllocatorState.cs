@@ -6,7 +6,7 @@ namespace Platform.Actors.Producers;
 /// for the next block to be persisted first. An incarnation that recovers cannot know how much of the last
 /// block was handed out, so <see cref="Recovered"/> skips the rest of it: ids may be wasted, never repeated.
 /// </summary>
-public sealed class ProducerIdAllocatorState
+internal sealed class ProducerIdAllocatorState
 {
     public static readonly ProducerIdAllocatorState Empty = new(0, 0);
 

@@ -11,7 +11,7 @@ namespace Platform.Actors.Remoting;
 /// the same name is refused. Host names are not checked: a certificate says "member of this cluster",
 /// and nodes reach each other by whatever address they are given.
 /// </summary>
-public sealed class ClusterCa
+internal sealed class ClusterCa
 {
     private readonly X509Certificate2 _ca;
 
@@ -65,11 +65,11 @@ public sealed class ClusterCa
     {
         if (certificate is null)
         {
-            log.Warning("Refused the TLS handshake with {0}: it presented no certificate", remotePeer);
+            log.Warning("Refused the TLS handshake with {RemotePeer}: it presented no certificate", remotePeer);
             return false;
         }
         if (Issued(certificate, out var reason)) return true;
-        log.Warning("Refused the TLS handshake with {0}: its certificate {1} (thumbprint {2}) is not accepted, {3}",
+        log.Warning("Refused the TLS handshake with {RemotePeer}: its certificate {Subject} (thumbprint {Thumbprint}) is not accepted, {Reason}",
             remotePeer, certificate.Subject, certificate.Thumbprint, reason);
         return false;
     }

@@ -6,7 +6,7 @@ using Akka.Remote.Transport.DotNetty;
 namespace Platform.Actors.Remoting;
 
 /// <summary>What <see cref="RemotingSecurity.Plan"/> decided: the node's configuration and, for TLS, its setup.</summary>
-public sealed record RemotingPlan(RemotingExposure Exposure, Config Config, DotNettySslSetup? Ssl)
+internal sealed record RemotingPlan(RemotingExposure Exposure, Config Config, DotNettySslSetup? Ssl)
 {
     /// <summary>The ActorSystem's setup: <see cref="Config"/>, the TLS setup when there is one, and <paramref name="storage"/>.</summary>
     public ActorSystemSetup Setup(Setup? storage = null)

@@ -19,7 +19,7 @@ public static class RemotingSecurity
         "and start every node with --tls-cert and --tls-ca (docs/cluster.md), or pass --require-tls to refuse to start without them.";
 
     /// <summary>The exposure of a node with these settings; throws when TLS is required and missing.</summary>
-    public static RemotingExposure Decide(TlsSettings tls, bool hasSeeds)
+    internal static RemotingExposure Decide(TlsSettings tls, bool hasSeeds)
     {
         if (tls.Enabled) return RemotingExposure.MutualTls;
         if (!hasSeeds) return RemotingExposure.Loopback;
@@ -38,7 +38,7 @@ public static class RemotingSecurity
     /// remoting transport adjusted to <see cref="Decide(Config)"/>, and for mutual TLS the DotNettySslSetup
     /// carrying the node's certificate and the CA-pinned validator.
     /// </summary>
-    public static RemotingPlan Plan(Config config)
+    internal static RemotingPlan Plan(Config config)
     {
         var tls = TlsSettings.Create(config);
         var seeds = config.GetStringList("akka.cluster.seed-nodes");

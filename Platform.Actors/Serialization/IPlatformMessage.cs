@@ -5,6 +5,6 @@ namespace Platform.Actors.Serialization;
 /// interface to <see cref="PlatformSerializer"/> is what keeps such messages away from Akka's default
 /// JSON serializer; a spec enumerates the implementations and round-trips each.
 /// </summary>
-public interface IPlatformMessage
+internal interface IPlatformMessage
 {
 }

@@ -4,7 +4,7 @@ using Akka.Actor;
 namespace Platform.Actors.Serialization;
 
 /// <summary>Reads one message from its payload; the version byte before it is already checked.</summary>
-public delegate T WireRead<out T>(ref WireReader reader);
+internal delegate T WireRead<out T>(ref WireReader reader);
 
 /// <summary>
 /// The table <see cref="PlatformSerializer"/> dispatches on: for each message type its manifest and its binary
@@ -20,6 +20,7 @@ internal sealed class MessageFormats
 
     private readonly Dictionary<Type, Format> _byType = [];
     private readonly Dictionary<string, Format> _byManifest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _reserved = new(StringComparer.Ordinal);
 
     public static MessageFormats Of(params ReadOnlySpan<Action<MessageFormats>> concerns)
     {
@@ -29,6 +30,19 @@ internal sealed class MessageFormats
     }
 
     public IEnumerable<Type> Types => _byType.Keys;
+
+    /// <summary>Manifests of removed types, each with the name of the type it was written for.</summary>
+    public IReadOnlyDictionary<string, string> Reserved => _reserved;
+
+    /// <summary>
+    /// Retires the manifest of a removed type for good: old journals or nodes may still hold its payloads, so
+    /// a new type under it would misread them. Reading one fails with an error that names the removed type.
+    /// </summary>
+    public void Reserve(string manifest, string removedType)
+    {
+        if (_byManifest.ContainsKey(manifest) || !_reserved.TryAdd(manifest, removedType))
+            throw new InvalidOperationException($"Manifest '{manifest}' of the removed {removedType} is in use");
+    }
 
     /// <summary>A payload of the version byte followed by what <paramref name="write"/> writes.</summary>
     public void Add<T>(string manifest, Action<WireWriter, T> write, WireRead<T> read) where T : class, IPlatformMessage =>
@@ -55,6 +69,8 @@ internal sealed class MessageFormats
             throw new InvalidOperationException($"{format.Type} has two formats");
         if (!_byManifest.TryAdd(format.Manifest, format))
             throw new InvalidOperationException($"Manifest '{format.Manifest}' is used by {_byManifest[format.Manifest].Type} and {format.Type}");
+        if (_reserved.TryGetValue(format.Manifest, out var removed))
+            throw new InvalidOperationException($"Manifest '{format.Manifest}' is reserved (it was {removed}'s); {format.Type} needs another");
     }
 
     public string Manifest(object message) => For(message).Manifest;
@@ -62,8 +78,9 @@ internal sealed class MessageFormats
     public byte[] ToBinary(object message) => For(message).ToBinary(message);
 
     public object FromBinary(byte[] bytes, string manifest, ExtendedActorSystem system) =>
-        _byManifest.TryGetValue(manifest, out var format)
-            ? format.FromBinary(bytes, system)
+        _byManifest.TryGetValue(manifest, out var format) ? format.FromBinary(bytes, system)
+        : _reserved.TryGetValue(manifest, out var removed)
+            ? throw new SerializationException($"Manifest '{manifest}' was {removed}'s, a type this version no longer has")
             : throw new SerializationException($"Unknown manifest '{manifest}' for {nameof(PlatformSerializer)}");
 
     private Format For(object message) =>

@@ -8,7 +8,7 @@ namespace Platform.Actors.Serialization;
 /// Takes the place of Akka's default JSON serializer (bound to System.Object). Any message that would
 /// silently fall back to JSON, slow and unversioned, fails loudly instead, in specs and in production.
 /// </summary>
-public sealed class NoJsonSerializer : Serializer
+internal sealed class NoJsonSerializer : Serializer
 {
     public NoJsonSerializer(ExtendedActorSystem system) : base(system)
     {

@@ -19,7 +19,7 @@ namespace Platform.Actors.Serialization;
 /// would still have to read (and, for a rolling upgrade, write) every manifest under 4200, so they would split
 /// only the registration, not the formats. A new concern adds its formats to <see cref="Formats"/>.
 /// </remarks>
-public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : SerializerWithStringManifest(actorSystem)
+internal sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : SerializerWithStringManifest(actorSystem)
 {
     private static readonly MessageFormats Formats = MessageFormats.Of(
         TopicFormats.AddTo,
@@ -30,6 +30,9 @@ public sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Serial
 
     /// <summary>Every message type this serializer handles; the specs round-trip each one.</summary>
     public static IEnumerable<Type> SupportedTypes => Formats.Types;
+
+    /// <summary>Manifests of removed types (manifest to the removed type's name): never reused, never readable.</summary>
+    public static IReadOnlyDictionary<string, string> ReservedManifests => Formats.Reserved;
 
     public override string Manifest(object o) => Formats.Manifest(o);
 

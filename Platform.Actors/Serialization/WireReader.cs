@@ -8,7 +8,7 @@ namespace Platform.Actors.Serialization;
 /// Reader for <see cref="WireWriter"/> output. Every length is checked against what is left, so a
 /// malformed payload fails with <see cref="InvalidDataException"/> instead of a huge allocation.
 /// </summary>
-public ref struct WireReader
+internal ref struct WireReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private readonly ExtendedActorSystem? _system;

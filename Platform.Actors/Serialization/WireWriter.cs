@@ -9,7 +9,7 @@ namespace Platform.Actors.Serialization;
 /// Little-endian binary writer for our message formats. Lengths are written before variable-size data so
 /// that a reader can reject a truncated or hostile payload before allocating.
 /// </summary>
-public sealed class WireWriter
+internal sealed class WireWriter
 {
     private readonly ArrayBufferWriter<byte> _buffer;
 

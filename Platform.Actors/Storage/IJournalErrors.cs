@@ -5,7 +5,7 @@ namespace Platform.Actors.Storage;
 /// implementation per store (<see cref="SqliteJournalErrors"/>, <see cref="PostgresJournalErrors"/>),
 /// chosen from the configured provider by <see cref="JournalErrors.ForProvider(string?)"/>.
 /// </summary>
-public interface IJournalErrors
+internal interface IJournalErrors
 {
     /// <summary>
     /// Whether <paramref name="cause"/> (or an exception it wraps) is the store refusing a row whose unique

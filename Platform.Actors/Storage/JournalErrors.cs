@@ -3,7 +3,7 @@ using Akka.Configuration;
 namespace Platform.Actors.Storage;
 
 /// <summary>Chooses the <see cref="IJournalErrors"/> of a journal's provider.</summary>
-public static class JournalErrors
+internal static class JournalErrors
 {
     public const string ProviderNamePath = "akka.persistence.journal.sql.provider-name";
 

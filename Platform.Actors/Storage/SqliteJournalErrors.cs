@@ -7,7 +7,7 @@ namespace Platform.Actors.Storage;
 /// SQLITE_CONSTRAINT (19) with the extended code SQLITE_CONSTRAINT_UNIQUE (2067) or
 /// SQLITE_CONSTRAINT_PRIMARYKEY (1555). Other constraints (NOT NULL, CHECK, foreign keys) share 19 and are not duplicates.
 /// </summary>
-public sealed class SqliteJournalErrors : IJournalErrors
+internal sealed class SqliteJournalErrors : IJournalErrors
 {
     public const int SqliteConstraint = 19;
     public const int SqliteConstraintPrimaryKey = 1555;

@@ -22,7 +22,7 @@ namespace Platform.Actors.Storage;
 /// disk because we say so, not because of a build default (issue #12).
 /// </para>
 /// </summary>
-public static class SqliteStorage
+internal static class SqliteStorage
 {
     /// <summary>Akka.Persistence.Sql's plugins that open connections to the node's database.</summary>
     private static readonly string[] Plugins = ["akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql"];

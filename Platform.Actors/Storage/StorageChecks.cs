@@ -10,7 +10,7 @@ namespace Platform.Actors.Storage;
 /// must not join other nodes (sharding would move partitions onto it, where their logs are empty, and they would
 /// fork); and PostgreSQL must acknowledge a commit only once it is durable, or an acknowledged record can be lost.
 /// </summary>
-public static class StorageChecks
+internal static class StorageChecks
 {
     /// <summary>
     /// Throws when the node is on SQLite and has a seed other than itself: it would join a cluster whose journal

@@ -7,7 +7,7 @@ namespace Platform.Actors.Topics;
 /// <c>platform.topic-defaults</c>, and the resolved values are stored with the topic, so that changing a
 /// node's defaults later never silently changes an existing topic.
 /// </summary>
-public sealed record TopicConfig(long RetentionMs, long RetentionBytes, int MaxMessageBytes, string CleanupPolicy)
+internal sealed record TopicConfig(long RetentionMs, long RetentionBytes, int MaxMessageBytes, string CleanupPolicy)
 {
     public const string RetentionMsKey = "retention.ms";
     public const string RetentionBytesKey = "retention.bytes";

@@ -1,7 +1,7 @@
 namespace Platform.Actors.Topics;
 
 /// <summary>Kafka's topic naming rules (Topic.validate), so names that work here work in Kafka too.</summary>
-public static class TopicNames
+internal static class TopicNames
 {
     public const int MaxLength = 249;
 

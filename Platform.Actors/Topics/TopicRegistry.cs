@@ -9,11 +9,12 @@ namespace Platform.Actors.Topics;
 
 /// <summary>
 /// The persistent list of topics (Kafka keeps it in ZooKeeper or KRaft). It runs as a cluster singleton;
-/// gateways forward admin requests to it and subscribe to its changes. It also tells partitions when
+/// the Kafka listener's admin requests reach it through the node's proxy, and the gateways and the
+/// listener's topic caches subscribe to its changes. It also tells partitions when
 /// their topic is deleted and starts every partition once it has recovered, so retention runs without a
 /// client request.
 /// </summary>
-public sealed class TopicRegistry : ReceivePersistentActor
+internal sealed class TopicRegistry : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "topic-registry";
     private const int SnapshotEvery = 100;

@@ -2,21 +2,21 @@ using Platform.Actors.Serialization;
 
 namespace Platform.Actors.Topics;
 
-// Commands and replies of the topic registry. Clients send them to a node's gateway, which forwards them
-// to the registry (a cluster singleton); the registry replies straight to the client.
+// Commands and replies of the topic registry. The Kafka listener's handlers send them to the registry (a
+// cluster singleton) through the node's proxy; the registry replies straight to the sender.
 
 /// <summary>
 /// Create a topic with <paramref name="Partitions"/> partitions; configs use Kafka's keys. With
 /// <paramref name="ValidateOnly"/> the registry answers as if it had created it, and creates nothing.
 /// </summary>
-public sealed record CreateTopic(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs, bool ValidateOnly = false)
+internal sealed record CreateTopic(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs, bool ValidateOnly = false)
     : IPlatformMessage;
 
 /// <summary>Delete a topic and every record in it.</summary>
-public sealed record DeleteTopic(string Name) : IPlatformMessage;
+internal sealed record DeleteTopic(string Name) : IPlatformMessage;
 
 /// <summary>Raise a topic's partition count to <paramref name="TotalCount"/> (Kafka's CreatePartitions), or only check that it could be.</summary>
-public sealed record CreatePartitions(string Name, int TotalCount, bool ValidateOnly = false) : IPlatformMessage;
+internal sealed record CreatePartitions(string Name, int TotalCount, bool ValidateOnly = false) : IPlatformMessage;
 
 /// <summary>
 /// Change a topic's configs (Kafka's AlterConfigs and IncrementalAlterConfigs). With <paramref name="Replace"/>
@@ -24,14 +24,14 @@ public sealed record CreatePartitions(string Name, int TotalCount, bool Validate
 /// operations apply to the current configs. The result goes through <see cref="TopicConfig.Parse"/>, so a
 /// topic never holds a config it could not have been created with.
 /// </summary>
-public sealed record AlterTopicConfig(string Name, IReadOnlyList<TopicConfigOperation> Operations, bool Replace, bool ValidateOnly)
+internal sealed record AlterTopicConfig(string Name, IReadOnlyList<TopicConfigOperation> Operations, bool Replace, bool ValidateOnly)
     : IPlatformMessage;
 
 /// <summary>One change of one config key; <paramref name="Value"/> is null only for <see cref="ConfigOperation.Delete"/>.</summary>
-public sealed record TopicConfigOperation(string Key, ConfigOperation Operation, string? Value);
+internal sealed record TopicConfigOperation(string Key, ConfigOperation Operation, string? Value);
 
 /// <summary>Kafka's AlterConfigOp.OpType, with its wire ids.</summary>
-public enum ConfigOperation : byte
+internal enum ConfigOperation : byte
 {
     Set = 0,
     Delete = 1,
@@ -40,44 +40,44 @@ public enum ConfigOperation : byte
 }
 
 /// <summary>The outcome of a create, delete or alter: an error code, or the topic as it now is.</summary>
-public sealed record TopicCommandResult(ErrorCode Error, string? ErrorMessage, TopicInfo? Topic) : IPlatformMessage;
+internal sealed record TopicCommandResult(ErrorCode Error, string? ErrorMessage, TopicInfo? Topic) : IPlatformMessage;
 
 /// <summary>
 /// Metadata for the named topics, or for every topic when <paramref name="Names"/> is empty.
 /// <paramref name="AllowAutoCreate"/> lets a producer's lookup create missing topics when the node allows it.
 /// </summary>
-public sealed record GetTopics(IReadOnlyList<string> Names, bool AllowAutoCreate) : IPlatformMessage;
+internal sealed record GetTopics(IReadOnlyList<string> Names, bool AllowAutoCreate) : IPlatformMessage;
 
 /// <summary>One entry per requested name (or per existing topic), in request order.</summary>
-public sealed record TopicsResult(IReadOnlyList<TopicLookup> Topics) : IPlatformMessage;
+internal sealed record TopicsResult(IReadOnlyList<TopicLookup> Topics) : IPlatformMessage;
 
-public sealed record TopicLookup(string Name, ErrorCode Error, string? ErrorMessage, TopicInfo? Topic);
+internal sealed record TopicLookup(string Name, ErrorCode Error, string? ErrorMessage, TopicInfo? Topic);
 
 /// <summary>Asked by a partition when it starts: its topic's configuration, or null if the topic is gone.</summary>
-public sealed record GetTopicById(Guid TopicId) : IPlatformMessage;
+internal sealed record GetTopicById(Guid TopicId) : IPlatformMessage;
 
-public sealed record TopicByIdResult(Guid TopicId, TopicInfo? Topic) : IPlatformMessage;
+internal sealed record TopicByIdResult(Guid TopicId, TopicInfo? Topic) : IPlatformMessage;
 
 /// <summary>
 /// A gateway subscribes to keep its routing cache current; the registry answers with the whole topic list
 /// now and after every change. Idempotent, so a gateway may repeat it after a singleton hand-over.
 /// </summary>
-public sealed record SubscribeTopics : IPlatformMessage
+internal sealed record SubscribeTopics : IPlatformMessage
 {
     public static readonly SubscribeTopics Instance = new();
 }
 
-public sealed record TopicsChanged(IReadOnlyList<TopicInfo> Topics) : IPlatformMessage;
+internal sealed record TopicsChanged(IReadOnlyList<TopicInfo> Topics) : IPlatformMessage;
 
 // Journal events and snapshot of the registry.
 
-public sealed record TopicCreated(TopicInfo Topic) : IPlatformMessage;
+internal sealed record TopicCreated(TopicInfo Topic) : IPlatformMessage;
 
-public sealed record TopicPartitionsIncreased(Guid TopicId, int PartitionCount) : IPlatformMessage;
+internal sealed record TopicPartitionsIncreased(Guid TopicId, int PartitionCount) : IPlatformMessage;
 
-public sealed record TopicDeleted(Guid TopicId) : IPlatformMessage;
+internal sealed record TopicDeleted(Guid TopicId) : IPlatformMessage;
 
 /// <summary>A topic's configs were changed; <paramref name="Config"/> is the whole resolved config now in force.</summary>
-public sealed record TopicConfigChanged(Guid TopicId, TopicConfig Config) : IPlatformMessage;
+internal sealed record TopicConfigChanged(Guid TopicId, TopicConfig Config) : IPlatformMessage;
 
-public sealed record TopicRegistrySnapshot(IReadOnlyList<TopicInfo> Topics) : IPlatformMessage;
+internal sealed record TopicRegistrySnapshot(IReadOnlyList<TopicInfo> Topics) : IPlatformMessage;

@@ -7,7 +7,7 @@ namespace Platform.Actors.Topics;
 /// and apply events. The actor only persists what <c>Decide</c> returns, so these rules are unit-tested
 /// directly.
 /// </summary>
-public sealed class TopicRegistryState
+internal sealed class TopicRegistryState
 {
     public static readonly TopicRegistryState Empty = new(ImmutableSortedDictionary.Create<string, TopicInfo>(StringComparer.Ordinal));
 

@@ -7,7 +7,7 @@ namespace Platform.Host.Commands;
 /// <c>--kafka</c>, or produce and consume by default), rejects what it does not know, and runs it from
 /// Platform.Bench, where the benchmarks live. Measures a running node; it is a command, never a test.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static Task<int> RunAsync(string[] args)
     {

@@ -9,7 +9,7 @@ namespace Platform.Host.Commands;
 /// <c>platform certs create --out DIR [--nodes n1,n2,...]</c>: the cluster's own CA and a certificate per
 /// node for mutual TLS between nodes. Run again on the same DIR to add nodes under the same CA.
 /// </summary>
-public static partial class CertsCommand
+internal static partial class CertsCommand
 {
     public const string CaCertificateFile = "ca.crt";
     public const string CaKeyFile = "ca.p12";

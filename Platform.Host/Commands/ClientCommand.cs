@@ -4,7 +4,7 @@ using Platform.Client;
 namespace Platform.Host.Commands;
 
 /// <summary>What every client command shares: the bootstrap server (a node's Kafka listener) and quiet logging.</summary>
-public static class ClientCommand
+internal static class ClientCommand
 {
     public const string DefaultBootstrapServer = "127.0.0.1:9092";
 

@@ -3,7 +3,7 @@ using Platform.Client;
 namespace Platform.Host.Commands;
 
 /// <summary><c>platform cluster status</c>: members, status, roles, reachability, leader, and what each member hosts.</summary>
-public static class ClusterCommand
+internal static class ClusterCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -1,5 +1,4 @@
 using System.Text;
-using Platform.Actors;
 using Platform.Client;
 
 namespace Platform.Host.Commands;
@@ -8,7 +7,7 @@ namespace Platform.Host.Commands;
 /// <c>platform consume TOPIC</c>: prints one value per line (optionally offset and key first, separated
 /// by tabs) and stops after --max-messages or when --timeout-ms passes with nothing new.
 /// </summary>
-public static class ConsumeCommand
+internal static class ConsumeCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

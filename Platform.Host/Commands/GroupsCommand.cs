@@ -4,7 +4,7 @@ using Platform.Client;
 namespace Platform.Host.Commands;
 
 /// <summary><c>platform groups list|describe|reset-offsets|delete</c>, as kafka-consumer-groups.sh.</summary>
-public static class GroupsCommand
+internal static class GroupsCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -8,7 +8,7 @@ using Platform.Actors.Remoting;
 namespace Platform.Host.Commands;
 
 /// <summary><c>platform node</c>: runs a node until Ctrl-C or SIGTERM, then shuts down gracefully.</summary>
-public static class NodeCommand
+internal static class NodeCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

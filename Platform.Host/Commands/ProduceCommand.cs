@@ -1,5 +1,4 @@
 using System.Text;
-using Platform.Actors;
 using Platform.Client;
 
 namespace Platform.Host.Commands;
@@ -8,7 +7,7 @@ namespace Platform.Host.Commands;
 /// <c>platform produce TOPIC</c>: one record per line of standard input. Exit code 0 means every record
 /// is acknowledged (in the journal); anything else says how many were.
 /// </summary>
-public static class ProduceCommand
+internal static class ProduceCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -4,7 +4,7 @@ using Platform.Client;
 namespace Platform.Host.Commands;
 
 /// <summary><c>platform topics create|list|describe|delete|alter</c>, as kafka-topics.sh.</summary>
-public static class TopicsCommand
+internal static class TopicsCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {

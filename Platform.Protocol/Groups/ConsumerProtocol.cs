@@ -5,7 +5,7 @@ using System.Text;
 namespace Platform.Protocol.Groups;
 
 /// <summary>A consumer's subscription as it travels in JoinGroup metadata.</summary>
-public sealed record ConsumerSubscription(IReadOnlyList<string> Topics, IReadOnlyList<TopicPartitionId> OwnedPartitions);
+public sealed record ConsumerSubscription(IReadOnlyList<string> Topics, IReadOnlyList<TopicPartition> OwnedPartitions);
 
 /// <summary>
 /// Kafka's "consumer" protocol type encodings (ConsumerProtocolSubscription / ConsumerProtocolAssignment,
@@ -39,7 +39,7 @@ public static class ConsumerProtocol
         return new ConsumerSubscription(topics, owned);
     }
 
-    public static byte[] EncodeAssignment(IReadOnlyList<TopicPartitionId> partitions)
+    public static byte[] EncodeAssignment(IReadOnlyList<TopicPartition> partitions)
     {
         var w = new ArrayBufferWriter<byte>();
         Int16(w, Version);
@@ -48,7 +48,7 @@ public static class ConsumerProtocol
         return w.WrittenSpan.ToArray();
     }
 
-    public static IReadOnlyList<TopicPartitionId> DecodeAssignment(ReadOnlySpan<byte> data)
+    public static IReadOnlyList<TopicPartition> DecodeAssignment(ReadOnlySpan<byte> data)
     {
         if (data.Length == 0) return [];
         var p = 0;
@@ -56,7 +56,7 @@ public static class ConsumerProtocol
         return ReadPartitions(data, ref p);
     }
 
-    private static void WritePartitions(ArrayBufferWriter<byte> w, IReadOnlyList<TopicPartitionId> partitions)
+    private static void WritePartitions(ArrayBufferWriter<byte> w, IReadOnlyList<TopicPartition> partitions)
     {
         var byTopic = partitions.GroupBy(tp => tp.Topic).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         Int32(w, byTopic.Count);
@@ -69,15 +69,15 @@ public static class ConsumerProtocol
         }
     }
 
-    private static List<TopicPartitionId> ReadPartitions(ReadOnlySpan<byte> data, ref int p)
+    private static List<TopicPartition> ReadPartitions(ReadOnlySpan<byte> data, ref int p)
     {
-        var result = new List<TopicPartitionId>();
+        var result = new List<TopicPartition>();
         var topics = CheckedCount(ReadInt32(data, ref p), data, p);
         for (var i = 0; i < topics; i++)
         {
             var topic = ReadString(data, ref p);
             var count = CheckedCount(ReadInt32(data, ref p), data, p);
-            for (var j = 0; j < count; j++) result.Add(new TopicPartitionId(topic, ReadInt32(data, ref p)));
+            for (var j = 0; j < count; j++) result.Add(new TopicPartition(topic, ReadInt32(data, ref p)));
         }
         return result;
     }

@@ -10,7 +10,7 @@ namespace Platform.Protocol.Records;
 /// the CRC32 extension on Arm64), 8 bytes per instruction; elsewhere a slicing-by-8 table does 8 bytes
 /// per step. All paths give identical results; the specs compare them.
 /// </summary>
-public static class Crc32C
+internal static class Crc32C
 {
     private const uint Polynomial = 0x82F63B78u;
 

@@ -4,9 +4,10 @@ using Platform.Actors.Configuration;
 namespace Platform.Specs.Configuration;
 
 /// <summary>
-/// A scan of Platform.Actors' sources: every <c>platform.</c> HOCON path its code reads, writes or names in a
-/// comment exists in the embedded hocon/platform.conf, so a renamed or removed setting cannot linger as a key
-/// that silently reads nothing, or as text that documents a setting no longer there. Keys read relative to a
+/// A scan of the broker's and the client's sources: every <c>platform.</c> HOCON path their code reads, writes
+/// or names in a comment exists in the assembly's embedded defaults (hocon/platform.conf for Platform.Actors,
+/// hocon/client.conf for Platform.Client), so a renamed or removed setting cannot linger as a key that
+/// silently reads nothing, or as text that documents a setting no longer there. Keys read relative to a
 /// section (<c>SettingsSection.Of(config, "platform.kafka")</c>, <c>GetConfig("platform.kafka")</c>) count
 /// under that section.
 /// </summary>
@@ -16,24 +17,34 @@ public sealed partial class HoconPathsInSourceSpecs
     private static readonly HashSet<string> FileNames = ["platform.conf", "platform.db"];
 
     [Fact]
-    public void Every_platform_path_in_the_broker_sources_is_in_the_embedded_defaults()
+    public void Every_platform_path_in_the_broker_sources_is_in_the_embedded_defaults() =>
+        AssertEveryPathIn("Platform.Actors", PlatformConfig.Defaults, "hocon/platform.conf");
+
+    [Fact]
+    public void Every_platform_path_in_the_client_sources_is_in_the_embedded_client_defaults() =>
+        AssertEveryPathIn("Platform.Client", Platform.Client.ClientSettings.DefaultConfig, "hocon/client.conf");
+
+    private static void AssertEveryPathIn(string project, Akka.Configuration.Config defaults, string file)
     {
-        var paths = Sources().SelectMany(source => NamedPaths(source.Text).Concat(RelativePaths(source.Text)).Select(path => (source.File, Path: path))).ToList();
-        var missing = paths.Where(p => !PlatformConfig.Defaults.HasPath(p.Path)).Select(p => $"{p.Path} ({p.File})").Distinct().ToList();
-        Assert.True(missing.Count == 0, "Not in hocon/platform.conf: " + string.Join(", ", missing));
+        var paths = Sources(project).SelectMany(source => NamedPaths(source.Text).Concat(RelativePaths(source.Text)).Select(path => (source.File, Path: path))).ToList();
+        Assert.NotEmpty(paths);
+        var missing = paths.Where(p => !defaults.HasPath(p.Path)).Select(p => $"{p.Path} ({p.File})").Distinct().ToList();
+        Assert.True(missing.Count == 0, $"Not in {file}: " + string.Join(", ", missing));
     }
 
     [Fact]
     public void The_scan_sees_full_paths_and_keys_read_relative_to_their_section()
     {
-        var text = string.Join("\n", Sources().Select(s => s.Text));
+        var text = string.Join("\n", Sources("Platform.Actors").Select(s => s.Text));
         var named = NamedPaths(text).ToHashSet();
-        var relative = Sources().SelectMany(s => RelativePaths(s.Text)).ToHashSet();
+        var relative = Sources("Platform.Actors").Concat(Sources("Platform.Client")).SelectMany(s => RelativePaths(s.Text)).ToHashSet();
         Assert.Contains("platform.tls.require", named);
         Assert.Contains("platform.kafka.advertised-port", relative);
         Assert.Contains("platform.partition.journal-read-timeout", relative);
         Assert.Contains("platform.producer-ids.restart-backoff.random-factor", relative);
-        Assert.Contains("platform.gateway.membership-lease", relative);
+        Assert.Contains("platform.gateway.cluster-status-timeout", relative);
+        Assert.Contains("platform.client.producer.max-buffered-bytes", relative);
+        Assert.Contains("platform.client.committer.max-interval", relative);
     }
 
     [Fact]
@@ -66,9 +77,9 @@ public sealed partial class HoconPathsInSourceSpecs
         }
     }
 
-    private static IEnumerable<(string File, string Text)> Sources()
+    private static IEnumerable<(string File, string Text)> Sources(string project)
     {
-        var root = Path.Combine(RepositoryRoot(), "Platform.Actors");
+        var root = Path.Combine(RepositoryRoot(), project);
         var files = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToList();
@@ -86,6 +97,6 @@ public sealed partial class HoconPathsInSourceSpecs
     [GeneratedRegex(@"(?<![\w./-])platform(?:\.[a-z][a-z0-9-]*)+")]
     private static partial Regex FullPath();
 
-    [GeneratedRegex(@"var (?<var>\w+) = (?:SettingsSection\.Of\(\w+, |[\w.]*GetConfig\()""(?<path>platform[\w.-]*)""\)")]
+    [GeneratedRegex(@"var (?<var>\w+) = (?:SettingsSection\.Of\(\w+, |[^;\n]*?GetConfig\()""(?<path>platform[\w.-]*)""\)")]
     private static partial Regex SectionVariable();
 }

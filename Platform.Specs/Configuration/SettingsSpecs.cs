@@ -84,7 +84,7 @@ public sealed class SettingsSpecs
 
     [Fact]
     public void Gateway_settings_load_from_the_embedded_defaults() =>
-        Assert.Equal(new GatewaySettings(MembershipLease: TimeSpan.FromSeconds(30), ClusterStatusTimeout: TimeSpan.FromSeconds(3)),
+        Assert.Equal(new GatewaySettings(ClusterStatusTimeout: TimeSpan.FromSeconds(3)),
             GatewaySettings.Create(Defaults));
 
     [Fact]

@@ -14,7 +14,7 @@ public class AssignorSpecs
 {
     private static readonly string[] AllNames = ["range", "roundrobin", "sticky"];
 
-    private static TopicPartitionId Tp(string topic, int partition) => new(topic, partition);
+    private static TopicPartition Tp(string topic, int partition) => new(topic, partition);
 
     private static AssignorMember Member(string id, params string[] topics) => new(id, topics, []);
 
@@ -139,11 +139,11 @@ public class AssignorSpecs
         return new Scenario(members, partitions);
     }
 
-    private static List<TopicPartitionId> Subscribed(Scenario s) =>
+    private static List<TopicPartition> Subscribed(Scenario s) =>
         s.Partitions.Where(t => s.Members.Any(m => m.Topics.Contains(t.Key)))
             .SelectMany(t => Enumerable.Range(0, t.Value).Select(p => Tp(t.Key, p))).Order().ToList();
 
-    private static void AssertValid(Scenario s, IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> result)
+    private static void AssertValid(Scenario s, IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> result)
     {
         Assert.Equal(s.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal), result.Keys.Order(StringComparer.Ordinal));
         var assigned = result.Values.SelectMany(l => l).Order().ToList();
@@ -157,7 +157,7 @@ public class AssignorSpecs
         }
     }
 
-    private static void AssertBalanced(IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> result)
+    private static void AssertBalanced(IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> result)
     {
         if (result.Count == 0) return;
         var counts = result.Values.Select(l => l.Count).ToList();
@@ -192,7 +192,7 @@ public class AssignorSpecs
         var result = new RangeAssignor().Assign(s.Members, s.Partitions);
         AssertValid(s, result);
         foreach (var topic in s.Partitions.Keys)
-            AssertBalanced(result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartitionId>)kv.Value.Where(tp => tp.Topic == topic).ToList()));
+            AssertBalanced(result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartition>)kv.Value.Where(tp => tp.Topic == topic).ToList()));
     }
 
     [Property(MaxTest = 200)]
@@ -211,7 +211,7 @@ public class AssignorSpecs
         if (identical) AssertBalanced(result);
     }
 
-    private static List<AssignorMember> WithPrevious(IEnumerable<AssignorMember> members, IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> previous) =>
+    private static List<AssignorMember> WithPrevious(IEnumerable<AssignorMember> members, IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> previous) =>
         members.Select(m => m with { OwnedPartitions = previous.GetValueOrDefault(m.MemberId) ?? [] }).ToList();
 
     [Property(MaxTest = 200)]

@@ -27,7 +27,7 @@ public sealed class GroupCoordinatorSpecs(NodeFixture node) : IClassFixture<Node
         return (probe, probe.ExpectMsg<JoinGroupResult>(Wait));
     }
 
-    private IReadOnlyList<TopicPartitionId> Sync(TestProbe probe, string group, JoinGroupResult joined)
+    private IReadOnlyList<TopicPartition> Sync(TestProbe probe, string group, JoinGroupResult joined)
     {
         node.Node.Gateway.Tell(new SyncGroup(group, joined.MemberId, joined.GenerationId, null, []), probe.Ref);
         var synced = probe.ExpectMsg<SyncGroupResult>(Wait);
@@ -121,7 +121,7 @@ public sealed class GroupCoordinatorSpecs(NodeFixture node) : IClassFixture<Node
         node.Node.Gateway.Tell(new OffsetCommit(group, "stranger", joined.GenerationId, null, [new OffsetCommitEntry("gt", 1, 50, null)]), a.Ref);
         Assert.Equal(ErrorCode.UnknownMemberId, a.ExpectMsg<OffsetCommitResult>(Wait).Error);
 
-        node.Node.Gateway.Tell(new OffsetFetch(group, [new TopicPartitionId("gt", 1), new TopicPartitionId("gt", 2)]), a.Ref);
+        node.Node.Gateway.Tell(new OffsetFetch(group, [new TopicPartition("gt", 1), new TopicPartition("gt", 2)]), a.Ref);
         var fetched = a.ExpectMsg<OffsetFetchResult>(Wait).Offsets;
         Assert.Equal((42L, "checkpoint"), (fetched[0].Offset, fetched[0].Metadata));
         Assert.Equal(-1, fetched[1].Offset);

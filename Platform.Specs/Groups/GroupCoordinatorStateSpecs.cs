@@ -52,7 +52,7 @@ public class GroupCoordinatorStateSpecs
         return (resultA.MemberId, resultB.MemberId);
     }
 
-    private IReadOnlyList<TopicPartitionId> Assignment(string member)
+    private IReadOnlyList<TopicPartition> Assignment(string member)
     {
         var sync = new Handle("sync-" + member);
         var result = ReplyFor<SyncGroupResult>(_group.Sync(new SyncGroup("g", member, _group.GenerationId, null, []), sync, _now), sync);
@@ -89,12 +89,12 @@ public class GroupCoordinatorStateSpecs
         Assert.Equal(2, leader.Members.Count);
         Assert.Empty(follower.Members);
 
-        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartitionId("t", 0)]);
+        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartition("t", 0)]);
         var sync = new Handle("sync");
         var synced = _group.Sync(new SyncGroup("g", leader.MemberId, leader.GenerationId, null,
             [new SyncGroupAssignment(nativeId, assignment), new SyncGroupAssignment(leader.MemberId, [])]), sync, _now);
         Assert.Equal(ErrorCode.None, ReplyFor<SyncGroupResult>(synced, sync).Error);
-        Assert.Equal(new[] { new TopicPartitionId("t", 0) }, Assignment(nativeId));
+        Assert.Equal(new[] { new TopicPartition("t", 0) }, Assignment(nativeId));
         var described = _group.Describe().Members.Single(m => m.MemberId == nativeId);
         Assert.Equal(assignment, described.MemberAssignment);
         Assert.NotEmpty(described.MemberMetadata);
@@ -244,7 +244,7 @@ public class GroupCoordinatorStateSpecs
         Assert.Equal(ErrorCode.RebalanceInProgress, _group.CheckCommit(joinA.MemberId, joinA.GenerationId, null).Error);
 
         var sync = new Handle("sync");
-        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartitionId("t", 0), new TopicPartitionId("t", 3)]);
+        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartition("t", 0), new TopicPartition("t", 3)]);
         var synced = ReplyFor<SyncGroupResult>(_group.Sync(new SyncGroup("g", joinA.MemberId, joinA.GenerationId, null,
             [new SyncGroupAssignment(joinA.MemberId, assignment)]), sync, _now), sync);
         Assert.Equal(assignment, synced.Assignment);
@@ -289,7 +289,7 @@ public class GroupCoordinatorStateSpecs
     {
         Assert.Equal(ErrorCode.None, _group.CheckCommit("", -1, null).Error);
         _group.ApplyCommitted([new CommittedOffset("t", 0, 5, null, 1)]);
-        Assert.Equal(5, _group.Offsets[new TopicPartitionId("t", 0)].Offset);
+        Assert.Equal(5, _group.Offsets[new TopicPartition("t", 0)].Offset);
     }
 
     [Theory]
@@ -367,7 +367,7 @@ public class GroupCoordinatorStateSpecs
         _group.MarkRecovered(_now);
         _group.ApplyCommitted([new CommittedOffset("t", 0, 5, null, 1)]);
         Assert.Empty(_group.ExpiredOffsets(_now + 60_000));
-        Assert.Equal([new TopicPartitionId("t", 0)], _group.ExpiredOffsets(_now + (long)TimeSpan.FromMinutes(11).TotalMilliseconds));
+        Assert.Equal([new TopicPartition("t", 0)], _group.ExpiredOffsets(_now + (long)TimeSpan.FromMinutes(11).TotalMilliseconds));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using TopicPartition = Confluent.Kafka.TopicPartition;
 using ErrorCode = Confluent.Kafka.ErrorCode;
 using Platform.Specs.Support;
 

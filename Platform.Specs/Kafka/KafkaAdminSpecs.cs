@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Confluent.Kafka;
+using TopicPartition = Confluent.Kafka.TopicPartition;
 using Confluent.Kafka.Admin;
 using Platform.Actors.Topics;
 using ErrorCode = Confluent.Kafka.ErrorCode;

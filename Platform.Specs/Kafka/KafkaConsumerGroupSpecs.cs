@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using TopicPartition = Confluent.Kafka.TopicPartition;
 using Confluent.Kafka.Admin;
 using Xunit.Abstractions;
 using KafkaErrorCode = Confluent.Kafka.ErrorCode;

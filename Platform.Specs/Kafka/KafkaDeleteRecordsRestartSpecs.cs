@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using TopicPartition = Confluent.Kafka.TopicPartition;
 using Confluent.Kafka.Admin;
 using Platform.Specs.Support;
 

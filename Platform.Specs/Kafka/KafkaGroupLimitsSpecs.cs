@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Confluent.Kafka;
+using TopicPartition = Confluent.Kafka.TopicPartition;
 using Confluent.Kafka.Admin;
 using Platform.Actors.Groups;
 using Platform.Protocol.Messages;

@@ -45,7 +45,7 @@ public sealed class KafkaGroupProtocolSpecs(KafkaGroupFixture fixture) : IClassF
         Assert.Equal(joined.MemberId, joined.Leader);
         Assert.Equal(Subscription(topic), Assert.Single(joined.Members).Metadata);
         var (member, generation) = (joined.MemberId, joined.GenerationId);
-        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartitionId(topic, 0), new TopicPartitionId(topic, 1)]);
+        var assignment = ConsumerProtocol.EncodeAssignment([new TopicPartition(topic, 0), new TopicPartition(topic, 1)]);
         var synced = await client.SendAsync(ApiKey.SyncGroup, 5, new SyncGroupRequest
         {
             GroupId = group, MemberId = member, GenerationId = generation, ProtocolType = "consumer", ProtocolName = "range",

@@ -35,7 +35,7 @@ public sealed class RawKafkaClient : IDisposable
     }
 
     /// <summary>Sends one request at <paramref name="version"/> and reads its response.</summary>
-    public async Task<TResponse> SendAsync<TResponse>(ApiKey key, short version, IKafkaMessage request, Func<short, short> requestHeaderVersion,
+    internal async Task<TResponse> SendAsync<TResponse>(ApiKey key, short version, IKafkaMessage request, Func<short, short> requestHeaderVersion,
         Func<short, short> responseHeaderVersion, RequestReader<TResponse> read)
     {
         using var cancel = new CancellationTokenSource(Timeout);

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
 using Platform.Actors.Configuration;
@@ -9,7 +10,8 @@ namespace Platform.Specs.Serialization;
 /// Journals on disk and nodes of the previous version hold payloads written under serializer id 4200 with
 /// today's manifests. The fixture holds, for every sample of <see cref="SerializerSpecs.Samples"/>, the
 /// manifest and bytes that the serializer wrote before it was split per concern (main at 4b7d86b); the
-/// current code must write exactly those and read them back.
+/// current code must write exactly those and read them back. A removed type keeps its fixture line: its
+/// manifest stays reserved, and reading its payload fails with an error that names it.
 /// </summary>
 public sealed class SerializerGoldenBytesSpecs : IDisposable
 {
@@ -58,7 +60,8 @@ public sealed class SerializerGoldenBytesSpecs : IDisposable
     {
         var golden = Golden();
         var samples = KeyedSamples().ToList();
-        Assert.Equal(golden.Keys.Order(StringComparer.Ordinal), samples.Select(s => s.Key).Order(StringComparer.Ordinal));
+        var removed = golden.Keys.Where(key => PlatformSerializer.ReservedManifests.Values.Contains(key));
+        Assert.Equal(golden.Keys.Order(StringComparer.Ordinal), samples.Select(s => s.Key).Concat(removed).Order(StringComparer.Ordinal));
         foreach (var (key, sample) in samples)
         {
             var (manifest, hex) = golden[key];
@@ -67,6 +70,21 @@ public sealed class SerializerGoldenBytesSpecs : IDisposable
             var serializer = (PlatformSerializer)_system.Serialization.FindSerializerFor(read);
             Assert.Equal((manifest, hex), (serializer.Manifest(read), Convert.ToHexString(serializer.ToBinary(read))));
             SerializerSpecs.AssertEquivalent(sample, read);
+        }
+    }
+
+    [Fact]
+    public void A_removed_type_keeps_its_manifest_reserved_and_its_old_payload_is_refused_by_name()
+    {
+        var golden = Golden();
+        Assert.NotEmpty(PlatformSerializer.ReservedManifests);
+        foreach (var (manifest, removedType) in PlatformSerializer.ReservedManifests)
+        {
+            Assert.True(golden.TryGetValue(removedType, out var line), $"{removedType} has no fixture line");
+            Assert.Equal(manifest, line.Manifest);
+            var e = Assert.ThrowsAny<SerializationException>(() =>
+                _system.Serialization.Deserialize(Convert.FromHexString(line.Hex), PlatformSerializerId, manifest));
+            Assert.Contains(removedType, e.Message);
         }
     }
 

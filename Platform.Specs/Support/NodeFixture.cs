@@ -40,7 +40,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public TestProbe Probe() => Kit.CreateTestProbe();
 
-    public TopicInfo CreateTopic(string name, int partitions = 1, Dictionary<string, string>? configs = null)
+    internal TopicInfo CreateTopic(string name, int partitions = 1, Dictionary<string, string>? configs = null)
     {
         var probe = Probe();
         Node.Gateway.Tell(new CreateTopic(name, partitions, configs ?? new Dictionary<string, string>()), probe.Ref);
@@ -56,21 +56,21 @@ public sealed class NodeFixture : IAsyncLifetime
         return builder.Build();
     }
 
-    public ProduceResult Produce(TopicInfo topic, int partition, params string[] values)
+    internal ProduceResult Produce(TopicInfo topic, int partition, params string[] values)
     {
         var probe = Probe();
         Node.Gateway.Tell(new Produce(topic.TopicId, partition, Batch(values), 1), probe.Ref);
         return probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(10));
     }
 
-    public FetchResult Fetch(TopicInfo topic, int partition, long offset, int maxBytes = 1 << 20, int maxWaitMs = 0)
+    internal FetchResult Fetch(TopicInfo topic, int partition, long offset, int maxBytes = 1 << 20, int maxWaitMs = 0)
     {
         var probe = Probe();
         Node.Gateway.Tell(new Fetch(topic.TopicId, partition, offset, maxBytes, maxWaitMs, 1), probe.Ref);
         return probe.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(10) + TimeSpan.FromMilliseconds(maxWaitMs));
     }
 
-    public PartitionStatus Status(TopicInfo topic, int partition)
+    internal PartitionStatus Status(TopicInfo topic, int partition)
     {
         var probe = Probe();
         Node.Gateway.Tell(new GetPartitionStatus(topic.TopicId, partition), probe.Ref);
@@ -78,7 +78,7 @@ public sealed class NodeFixture : IAsyncLifetime
     }
 
     /// <summary>All records from <paramref name="from"/> to the high watermark, fetching as a consumer does.</summary>
-    public List<Record> ReadAll(TopicInfo topic, int partition, long from = 0, int maxBytes = 1 << 20)
+    internal List<Record> ReadAll(TopicInfo topic, int partition, long from = 0, int maxBytes = 1 << 20)
     {
         var records = new List<Record>();
         var offset = from;

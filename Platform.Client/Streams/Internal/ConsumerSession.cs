@@ -14,7 +14,7 @@ internal sealed class ConsumerSession : ICommitter
     private readonly ConsumerSettings _settings;
     private readonly ISubscription _subscription;
     private readonly bool _committable;
-    private readonly ClientLink _link;
+    private readonly StageConnection _stageConnection;
     private readonly object _lock = new();
     private readonly Dictionary<TopicPartition, long> _emitted = new();
     private readonly Dictionary<TopicPartition, long> _committed = new();
@@ -28,7 +28,7 @@ internal sealed class ConsumerSession : ICommitter
     private int _failures;
     private Task? _closing;
 
-    public ConsumerSession(ConsumerSettings settings, ISubscription subscription, bool committable, ClientLink link)
+    public ConsumerSession(ConsumerSettings settings, ISubscription subscription, bool committable, StageConnection stageConnection)
     {
         if (committable && settings.GroupId is null)
             throw new InvalidOperationException("A committable source needs a group id to commit to: ConsumerSettings.WithGroupId(...)");
@@ -37,7 +37,7 @@ internal sealed class ConsumerSession : ICommitter
         _settings = settings;
         _subscription = subscription;
         _committable = committable;
-        _link = link;
+        _stageConnection = stageConnection;
     }
 
     public string GroupId => _settings.GroupId ?? "";
@@ -64,7 +64,7 @@ internal sealed class ConsumerSession : ICommitter
 
     public async Task StartAsync()
     {
-        _connection = await _link.ConnectionAsync();
+        _connection = await _stageConnection.ConnectionAsync();
         _consumer = await CreateConsumerAsync(_connection);
     }
 
@@ -317,7 +317,7 @@ internal sealed class ConsumerSession : ICommitter
         }
         finally
         {
-            await _link.CloseAsync();
+            await _stageConnection.CloseAsync();
             _closed.TrySetResult();
         }
     }

@@ -40,11 +40,11 @@ internal sealed class PartitionedSourceStage<T> : GraphStageWithMaterializedValu
 
     public override ILogicAndMaterializedValue<IControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
-        var session = new ConsumerSession(_settings, _subscription, _committable, link) { MembershipOnly = true };
+        var stageConnection = _connection is null ? StageConnection.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : StageConnection.Shared(_connection);
+        var session = new ConsumerSession(_settings, _subscription, _committable, stageConnection) { MembershipOnly = true };
         var readers = new Readers();
         var control = new PartitionedControl(new SourceControl(session), readers);
-        return new LogicAndMaterializedValue<IControl>(new Logic(this, control, link, readers), control);
+        return new LogicAndMaterializedValue<IControl>(new Logic(this, control, stageConnection, readers), control);
     }
 
     /// <summary>The readers of the partitions emitted so far, shared with the group's revoke hook (another thread).</summary>
@@ -107,16 +107,16 @@ internal sealed class PartitionedSourceStage<T> : GraphStageWithMaterializedValu
         private readonly PartitionedSourceStage<T> _stage;
         private readonly PartitionedControl _control;
         private readonly ConsumerSession _session;
-        private readonly ClientLink _link;
+        private readonly StageConnection _stageConnection;
         private readonly Readers _readers;
         private readonly LinkedList<(TopicPartition Partition, long? Offset)> _pending = new();
 
-        public Logic(PartitionedSourceStage<T> stage, PartitionedControl control, ClientLink link, Readers readers) : base(stage.Shape)
+        public Logic(PartitionedSourceStage<T> stage, PartitionedControl control, StageConnection stageConnection, Readers readers) : base(stage.Shape)
         {
             _stage = stage;
             _control = control;
             _session = control.Inner.Session;
-            _link = link;
+            _stageConnection = stageConnection;
             _readers = readers;
             SetHandler(stage.Out, this);
         }

@@ -2,11 +2,11 @@
 namespace Platform.Client.Streams.Internal;
 
 /// <summary>
-/// What the producer stages share: a <see cref="PlatformProducer"/> on the stage's link. Retries are the
+/// What the producer stages share: a <see cref="PlatformProducer"/> on the stage's <see cref="StageConnection"/>. Retries are the
 /// producer's (idempotent, in order); the connection follows the cluster by itself. Used only from the
 /// stage's own thread, except the background close.
 /// </summary>
-internal sealed class ProducerClient(ProducerSettings settings, ClientLink link)
+internal sealed class ProducerClient(ProducerSettings settings, StageConnection stageConnection)
 {
     private PlatformConnection? _connection;
     private PlatformProducer? _producer;
@@ -15,7 +15,7 @@ internal sealed class ProducerClient(ProducerSettings settings, ClientLink link)
 
     public bool IsOpen => _producer is not null;
 
-    public Task<PlatformConnection> ConnectAsync() => link.ConnectionAsync();
+    public Task<PlatformConnection> ConnectAsync() => stageConnection.ConnectionAsync();
 
     /// <summary>Produces on <paramref name="connection"/> from now on (the old producer, if another, flushes and closes in the background).</summary>
     public void Use(PlatformConnection connection)
@@ -41,7 +41,7 @@ internal sealed class ProducerClient(ProducerSettings settings, ClientLink link)
             catch (Exception e) when (e is PlatformException or ObjectDisposedException or TaskCanceledException)
             {
             }
-            await link.CloseAsync();
+            await stageConnection.CloseAsync();
         });
     }
 }

@@ -31,9 +31,9 @@ internal sealed class ProducerSinkStage : GraphStageWithMaterializedValue<SinkSh
 
     public override ILogicAndMaterializedValue<Task<Done>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
+        var stageConnection = _connection is null ? StageConnection.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : StageConnection.Shared(_connection);
         var completion = new TaskCompletionSource<Done>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return new LogicAndMaterializedValue<Task<Done>>(new Logic(this, new ProducerClient(_settings, link), completion), completion.Task);
+        return new LogicAndMaterializedValue<Task<Done>>(new Logic(this, new ProducerClient(_settings, stageConnection), completion), completion.Task);
     }
 
     private readonly record struct InFlight(ProducerRecord Record, Task<DeliveryResult> Delivery, int Size);

@@ -33,8 +33,8 @@ internal sealed class ProducerStage<TPassThrough> : GraphStage<FlowShape<IEnvelo
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
-        var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
-        return new Logic(this, new ProducerClient(_settings, link));
+        var stageConnection = _connection is null ? StageConnection.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : StageConnection.Shared(_connection);
+        return new Logic(this, new ProducerClient(_settings, stageConnection));
     }
 
     /// <summary>An envelope in flight: one delivery task per record, in the envelope's order.</summary>

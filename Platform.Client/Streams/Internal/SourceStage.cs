@@ -38,22 +38,22 @@ internal sealed class SourceStage<T> : GraphStageWithMaterializedValue<SourceSha
 
     public override ILogicAndMaterializedValue<IControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var link = _connection is null ? ClientLink.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : ClientLink.Shared(_connection);
-        var control = new SourceControl(new ConsumerSession(_settings, _subscription, _committable, link));
-        return new LogicAndMaterializedValue<IControl>(new Logic(this, control, link), control);
+        var stageConnection = _connection is null ? StageConnection.Owned(_settings.BootstrapServers, _settings.ConnectionConfig()) : StageConnection.Shared(_connection);
+        var control = new SourceControl(new ConsumerSession(_settings, _subscription, _committable, stageConnection));
+        return new LogicAndMaterializedValue<IControl>(new Logic(this, control, stageConnection), control);
     }
 
     private sealed class Logic : RecordSourceLogic<T>
     {
         private readonly SourceStage<T> _stage;
         private readonly SourceControl _control;
-        private readonly ClientLink _link;
+        private readonly StageConnection _stageConnection;
 
-        public Logic(SourceStage<T> stage, SourceControl control, ClientLink link) : base(stage.Shape, control.Session, stage._build)
+        public Logic(SourceStage<T> stage, SourceControl control, StageConnection stageConnection) : base(stage.Shape, control.Session, stage._build)
         {
             _stage = stage;
             _control = control;
-            _link = link;
+            _stageConnection = stageConnection;
         }
 
         public override void PreStart()

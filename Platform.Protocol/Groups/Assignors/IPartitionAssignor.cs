@@ -8,6 +8,6 @@ public interface IPartitionAssignor
 {
     string Name { get; }
 
-    IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> Assign(
+    IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> Assign(
         IReadOnlyList<AssignorMember> members, IReadOnlyDictionary<string, int> partitionsPerTopic);
 }

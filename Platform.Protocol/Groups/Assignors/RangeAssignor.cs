@@ -5,10 +5,10 @@ public sealed class RangeAssignor : IPartitionAssignor
 {
     public string Name => "range";
 
-    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> Assign(
+    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> Assign(
         IReadOnlyList<AssignorMember> members, IReadOnlyDictionary<string, int> partitionsPerTopic)
     {
-        var result = members.ToDictionary(m => m.MemberId, _ => new List<TopicPartitionId>());
+        var result = members.ToDictionary(m => m.MemberId, _ => new List<TopicPartition>());
         foreach (var (topic, count) in partitionsPerTopic.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             var subscribers = members.Where(m => m.Topics.Contains(topic)).OrderBy(m => m.SortKey, StringComparer.Ordinal).ToList();
@@ -18,9 +18,9 @@ public sealed class RangeAssignor : IPartitionAssignor
             {
                 var start = per * i + Math.Min(i, extra);
                 var length = per + (i < extra ? 1 : 0);
-                for (var p = start; p < start + length; p++) result[subscribers[i].MemberId].Add(new TopicPartitionId(topic, p));
+                for (var p = start; p < start + length; p++) result[subscribers[i].MemberId].Add(new TopicPartition(topic, p));
             }
         }
-        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartitionId>)kv.Value.Order().ToList());
+        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartition>)kv.Value.Order().ToList());
     }
 }

@@ -5,12 +5,12 @@ public sealed class RoundRobinAssignor : IPartitionAssignor
 {
     public string Name => "roundrobin";
 
-    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> Assign(
+    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> Assign(
         IReadOnlyList<AssignorMember> members, IReadOnlyDictionary<string, int> partitionsPerTopic)
     {
-        var result = members.ToDictionary(m => m.MemberId, _ => new List<TopicPartitionId>());
+        var result = members.ToDictionary(m => m.MemberId, _ => new List<TopicPartition>());
         var ordered = members.OrderBy(m => m.SortKey, StringComparer.Ordinal).ToList();
-        if (ordered.Count == 0) return new Dictionary<string, IReadOnlyList<TopicPartitionId>>();
+        if (ordered.Count == 0) return new Dictionary<string, IReadOnlyList<TopicPartition>>();
         var next = 0;
         foreach (var (topic, count) in partitionsPerTopic.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -18,10 +18,10 @@ public sealed class RoundRobinAssignor : IPartitionAssignor
             for (var p = 0; p < count; p++)
             {
                 while (!ordered[next % ordered.Count].Topics.Contains(topic)) next++;
-                result[ordered[next % ordered.Count].MemberId].Add(new TopicPartitionId(topic, p));
+                result[ordered[next % ordered.Count].MemberId].Add(new TopicPartition(topic, p));
                 next++;
             }
         }
-        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartitionId>)kv.Value.Order().ToList());
+        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartition>)kv.Value.Order().ToList());
     }
 }

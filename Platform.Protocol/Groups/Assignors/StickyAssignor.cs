@@ -10,19 +10,19 @@ public sealed class StickyAssignor : IPartitionAssignor
 {
     public string Name => "sticky";
 
-    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartitionId>> Assign(
+    public IReadOnlyDictionary<string, IReadOnlyList<TopicPartition>> Assign(
         IReadOnlyList<AssignorMember> members, IReadOnlyDictionary<string, int> partitionsPerTopic)
     {
         var ordered = members.OrderBy(m => m.SortKey, StringComparer.Ordinal).ToList();
-        var result = ordered.ToDictionary(m => m.MemberId, _ => new List<TopicPartitionId>());
+        var result = ordered.ToDictionary(m => m.MemberId, _ => new List<TopicPartition>());
         var all = partitionsPerTopic.OrderBy(t => t.Key, StringComparer.Ordinal)
             .Where(t => ordered.Any(m => m.Topics.Contains(t.Key)))
-            .SelectMany(t => Enumerable.Range(0, t.Value).Select(p => new TopicPartitionId(t.Key, p))).ToList();
-        if (ordered.Count == 0) return new Dictionary<string, IReadOnlyList<TopicPartitionId>>();
+            .SelectMany(t => Enumerable.Range(0, t.Value).Select(p => new TopicPartition(t.Key, p))).ToList();
+        if (ordered.Count == 0) return new Dictionary<string, IReadOnlyList<TopicPartition>>();
         var maxQuota = (all.Count + ordered.Count - 1) / ordered.Count;
 
         // Keep owned partitions that still exist and are still subscribed, each with one owner, up to the quota.
-        var taken = new HashSet<TopicPartitionId>();
+        var taken = new HashSet<TopicPartition>();
         var valid = all.ToHashSet();
         foreach (var member in ordered)
         {
@@ -58,6 +58,6 @@ public sealed class StickyAssignor : IPartitionAssignor
             }
             if (!moved) break;
         }
-        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartitionId>)kv.Value.Order().ToList());
+        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<TopicPartition>)kv.Value.Order().ToList());
     }
 }
