@@ -30,6 +30,9 @@ public sealed record KafkaServices(
 {
     public TimeSpan RequestTimeout => Settings.RequestTimeout;
 
+    /// <summary>The node's instruments the handlers record into; null where a spec builds handlers without a node.</summary>
+    public Metrics.BrokerMetrics? Metrics { get; init; }
+
     /// <summary>The node id of the member hosting the partition (its leader), or this node's if not known yet.</summary>
     public int LeaderOf(Guid topicId, int partition)
     {

@@ -20,6 +20,6 @@ public static class TestNode
                 akka.loglevel = WARNING
                 platform.partition.retention-check-interval = 60s
                 """));
-        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), host, port, extra, seeds, KafkaPort: 0, Tls: tls)));
+        return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), host, port, extra, seeds, KafkaPort: 0, Tls: tls, HttpPort: 0)));
     }
 }
