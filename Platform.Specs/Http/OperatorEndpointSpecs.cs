@@ -15,7 +15,7 @@ namespace Platform.Specs.Http;
 /// </summary>
 public sealed class OperatorEndpointSpecs
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    internal static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
 
     [Fact]
     public async Task A_healthy_node_is_live_and_ready_with_every_check_passed()
