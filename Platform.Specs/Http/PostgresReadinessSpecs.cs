@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Actors.Configuration;
 using Platform.Actors.Hosting;
 using Platform.Specs.Support;
+using Xunit.Abstractions;
 
 namespace Platform.Specs.Http;
 
@@ -12,7 +13,7 @@ namespace Platform.Specs.Http;
 /// and restores: the database going away and coming back, without touching the node.
 /// </summary>
 [Trait("Category", "Postgres")]
-public sealed class PostgresReadinessSpecs
+public sealed class PostgresReadinessSpecs(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_node_on_PostgreSQL_is_not_ready_while_its_database_is_unreachable_and_ready_again_when_it_returns()
@@ -28,9 +29,11 @@ public sealed class PostgresReadinessSpecs
             ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Postgres, throughProxy.ConnectionString, KafkaPort: 0, HttpPort: 0)));
         await Eventually.ValueAsync(() => OperatorEndpointSpecs.ReadyAsync(node), r => r.Status == HttpStatusCode.OK, "the node is ready");
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         proxy.Cut();
         var (_, down) = await Eventually.ValueAsync(() => OperatorEndpointSpecs.ReadyAsync(node), r => r.Status == HttpStatusCode.ServiceUnavailable,
             "the node is not ready without its database");
+        output.WriteLine($"not ready {watch.ElapsedMilliseconds} ms after the cut");
         Assert.Equal("not ready", down.GetProperty("status").GetString());
         var checks = down.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
         Assert.Equal("failed", checks["storage"]);
@@ -40,8 +43,10 @@ public sealed class PostgresReadinessSpecs
         Assert.Equal(HttpStatusCode.OK, (await OperatorEndpointSpecs.Http.GetAsync($"{node.HttpEndpoint}/health/live")).StatusCode);
 
         proxy.Restore();
+        watch.Restart();
         // The journal's circuit breaker may be open after the failed writes: it lets a write through again after its reset timeout.
         await Eventually.ValueAsync(() => OperatorEndpointSpecs.ReadyAsync(node), r => r.Status == HttpStatusCode.OK, "the node is ready again",
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+        output.WriteLine($"ready again {watch.ElapsedMilliseconds} ms after the restore");
     }
 }
