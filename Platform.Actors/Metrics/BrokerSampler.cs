@@ -68,8 +68,11 @@ internal sealed class BrokerSampler(IActorRef partitions, IActorRef groups, Topi
     {
         try
         {
-            var description = groups.Ask<GroupDescription>(new DescribeGroup(groupId), settings.AskTimeout);
-            var committed = await groups.Ask<OffsetFetchResult>(new OffsetFetch(groupId, null), settings.AskTimeout);
+            var describing = groups.Ask<GroupDescription>(new DescribeGroup(groupId), settings.AskTimeout);
+            var fetching = groups.Ask<OffsetFetchResult>(new OffsetFetch(groupId, null), settings.AskTimeout);
+            await Task.WhenAll(describing, fetching); // both asked at once; a timeout of either is observed here
+            var described = await describing;
+            var committed = await fetching;
             var lag = await Task.WhenAll(committed.Offsets.Where(o => o.Offset >= 0).Select(async o =>
             {
                 if (topics.Find(o.Topic) is not { } topic) return null;
@@ -77,7 +80,6 @@ internal sealed class BrokerSampler(IActorRef partitions, IActorRef groups, Topi
                     : (await Status((topic.TopicId, o.Partition)))?.HighWatermark;
                 return end is { } logEnd ? new LagSample(o.Topic, o.Partition, Math.Max(0, logEnd - o.Offset)) : null;
             }));
-            var described = await description;
             if (described.Error != ErrorCode.None || committed.Error != ErrorCode.None) return null;
             var lags = lag.OfType<LagSample>().OrderBy(l => l.Topic, StringComparer.Ordinal).ThenBy(l => l.Partition).ToList();
             return new GroupSample(groupId, described.State, described.Members.Count, lags, lags.Sum(l => l.Lag));
