@@ -7,14 +7,15 @@ internal static class Usage
         Platform: a Kafka-style streaming platform on Akka.NET.
 
         platform [node] [--data-dir DIR] [--host H] [--port P] [--config FILE] [--seed HOST:PORT]...
-                        [--kafka-port N] [--kafka-advertised HOST:PORT]
+                        [--kafka-port N] [--kafka-advertised HOST:PORT] [--http-port N]
                         [--storage sqlite|postgres --connection-string CS]
                         [--tls-cert FILE.p12 [--tls-cert-password PW] --tls-ca CA.crt] [--require-tls]
             Run a node: a cluster of one on the embedded SQLite store, or a member of the cluster its
             seeds belong to. Remoting between nodes runs over mutual TLS with certificates of the cluster's
             CA; without them a node alone binds remoting to 127.0.0.1, and a node with seeds warns (or, with
-            --require-tls, refuses to start). Environment: PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT,
-            PLATFORM_KAFKA_PORT, PLATFORM_KAFKA_ADVERTISED, PLATFORM_SEEDS, PLATFORM_STORAGE,
+            --require-tls, refuses to start). Health and metrics over HTTP on --http-port (default 8080):
+            /health/live, /health/ready, /metrics. Environment: PLATFORM_DATA_DIR, PLATFORM_HOST, PLATFORM_PORT,
+            PLATFORM_KAFKA_PORT, PLATFORM_KAFKA_ADVERTISED, PLATFORM_HTTP_PORT, PLATFORM_SEEDS, PLATFORM_STORAGE,
             PLATFORM_CONNECTION_STRING, PLATFORM_TLS_CERT, PLATFORM_TLS_CERT_PASSWORD, PLATFORM_TLS_CA,
             PLATFORM_REQUIRE_TLS=true.
 

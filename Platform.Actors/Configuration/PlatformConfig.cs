@@ -39,7 +39,8 @@ public static class PlatformConfig
             : "";
         var seeds = string.Join(", ", (options.Seeds ?? []).Select(seed => Quote($"akka.tcp://{Hosting.PlatformNode.SystemName}@{seed}")));
         var kafka = (options.KafkaPort is { } kafkaPort ? $"platform.kafka.port = {kafkaPort}\n" : "")
-            + (options.KafkaAdvertised is { } advertised ? AdvertisedHocon(advertised) : "");
+            + (options.KafkaAdvertised is { } advertised ? AdvertisedHocon(advertised) : "")
+            + (options.HttpPort is { } httpPort ? $"platform.http.port = {httpPort}\n" : "");
         var tls = (options.Tls is { } t
                 ? $"platform.tls {{ certificate = {Quote(Path.GetFullPath(t.Certificate))}, certificate-password = {Quote(t.Password ?? "")}, ca = {Quote(Path.GetFullPath(t.Ca))} }}\n"
                 : "")
@@ -79,10 +80,11 @@ public static class PlatformConfig
 /// <param name="KafkaPort">The Kafka listener's port; null keeps <c>platform.kafka.port</c> (9092), 0 takes a free one.</param>
 /// <param name="KafkaAdvertised">host[:port] Kafka clients are told to connect to, when not the bound one.</param>
 /// <param name="Tls">The node's certificate and the cluster's CA: remoting over mutual TLS (<c>platform.tls</c>).</param>
+/// <param name="HttpPort">The operator HTTP endpoint's port; null keeps <c>platform.http.port</c> (8080), 0 takes a free one.</param>
 /// <param name="RequireTls">Refuse to start with seeds but without <paramref name="Tls"/> (<c>platform.tls.require</c>).</param>
 public sealed record NodeOptions(string DataDir, string Host, int Port, Config? Extra = null, IReadOnlyList<string>? Seeds = null,
     StorageKind Storage = StorageKind.Sqlite, string? ConnectionString = null, int? KafkaPort = null, string? KafkaAdvertised = null,
-    TlsOptions? Tls = null, bool RequireTls = false);
+    TlsOptions? Tls = null, bool RequireTls = false, int? HttpPort = null);
 
 /// <summary>The files of a node's mutual TLS: its PKCS#12 certificate with key, and the cluster CA's certificate.</summary>
 public sealed record TlsOptions(string Certificate, string? Password, string Ca);

@@ -6,7 +6,9 @@ using Akka.Configuration;
 using Akka.Event;
 using Platform.Actors.Configuration;
 using Platform.Actors.Groups;
+using Platform.Actors.Http;
 using Platform.Actors.Kafka;
+using Platform.Actors.Metrics;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
 using Platform.Actors.Remoting;
@@ -28,8 +30,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public const string SystemName = "platform";
 
     private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
-        RemotingExposure remoting)
+        RemotingExposure remoting, OperatorEndpoint http)
     {
+        Http = http;
         System = system;
         Remoting = remoting;
         Gateway = gateway;
@@ -46,6 +49,12 @@ public sealed class PlatformNode : IAsyncDisposable
     public string KafkaEndpoint => $"{Kafka.AdvertisedHost}:{Kafka.AdvertisedPort}";
 
     internal ActorSystem System { get; }
+
+    /// <summary>The node's operator endpoint: health checks and Prometheus metrics over HTTP.</summary>
+    internal OperatorEndpoint Http { get; }
+
+    /// <summary>http://host:port of the operator endpoint, with the port bound (specs start nodes on port 0).</summary>
+    public string HttpEndpoint => $"http://{Http.Host}:{Http.Port}";
 
     /// <summary>How the node's Akka.Remote port can be reached: loopback only, mutual TLS, or unprotected.</summary>
     public RemotingExposure Remoting { get; }
@@ -94,6 +103,8 @@ public sealed class PlatformNode : IAsyncDisposable
         var groupSettings = GroupSettings.Create(config);
         var gatewaySettings = GatewaySettings.Create(config);
         var producerIdSettings = ProducerIdSettings.Create(config);
+        var httpSettings = HttpSettings.Create(config);
+        var metrics = new BrokerMetrics();
         // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafka = KafkaListener.Bind(kafkaSettings);
         var roles = config.GetStringList("akka.cluster.roles").Append(KafkaBrokers.Role(kafka.AdvertisedHost, kafka.AdvertisedPort));
@@ -162,7 +173,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings, nodeSettings), "kafka-placement");
             var services = new KafkaServices(system, partitions, groups, groupRouter, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
-                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings);
+                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings) { Metrics = metrics };
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
             {
@@ -170,11 +181,20 @@ public sealed class PlatformNode : IAsyncDisposable
                 return Akka.Done.Instance;
             });
 
+            // Up before the node joins, so that /health/ready can say why it is not ready yet; down last.
+            var http = await OperatorEndpoint.StartAsync(system, httpSettings, kafkaSettings, kafka, metrics, registryProxy, partitions, groups, topicCache);
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "http-endpoint", async () =>
+            {
+                await http.DisposeAsync();
+                metrics.Dispose();
+                return Akka.Done.Instance;
+            });
+
             var timeout = upTimeout ?? nodeSettings.JoinTimeout;
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http);
         }
         catch
         {

@@ -97,6 +97,7 @@ internal static class FetchHandler
                 slot.Response.Records = RecordSet.Empty;
             }
         }
+        services.Metrics?.Responded(response);
         return response;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Wire;
@@ -26,6 +27,9 @@ internal sealed class KafkaApis
 
     public ActorSystem System { get; }
 
+    /// <summary>Counts every request and its time to a response, by API; null records nothing.</summary>
+    public Metrics.BrokerMetrics? Metrics { get; init; }
+
     internal Api? Find(ApiKey key) => _apis.GetValueOrDefault(key);
 
     /// <summary>Every registered API with its version range, in key order: the body of ApiVersions.</summary>
@@ -37,7 +41,16 @@ internal sealed class KafkaApis
         Func<short, short> responseHeaderVersion, RequestReader<TRequest> read, Func<RequestContext, TRequest, Task<IKafkaMessage?>?> handle)
     {
         _apis[key] = new Api(key, minVersion, maxVersion, requestHeaderVersion, responseHeaderVersion,
-            (RequestContext context, ref KafkaReader reader) => handle(context, read(ref reader, context.ApiVersion)));
+            (RequestContext context, ref KafkaReader reader) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var response = handle(context, read(ref reader, context.ApiVersion));
+                if (Metrics is not { } metrics) return response;
+                if (response is null) metrics.Answered(key, started);
+                else response.ContinueWith(_ => metrics.Answered(key, started), CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return response;
+            });
     }
 
     /// <summary>The v0 ApiVersions answer to a version this broker does not know (KIP-511).</summary>

@@ -5,7 +5,7 @@ internal static class KafkaServer
 {
     public static KafkaApis CreateApis(KafkaServices services)
     {
-        var apis = new KafkaApis(services.System);
+        var apis = new KafkaApis(services.System) { Metrics = services.Metrics };
         ApiVersionsHandler.Register(apis);
         MetadataHandler.Register(apis, services);
         ProduceHandler.Register(apis, services);

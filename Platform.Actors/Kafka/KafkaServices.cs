@@ -34,6 +34,9 @@ internal sealed record KafkaServices(
     /// <summary>Which producer ids the cluster has handed out, as far as this node knows (a produce checks its batch's).</summary>
     internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.RequestTimeout);
 
+    /// <summary>The node's instruments the handlers record into; null where a spec builds handlers without a node.</summary>
+    internal Metrics.BrokerMetrics? Metrics { get; init; }
+
     /// <summary>The node id of the member hosting the partition (its leader), or this node's if not known yet.</summary>
     public int LeaderOf(Guid topicId, int partition)
     {

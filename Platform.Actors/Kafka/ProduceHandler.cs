@@ -38,7 +38,7 @@ internal static class ProduceHandler
     {
         var response = new ProduceResponse();
         var timeout = TimeSpan.FromMilliseconds(Math.Clamp(request.TimeoutMs, 1, (long)services.RequestTimeout.TotalMilliseconds));
-        var pending = new List<(ProduceResponse.PartitionProduceResponse Partition, Task<ProduceResult> Result)>();
+        var pending = new List<(ProduceResponse.PartitionProduceResponse Partition, string Topic, byte[] Batch, Task<ProduceResult> Result)>();
         foreach (var topicData in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
@@ -65,10 +65,10 @@ internal static class ProduceHandler
                     continue;
                 }
                 var produce = new Produce(lookup.Topic!.TopicId, partitionData.Index, batch!, context.CorrelationId);
-                pending.Add((partition, services.Partitions.Ask<ProduceResult>(produce, timeout)));
+                pending.Add((partition, topicData.Name, batch!, services.Partitions.Ask<ProduceResult>(produce, timeout)));
             }
         }
-        foreach (var (partition, task) in pending)
+        foreach (var (partition, topic, batch, task) in pending)
         {
             try
             {
@@ -80,12 +80,14 @@ internal static class ProduceHandler
                 }
                 partition.BaseOffset = result.BaseOffset;
                 partition.LogStartOffset = result.LogStartOffset;
+                services.Metrics?.Appended(topic, RecordBatch.RecordCount(batch), batch.Length);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
                 Fail(partition, ErrorCode.RequestTimedOut, "The partition did not acknowledge within the request timeout");
             }
         }
+        services.Metrics?.Responded(response);
         return response;
     }
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
+using Platform.Actors.Health;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
 using Platform.Actors.Topics;
@@ -26,7 +27,8 @@ internal sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Seri
         PartitionFormats.AddTo,
         GroupFormats.AddTo,
         ProducerIdFormats.AddTo,
-        GatewayFormats.AddTo);
+        GatewayFormats.AddTo,
+        HealthFormats.AddTo);
 
     /// <summary>Every message type this serializer handles; the specs round-trip each one.</summary>
     public static IEnumerable<Type> SupportedTypes => Formats.Types;

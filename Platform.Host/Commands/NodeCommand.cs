@@ -17,6 +17,7 @@ internal static class NodeCommand
         var host = line.Option("host") ?? Environment.GetEnvironmentVariable("PLATFORM_HOST") ?? "127.0.0.1";
         var port = line.Int("port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 9192);
         var kafkaPort = line.Int("kafka-port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_KAFKA_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var kp) ? kp : null);
+        var httpPort = line.Int("http-port", 0) ?? (int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_HTTP_PORT"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var hp) ? hp : null);
         var kafkaAdvertised = line.Option("kafka-advertised") ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_ADVERTISED");
         var configFile = line.Option("config");
         var seeds = line.Options("seed").ToList();
@@ -48,7 +49,7 @@ internal static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
-        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised, tls, requireTls),
+        var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised, tls, requireTls, httpPort),
             Profile(seeds.Count > 0 || storage == StorageKind.Postgres ? "cluster.conf" : "single-node.conf"));
         // Before the node starts, so that it is the first thing an operator sees (and refused at once with --require-tls).
         if (RemotingSecurity.Decide(config) == RemotingExposure.Unprotected) Console.Error.WriteLine($"warning: {RemotingSecurity.UnprotectedWarning}");
@@ -69,7 +70,7 @@ internal static class NodeCommand
             RemotingExposure.Loopback => "remoting on loopback only",
             _ => "remoting UNPROTECTED",
         };
-        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}). Ctrl-C stops it.");
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}), health and metrics at {node.HttpEndpoint}. Ctrl-C stops it.");
         await node.WhenTerminated;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;

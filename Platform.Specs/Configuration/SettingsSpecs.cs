@@ -104,7 +104,7 @@ public sealed class SettingsSpecs
     public void The_embedded_defaults_have_every_section_of_the_platform()
     {
         var keys = PlatformKeys();
-        foreach (var section in new[] { "node", "partition", "group", "gateway", "kafka", "tls", "producer-ids", "tail-cache", "topic-defaults" })
+        foreach (var section in new[] { "node", "partition", "group", "gateway", "kafka", "tls", "producer-ids", "tail-cache", "topic-defaults", "http" })
             Assert.Contains(keys, key => key.StartsWith($"platform.{section}.", StringComparison.Ordinal));
     }
 
@@ -138,6 +138,7 @@ public sealed class SettingsSpecs
         ProducerIdSettings.Create(config);
         TlsSettings.Create(config);
         SqliteSettings.Create(config);
+        HttpSettings.Create(config);
     }
 
     /// <summary>A fresh parse of the embedded defaults with one key (or section) taken out.</summary>

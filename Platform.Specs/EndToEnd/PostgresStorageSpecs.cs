@@ -12,7 +12,7 @@ public sealed class PostgresStorageSpecs
 {
     private static Task<PlatformNode> StartAsync(string connectionString, int port = 0) =>
         PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", port,
-            ConfigurationFactory.ParseString("akka.loglevel = WARNING"), null, StorageKind.Postgres, connectionString, KafkaPort: 0)));
+            ConfigurationFactory.ParseString("akka.loglevel = WARNING"), null, StorageKind.Postgres, connectionString, KafkaPort: 0, HttpPort: 0)));
 
     [Fact]
     public async Task A_node_on_PostgreSQL_creates_its_schema_and_keeps_records_and_offsets_across_a_restart()

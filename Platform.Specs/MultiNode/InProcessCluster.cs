@@ -70,7 +70,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         return new InProcessCluster([.. nodes], ports, kafkaPorts, Start);
 
         Task<PlatformNode> Start(int node) => PlatformNode.StartAsync(PlatformConfig.ForNode(
-            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", ports[node], extra, seeds, StorageKind.Postgres, database, KafkaPort: kafkaPorts[node])),
+            new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", ports[node], extra, seeds, StorageKind.Postgres, database, KafkaPort: kafkaPorts[node], HttpPort: 0)),
             TimeSpan.FromSeconds(60));
     }
 

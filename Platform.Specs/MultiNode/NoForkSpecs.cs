@@ -30,7 +30,7 @@ public sealed class NoForkSpecs
     private static async Task StaleIncarnationIsRefused(StorageKind storage, string? connectionString)
     {
         await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0)));
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0, HttpPort: 0)));
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
         await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);

@@ -4,6 +4,7 @@ using Platform.Actors;
 using Platform.Actors.Configuration;
 using Platform.Actors.Gateway;
 using Platform.Actors.Groups;
+using Platform.Actors.Health;
 using Platform.Protocol.Groups;
 using Platform.Actors.Log;
 using Platform.Protocol.Records;
@@ -114,6 +115,7 @@ public sealed class SerializerSpecs : IDisposable
         yield return new ProducerIdAllocatorSnapshot(4000);
         yield return GetClusterStatus.Instance;
         yield return new ClusterStatus("a:1", [new ClusterMemberStatus("a:1", "Up", ["broker"], true, 12, 3)]);
+        yield return new StorageProbed(1_700_000_000_000);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace Platform.Specs.Storage;
 public sealed class SqliteStorageSpecs
 {
     private static Akka.Configuration.Config NodeConfig(string dataDir, string extraHocon = "") =>
-        PlatformConfig.ForNode(new NodeOptions(dataDir, "127.0.0.1", 0, ConfigurationFactory.ParseString(extraHocon + "\nakka.loglevel = WARNING"), KafkaPort: 0));
+        PlatformConfig.ForNode(new NodeOptions(dataDir, "127.0.0.1", 0, ConfigurationFactory.ParseString(extraHocon + "\nakka.loglevel = WARNING"), KafkaPort: 0, HttpPort: 0));
 
     [Fact]
     public void Journal_and_snapshot_connections_get_the_busy_timeout_and_synchronous_FULL()

@@ -83,7 +83,8 @@ public sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartNodeAsync(string dataDir, int port, IReadOnlyList<string>? extraArgs = null, int? kafkaPort = null)
     {
         var kafka = extraArgs?.Contains("--kafka-port") == true ? [] : new[] { "--kafka-port", (kafkaPort ?? 0).ToString() };
-        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", .. kafka, .. extraArgs ?? []], false), "Platform node up");
+        var http = extraArgs?.Contains("--http-port") == true ? [] : new[] { "--http-port", "0" };
+        var host = new HostProcess(Launch(["node", "--data-dir", dataDir, "--port", port.ToString(), "--host", "127.0.0.1", .. kafka, .. http, .. extraArgs ?? []], false), "Platform node up");
         var finished = await Task.WhenAny(host._ready.Task, host._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (!host._ready.Task.IsCompleted)
         {

@@ -22,6 +22,6 @@ public static class TestNode
                 platform.partition.retention-check-interval = 60s
                 """));
         return PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(dataDir ?? NewDataDir(), host, port, extra, seeds,
-            postgres is null ? StorageKind.Sqlite : StorageKind.Postgres, postgres, KafkaPort: 0, Tls: tls)));
+            postgres is null ? StorageKind.Sqlite : StorageKind.Postgres, postgres, KafkaPort: 0, Tls: tls, HttpPort: 0)));
     }
 }
