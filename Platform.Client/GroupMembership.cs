@@ -54,11 +54,14 @@ internal sealed class GroupMembership : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken token)
     {
+        var retry = _connection.Settings.Retry;
+        var failures = 0;
         while (!token.IsCancellationRequested)
         {
             try
             {
                 await OneGenerationAsync(token);
+                failures = 0;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -74,7 +77,7 @@ internal sealed class GroupMembership : IAsyncDisposable
             {
                 try
                 {
-                    await Task.Delay(_connection.Settings.RetryBackoff * 2, token); // coordinator unavailable or timed out: try again
+                    await Task.Delay(retry.Backoff(++failures), token); // coordinator unavailable or timed out: try again
                 }
                 catch (OperationCanceledException)
                 {

@@ -145,10 +145,10 @@ internal sealed class ConsumerSession : ICommitter
                 _failures = 0;
                 return record;
             }
-            catch (PlatformException e) when (e.Code.IsRetriable() && _failures < _settings.Retries)
+            catch (PlatformException e) when (_settings.Retry.ShouldRetry(e.Code, _failures + 1))
             {
                 _failures++;
-                await Task.Delay(_settings.RetryBackoff, token);
+                await Task.Delay(_settings.Retry.Backoff(_failures), token);
                 Recover(consumer);
             }
             read = Consumer.ConsumeAsync(token);
