@@ -177,6 +177,19 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         PartitionsAssigned?.Invoke(partitions);
     }
 
+    /// <summary>
+    /// A revoke has begun: no record of these partitions is handed out from now on (not even the rest of a
+    /// fetched chunk), and they are fetched no more. What was not handed out is read again by their next
+    /// owner from the last commit, so the revoke need not wait for records it would only have emitted now.
+    /// </summary>
+    internal void StopEmitting(IEnumerable<TopicPartition> partitions)
+    {
+        lock (_lock)
+            foreach (var partition in partitions)
+                if (_assignments.Remove(partition, out var state)) state.Removed = true;
+        Changed();
+    }
+
     internal void ReleaseAssignment(IReadOnlyList<TopicPartition> partitions)
     {
         PartitionsRevoked?.Invoke(partitions);
