@@ -119,26 +119,6 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task After_a_commit_failed_DrainAndShutdown_does_not_wait_the_stop_timeout_for_commits_that_cannot_come()
-    {
-        var topic = await Node.CreateTopicAsync("commit-fails", 1);
-        await Node.ProduceAsync(topic, 100);
-        // A commit timeout no commit can meet: the first commit fails, and with it the committer sink.
-        var settings = Consumer.WithGroupId(Group()).WithCommitTimeout(TimeSpan.FromMilliseconds(1)).WithStopTimeout(TimeSpan.FromSeconds(60));
-        var control = PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
-            .Select(message => (ICommittable)message.CommittableOffset)
-            .ToMaterialized(Committer.Sink(CommitterSettings.Create(Sys)), DrainingControl<Done>.Create)
-            .Run(Materializer);
-        // The first commit comes once the group has assigned the partition: allow a loaded machine's join.
-        var failure = await Record.ExceptionAsync(() => control.StreamCompletion.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.True(failure is PlatformException { Code: ErrorCode.RequestTimedOut }, $"the stream ended with {failure}");
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<Exception>(() => control.DrainAndShutdown());
-        await control.IsShutdown.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"DrainAndShutdown took {watch.Elapsed}");
-    }
-
-    [Fact]
     public async Task CommittableSource_emits_what_is_requested_with_each_records_group_topic_partition_and_offset()
     {
         var topic = await Node.CreateTopicAsync("demand", 1);
