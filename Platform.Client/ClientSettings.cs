@@ -44,6 +44,7 @@ public sealed record ClientSettings(
             c.GetInt("consumer.buffered-records"))
         {
             RetryBackoff = c.GetTimeSpan("retry-backoff"),
+            RetryBackoffMax = c.GetTimeSpan("retry-backoff-max"),
             Retries = c.GetInt("producer.retries"),
             DeliveryTimeout = c.GetTimeSpan("producer.delivery-timeout"),
             EnableIdempotence = c.GetBoolean("producer.enable-idempotence"),
@@ -65,8 +66,14 @@ public sealed record ClientSettings(
     /// <summary>How long a fetch may take beyond its long-poll wait before it is asked again (fetches are safe to repeat).</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Pause before a retriable request is tried again (Kafka's retry.backoff.ms).</summary>
+    /// <summary>Pause before a retriable request is tried again the first time (Kafka's retry.backoff.ms).</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The pause doubles with each failure in a row up to this (Kafka's retry.backoff.max.ms).</summary>
+    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The one retry rule of every request this client sends, from the backoff settings.</summary>
+    internal RetryPolicy Retry => new(RetryBackoff, RetryBackoffMax);
 
     /// <summary>How often a batch may be re-sent after a retriable error (Kafka's retries).</summary>
     public int Retries { get; init; } = int.MaxValue;
@@ -116,6 +123,7 @@ public sealed record ClientSettings(
     public ClientSettings WithMaxInFlight(int count) => this with { MaxInFlight = count };
     public ClientSettings WithRequestTimeout(TimeSpan timeout) => this with { RequestTimeout = timeout };
     public ClientSettings WithRetryBackoff(TimeSpan backoff) => this with { RetryBackoff = backoff };
+    public ClientSettings WithRetryBackoffMax(TimeSpan backoff) => this with { RetryBackoffMax = backoff };
     public ClientSettings WithProduceTimeout(TimeSpan timeout) => this with { ProduceTimeout = timeout };
     public ClientSettings WithFetchTimeout(TimeSpan timeout) => this with { FetchTimeout = timeout };
     public ClientSettings WithRetries(int retries) => this with { Retries = retries };

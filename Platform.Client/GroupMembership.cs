@@ -28,6 +28,11 @@ internal sealed class GroupMembership : IAsyncDisposable
     private readonly Task _loop;
     private TaskCompletionSource _rejoin = NewSignal();
     private IReadOnlyList<TopicPartition> _owned = [];
+    /// <summary>
+    /// As the leader, the partition counts the assignment was made over (null when not the leader): like
+    /// Kafka's leader, it rejoins when a refresh shows a topic of the group grew, so the new partitions get an owner.
+    /// </summary>
+    private Dictionary<string, int>? _assignedCounts;
 
     public GroupMembership(PlatformConnection connection, PlatformConsumer consumer, ConsumerGroupSettings settings,
         IReadOnlyList<string>? topics, Regex? pattern)
@@ -54,11 +59,14 @@ internal sealed class GroupMembership : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken token)
     {
+        var retry = _connection.Settings.Retry;
+        var failures = 0;
         while (!token.IsCancellationRequested)
         {
             try
             {
                 await OneGenerationAsync(token);
+                failures = 0;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -74,7 +82,7 @@ internal sealed class GroupMembership : IAsyncDisposable
             {
                 try
                 {
-                    await Task.Delay(_connection.Settings.RetryBackoff * 2, token); // coordinator unavailable or timed out: try again
+                    await Task.Delay(retry.Backoff(++failures), token); // coordinator unavailable or timed out: try again
                 }
                 catch (OperationCanceledException)
                 {
@@ -88,13 +96,15 @@ internal sealed class GroupMembership : IAsyncDisposable
     {
         var topics = await SubscribedTopicsAsync();
         await RevokeAllAsync();
-        var heartbeats = new CancellationTokenSource();
+        // Linked to the stop token and cancelled in finally, when this generation is over. (A linked source
+        // disposed at the end of the try block would stop listening to its parents before the finally ran, and
+        // the old generation's heartbeats, going on, would answer IllegalGeneration and rebalance the next.)
+        using var heartbeats = CancellationTokenSource.CreateLinkedTokenSource(token);
         try
         {
             if (!await JoinAndSyncAsync(topics, token)) return;
             _rejoin = NewSignal();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, heartbeats.Token);
-            _ = HeartbeatLoopAsync(GenerationId, linked.Token);
+            _ = HeartbeatLoopAsync(GenerationId, _rejoin, heartbeats.Token);
             var nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
             var nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
             var tick = _settings.AutoCommit && _settings.AutoCommitInterval < _settings.MetadataRefresh ? _settings.AutoCommitInterval : _settings.MetadataRefresh;
@@ -114,17 +124,17 @@ internal sealed class GroupMembership : IAsyncDisposable
                     await CommitPositionsAsync(token);
                     nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
                 }
-                if (_pattern is not null && DateTime.UtcNow >= nextRefresh)
+                if ((_pattern is not null || _assignedCounts is not null) && DateTime.UtcNow >= nextRefresh)
                 {
                     nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
-                    if (!(await SubscribedTopicsAsync()).SequenceEqual(topics)) return; // topics created or deleted: rejoin
+                    if (_pattern is not null && !(await SubscribedTopicsAsync()).SequenceEqual(topics)) return; // topics created or deleted: rejoin
+                    if (await PartitionsGrewAsync()) return; // the leader saw new partitions: rejoin, so they are assigned
                 }
             }
         }
         finally
         {
             await heartbeats.CancelAsync(); // the next JoinGroup keeps the member alive from here
-            heartbeats.Dispose();
         }
     }
 
@@ -163,6 +173,7 @@ internal sealed class GroupMembership : IAsyncDisposable
         GenerationId = join.GenerationId;
         var protocol = join.ProtocolName ?? _assignor.Name;
 
+        _assignedCounts = null;
         var assignments = join.Leader == join.MemberId ? await AssignAsync(join.Members) : [];
         var sync = await _connection.CoordinatorRequestAsync<SyncGroupResponse>(Group, ApiKey.SyncGroup, 5,
             (_, _) => new SyncGroupRequest
@@ -194,6 +205,22 @@ internal sealed class GroupMembership : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Whether a topic the leader assigned now has more partitions than it assigned.</summary>
+    private async Task<bool> PartitionsGrewAsync()
+    {
+        if (_assignedCounts is not { Count: > 0 } counts) return false;
+        MetadataResponse metadata;
+        try
+        {
+            metadata = await _connection.WithRetriesAsync(() => _connection.Cluster.RefreshAsync(counts.Keys.ToList()));
+        }
+        catch (PlatformException)
+        {
+            return false; // asked again at the next refresh
+        }
+        return metadata.Topics.Any(t => t.ErrorCode == 0 && t.Name is { } name && counts.TryGetValue(name, out var assigned) && t.Partitions.Count > assigned);
+    }
+
     /// <summary>The leader's part: every member's subscription through the assignor, over the topics' partition counts from Metadata.</summary>
     private async Task<List<SyncGroupRequest.SyncGroupRequestAssignment>> AssignAsync(IReadOnlyList<JoinGroupResponse.JoinGroupResponseMember> members)
     {
@@ -207,6 +234,7 @@ internal sealed class GroupMembership : IAsyncDisposable
         var partitionsPerTopic = metadata.Topics.Where(t => t.ErrorCode == 0 && t.Name is not null)
             .ToDictionary(t => t.Name!, t => t.Partitions.Count);
         var assignment = _assignor.Assign(subscriptions, partitionsPerTopic);
+        _assignedCounts = partitionsPerTopic;
         return subscriptions.Select(s => new SyncGroupRequest.SyncGroupRequestAssignment
         {
             MemberId = s.MemberId,
@@ -218,7 +246,7 @@ internal sealed class GroupMembership : IAsyncDisposable
     /// Heartbeats every heartbeat interval until cancelled (the next JoinGroup) or the member is out of the
     /// generation. A rebalance keeps them going: they hold the session while the member revokes.
     /// </summary>
-    private async Task HeartbeatLoopAsync(int generation, CancellationToken token)
+    private async Task HeartbeatLoopAsync(int generation, TaskCompletionSource rejoin, CancellationToken token)
     {
         try
         {
@@ -236,19 +264,20 @@ internal sealed class GroupMembership : IAsyncDisposable
                 {
                     continue; // the coordinator is moving: keep trying within the session timeout
                 }
+                if (token.IsCancellationRequested) return; // answered after this generation ended: it speaks of the old one
                 switch ((ErrorCode)heartbeat.ErrorCode)
                 {
                     case ErrorCode.None:
                         break;
                     case ErrorCode.RebalanceInProgress:
-                        _rejoin.TrySetResult();
+                        rejoin.TrySetResult();
                         break;
                     case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
                         MemberId = "";
-                        _rejoin.TrySetResult();
+                        rejoin.TrySetResult();
                         return;
                     default: // IllegalGeneration: this generation is over
-                        _rejoin.TrySetResult();
+                        rejoin.TrySetResult();
                         return;
                 }
             }

@@ -40,7 +40,7 @@ public sealed class PlatformConnection : IAsyncDisposable
             await cluster.RefreshAsync([]).WaitAsync(cancellationToken);
             return new PlatformConnection(cluster, settings);
         }
-        catch (PlatformException e) when (e.Code.IsRetriable())
+        catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
         {
             await cluster.DisposeAsync();
             throw new PlatformException(ErrorCode.RequestTimedOut,
@@ -64,29 +64,13 @@ public sealed class PlatformConnection : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="request"/> again while it fails retriably (a broker went away, a leader or
-    /// coordinator moved), with <see cref="ClientSettings.RetryBackoff"/> between tries, until
-    /// <see cref="ClientSettings.RequestTimeout"/> has passed. Only for requests that are safe to repeat.
+    /// coordinator moved) under the client's <see cref="RetryPolicy"/>, until <paramref name="timeout"/>
+    /// (<see cref="ClientSettings.RequestTimeout"/> when not given) has passed. Only for requests that are
+    /// safe to repeat.
     /// </summary>
-    internal async Task<T> WithRetriesAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken = default, Action<PlatformException>? onRetry = null)
-    {
-        var deadline = DateTime.UtcNow + Settings.RequestTimeout;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                return await request();
-            }
-            catch (PlatformException e) when (IsRetriable(e.Code) && DateTime.UtcNow + Settings.RetryBackoff < deadline)
-            {
-                onRetry?.Invoke(e);
-                await Task.Delay(Settings.RetryBackoff, cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>Retriable for a request that is re-routed on retry: Kafka's retriable errors and those that say "ask elsewhere".</summary>
-    internal static bool IsRetriable(ErrorCode code) => code.IsRetriable() || code is ErrorCode.NotCoordinator or ErrorCode.CoordinatorLoadInProgress;
+    internal Task<T> WithRetriesAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken = default,
+        Action<PlatformException>? onRetry = null, TimeSpan? timeout = null) =>
+        Settings.Retry.RunAsync(request, timeout ?? Settings.RequestTimeout, cancellationToken, onRetry);
 
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 }

@@ -43,6 +43,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
 
     private readonly PlatformConnection _connection;
     private readonly ClientSettings _settings;
+    private readonly RetryPolicy _retry;
     private readonly AutoOffsetReset _reset;
     private readonly Channel<Chunk> _buffer = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _lock = new();
@@ -72,6 +73,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
+        _retry = _settings.Retry;
         _reset = autoOffsetReset;
         _lane = connection.NewLane("fetch");
     }
@@ -178,6 +180,19 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         token.ThrowIfCancellationRequested();
         Assign(positions);
         PartitionsAssigned?.Invoke(partitions);
+    }
+
+    /// <summary>
+    /// A revoke has begun: no record of these partitions is handed out from now on (not even the rest of a
+    /// fetched chunk), and they are fetched no more. What was not handed out is read again by their next
+    /// owner from the last commit, so the revoke need not wait for records it would only have emitted now.
+    /// </summary>
+    internal void StopEmitting(IEnumerable<TopicPartition> partitions)
+    {
+        lock (_lock)
+            foreach (var partition in partitions)
+                if (_assignments.Remove(partition, out var state)) state.Removed = true;
+        Changed();
     }
 
     internal void ReleaseAssignment(IReadOnlyList<TopicPartition> partitions)
@@ -352,6 +367,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     private async Task FetchLoopAsync(CancellationToken token)
     {
         var inFlight = new Dictionary<int, Task>();
+        var failures = 0; // in a row: the retry policy's backoff grows with them
         try
         {
             while (!token.IsCancellationRequested)
@@ -389,13 +405,15 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                 }
                 var wake = new List<Task>(inFlight.Values) { changed };
                 if (Volatile.Read(ref _buffered) >= _settings.BufferedRecords) wake.Add(space);
-                if (waitForRetry) wake.Add(Task.Delay(_settings.RetryBackoff, token));
+                if (waitForRetry) wake.Add(Task.Delay(_retry.Backoff(failures + 1), token));
                 await Task.WhenAny(wake);
+                if (waitForRetry) failures++;
                 foreach (var (node, task) in inFlight.Where(f => f.Value.IsCompleted).ToList())
                 {
                     inFlight.Remove(node);
                     if (task.IsFaulted && task.Exception?.InnerException is not PlatformException) throw task.Exception!.InnerException!;
-                    if (task.IsFaulted) await Task.Delay(_settings.RetryBackoff, token); // retriable: the leader is looked up again
+                    if (task.IsFaulted) await Task.Delay(_retry.Backoff(++failures), token); // retriable: the leader is looked up again
+                    else if (!waitForRetry) failures = 0;
                 }
             }
         }
@@ -423,7 +441,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             if (leader < 0) _connection.Cluster.Invalidate(topic);
             return leader < 0 ? null : leader;
         }
-        catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+        catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
         {
             return null;
         }
@@ -454,7 +472,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                     }
                 }
             }
-            catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+            catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
             {
                 retry = true;
             }
@@ -514,7 +532,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             };
             response = await broker.RequestAsync<FetchResponse>(ApiKey.Fetch, 12, request, _settings.FetchMaxWait + _settings.FetchTimeout, token, minVersion: 4);
         }
-        catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+        catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
         {
             foreach (var topic in partitions.Select(p => p.State.Partition.Topic).Distinct()) _connection.Cluster.Invalidate(topic);
             throw;
@@ -538,7 +556,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                     if (!state.Removed) state.FetchOffset = _reset == AutoOffsetReset.Earliest || offset < data.LogStartOffset ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
                 continue;
             }
-            if (error == ErrorCode.UnknownTopicOrPartition || PlatformConnection.IsRetriable(error))
+            if (error == ErrorCode.UnknownTopicOrPartition || RetryPolicy.IsRetriable(error))
             {
                 // The leader moved, or the topic is gone: the next round looks it up again (and fails a deleted topic).
                 _connection.Cluster.Invalidate(topic.Topic);
@@ -591,7 +609,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             Interlocked.Add(ref _buffered, records.Count);
             _buffer.Writer.TryWrite(new Chunk(state, records, null));
         }
-        if (backoff) await Task.Delay(_settings.RetryBackoff, token);
+        if (backoff) await Task.Delay(_retry.Backoff(1), token);
     }
 
     public async ValueTask DisposeAsync()

@@ -80,6 +80,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
 
     private readonly PlatformConnection _connection;
     private readonly ClientSettings _settings;
+    private readonly RetryPolicy _retry;
     private readonly object _lock = new();
     private readonly Dictionary<(string Topic, int Partition), PartitionBuffer> _buffers = new();
     private readonly Dictionary<string, int> _sticky = new();
@@ -112,6 +113,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
+        _retry = _settings.Retry;
         if (_settings.EnableIdempotence && _settings.MaxInFlight > MaxInFlightWithIdempotence)
             throw new ArgumentException($"max-in-flight must be at most {MaxInFlightWithIdempotence} with idempotence on");
         _lingerTicks = (long)(_settings.Linger.TotalSeconds * Stopwatch.Frequency);
@@ -225,9 +227,13 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         }
     }
 
-    /// <summary>InitProducerId without a transactional id: a fresh producer id at epoch 0 from the cluster's allocator.</summary>
+    /// <summary>
+    /// InitProducerId without a transactional id: a fresh producer id at epoch 0 from the cluster's allocator,
+    /// retried until the delivery timeout (the records waiting for it have that long: the allocator is a
+    /// singleton, away while its node fails over).
+    /// </summary>
     private Task<InitProducerIdResponse> InitProducerIdAsync() =>
-        _connection.WithRetriesAsync(async () =>
+        _retry.RunAsync(async () =>
         {
             var broker = await _connection.Cluster.AnyAsync();
             var response = await broker.RequestAsync<InitProducerIdResponse>(ApiKey.InitProducerId, 4,
@@ -235,7 +241,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 _settings.RequestTimeout);
             if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "InitProducerId failed");
             return response;
-        });
+        }, _settings.DeliveryTimeout);
 
     // Called under _lock.
     private void RequestProducerId()
@@ -263,7 +269,9 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         var entry = new MetadataEntry();
         _metadata[topic] = entry;
-        _connection.WithRetriesAsync(() => _connection.Cluster.TopicAsync(topic, AllowAutoCreateTopics, refresh: true)).ContinueWith(t =>
+        // Retried until the delivery timeout, not the request timeout: the records waiting for it have that long
+        // (a Metadata request may fail retriably for a while when the topic registry's node dies).
+        _retry.RunAsync(() => _connection.Cluster.TopicAsync(topic, AllowAutoCreateTopics, refresh: true), _settings.DeliveryTimeout).ContinueWith(t =>
         {
             TaskCompletionSource signal;
             lock (_lock)
@@ -456,28 +464,20 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             PlatformException? error = null;
             // A partition without a leader (its node left, its shard is moving) is looked up again until the
             // batches' delivery timeout, as Kafka's producer waits for metadata.
-            var deadline = DateTime.UtcNow + _settings.DeliveryTimeout;
-            while (leader is null && error is null)
+            try
             {
-                try
-                {
-                    leader = await _connection.WithRetriesAsync(() => _connection.Cluster.LeaderAsync(topic, buffer.Partition));
-                }
-                catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code) && DateTime.UtcNow < deadline)
-                {
-                    _connection.Cluster.Invalidate(topic);
-                    await Task.Delay(_settings.RetryBackoff);
-                }
-                catch (PlatformException e)
-                {
-                    error = e;
-                }
-                catch (Exception e)
-                {
-                    // Anything else would leave the partition marked as resolving for good and its records
-                    // waiting forever: they fail now, with what went wrong.
-                    error = new PlatformException(ErrorCode.UnknownServerError, $"Looking up the leader of {topic}-{buffer.Partition} failed: {e.Message}");
-                }
+                leader = await _retry.RunAsync(() => _connection.Cluster.LeaderAsync(topic, buffer.Partition), _settings.DeliveryTimeout,
+                    onRetry: _ => _connection.Cluster.Invalidate(topic));
+            }
+            catch (PlatformException e)
+            {
+                error = e;
+            }
+            catch (Exception e)
+            {
+                // Anything else would leave the partition marked as resolving for good and its records
+                // waiting forever: they fail now, with what went wrong.
+                error = new PlatformException(ErrorCode.UnknownServerError, $"Looking up the leader of {topic}-{buffer.Partition} failed: {e.Message}");
             }
             lock (_lock)
             {
@@ -549,7 +549,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     private void Acknowledged(PartitionBuffer buffer, SealedBatch batch, ProduceOutcome result)
     {
         TaskCompletionSource? signal = null;
-        var retriable = result.Error.IsRetriable() || result.Error == ErrorCode.UnknownProducerId;
+        var retriable = RetryPolicy.IsRetriableProduce(result.Error);
         var retry = retriable && batch.Attempts < _settings.Retries && DateTime.UtcNow < batch.Deadline &&
                     !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
         lock (_lock)
@@ -584,7 +584,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             if (buffer.Paused && buffer.InFlight == 0 && !buffer.ResumeScheduled)
             {
                 buffer.ResumeScheduled = true;
-                _ = ResumeAfterBackoffAsync(buffer);
+                _ = ResumeAfterBackoffAsync(buffer, _retry.Backoff(buffer.Retry.Count > 0 ? buffer.Retry[0].Attempts : 1));
             }
             Pump(buffer);
             if (SendNow(buffer)) Seal(buffer);
@@ -608,12 +608,12 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     }
 
     /// <summary>
-    /// After the retry backoff, with nothing in flight: a partition whose sequence numbers cannot go on
+    /// After the retry backoff (growing with the oldest waiting batch's attempts), with nothing in flight: a partition whose sequence numbers cannot go on
     /// first gets a fresh producer id (InitProducerId), then its batches leave again in their order.
     /// </summary>
-    private async Task ResumeAfterBackoffAsync(PartitionBuffer buffer)
+    private async Task ResumeAfterBackoffAsync(PartitionBuffer buffer, TimeSpan backoff)
     {
-        await Task.Delay(_settings.RetryBackoff);
+        await Task.Delay(backoff);
         InitProducerIdResponse? fresh = null;
         bool reset;
         lock (_lock) reset = buffer.ResetSequences;

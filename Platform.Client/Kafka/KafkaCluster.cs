@@ -138,7 +138,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
             {
                 return await ConnectionAsync(host, port, lane);
             }
-            catch (PlatformException e) when (e.Code.IsRetriable())
+            catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
             {
                 last = e;
             }
@@ -203,7 +203,7 @@ internal sealed class KafkaCluster : IAsyncDisposable
         {
             return await NodeAsync(metadata.Leaders[partition], lane);
         }
-        catch (PlatformException e) when (e.Code.IsRetriable())
+        catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
         {
             Invalidate(topic);
             throw;

@@ -65,7 +65,7 @@ internal static class KafkaRequests
                 }
                 var error = (ErrorCode)partition.ErrorCode;
                 if (error is ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable or ErrorCode.UnknownTopicOrPartition) connection.Cluster.Invalidate(topic.Name);
-                if (!error.IsRetriable())
+                if (!RetryPolicy.IsRetriable(error))
                     throw new PlatformException(error, error == ErrorCode.UnknownTopicOrPartition ? $"Topic '{topic.Name}' has no partition {partition.PartitionIndex}" : $"ListOffsets for {tp} failed");
                 retriable = new PlatformException(error, $"ListOffsets for {tp} failed");
             }
@@ -90,7 +90,7 @@ internal static class KafkaRequests
             {
                 coordinator = await connection.Cluster.CoordinatorAsync(groupId, lane);
             }
-            catch (PlatformException e) when (PlatformConnection.IsRetriable(e.Code))
+            catch (PlatformException e) when (RetryPolicy.IsRetriable(e.Code))
             {
                 connection.Cluster.InvalidateCoordinator(groupId);
                 throw;

@@ -48,8 +48,14 @@ public sealed record ConsumerSettings
     public TimeSpan StopTimeout { get; init; }
 
     public TimeSpan CommitTimeout { get; init; }
+    /// <summary>How often a source retries a retriable error before the stream fails, and the first pause
+    /// (it doubles with each failure in a row up to <see cref="RetryBackoffMax"/>).</summary>
     public int Retries { get; init; }
     public TimeSpan RetryBackoff { get; init; }
+    public TimeSpan RetryBackoffMax { get; init; }
+
+    /// <summary>A source's retry rule: the client's one policy, bounded by <see cref="Retries"/>.</summary>
+    internal RetryPolicy Retry => new(RetryBackoff, RetryBackoffMax, Retries);
 
     /// <summary>The configuration the settings were read from: what a source's own connection is created with.</summary>
     public Config Config { get; init; } = Config.Empty;
@@ -79,6 +85,7 @@ public sealed record ConsumerSettings
             CommitTimeout = c.GetTimeSpan("consumer.commit-timeout"),
             Retries = c.GetInt("consumer.retries"),
             RetryBackoff = c.GetTimeSpan("consumer.retry-backoff"),
+            RetryBackoffMax = c.GetTimeSpan("retry-backoff-max"),
             Config = full,
         };
     }

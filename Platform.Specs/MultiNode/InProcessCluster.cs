@@ -75,10 +75,14 @@ public sealed class InProcessCluster : IAsyncDisposable
     }
 
     /// <summary>A rolling restart's step: the node leaves gracefully, and a new one starts on its address.</summary>
-    public async Task RestartAsync(int node)
+    /// <returns>How long the leave took, and how long the new node took to be Up.</returns>
+    public async Task<(TimeSpan Leave, TimeSpan Start)> RestartAsync(int node)
     {
+        var watch = Stopwatch.StartNew();
         await Leave(node);
+        var left = watch.Elapsed;
         _nodes[node] = await _start(node);
+        return (left, watch.Elapsed - left);
     }
 
     /// <summary>Waits until every node's shard region hosts some partitions of <paramref name="topic"/>.</summary>

@@ -206,17 +206,30 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
                     lock (consumed) consumed.Add(r);
         });
         load.Start();
+        var restarts = new List<(int Node, long StartMs)>();
         foreach (var node in new[] { 0, 1, 2 })
         {
             await load.AwaitAckedAsync(load.Acked.Count + 300);
             var watch = Stopwatch.StartNew();
-            await cluster.RestartAsync(node);
-            output.WriteLine($"node {node} restarted in {watch.ElapsedMilliseconds} ms; {load.Acked.Count} acknowledged so far");
+            restarts.Add((node, load.Clock.ElapsedMilliseconds));
+            var (leave, start) = await cluster.RestartAsync(node);
+            output.WriteLine($"node {node} restarted in {watch.ElapsedMilliseconds} ms (left in {leave.TotalMilliseconds:N0} ms, " +
+                             $"up again in {start.TotalMilliseconds:N0} ms); {load.Acked.Count} acknowledged so far");
         }
         await load.AwaitAckedAsync(load.Acked.Count + 300);
         await load.StopAsync();
         var acked = load.Acked.ToList();
         Assert.Equal(load.Sent, acked.Count);
+        // The producer's pause per node: the longest time without an acknowledgement from the start of the
+        // node's restart until the next node's (issue #13 asks for at most 2 s).
+        var times = acked.Select(a => a.AckedAtMs).Order().ToList();
+        for (var i = 0; i < restarts.Count; i++)
+        {
+            var (start, end) = (restarts[i].StartMs, i + 1 < restarts.Count ? restarts[i + 1].StartMs : long.MaxValue);
+            var pause = times.Zip(times.Skip(1), (a, b) => (a, b)).Where(g => g.b >= start && g.a < end)
+                .Select(g => Math.Min(g.b, end) - Math.Max(g.a, start)).DefaultIfEmpty(0).Max();
+            output.WriteLine($"node {restarts[i].Node}: producer paused at most {pause} ms");
+        }
         await Eventually.TrueAsync(() =>
         {
             lock (consumed) return consumed.Count >= acked.Count;

@@ -94,6 +94,31 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task ConsumerSettings_from_a_plain_local_ActorSystem_connect_and_read()
+    {
+        var topic = await Node.CreateTopicAsync("plain-system", 1);
+        await Node.ProduceAsync(topic, 20);
+        // Akka's defaults, nothing of ours: provider = local (issue #13 found such a system never connected).
+        var system = Akka.Actor.ActorSystem.Create("plain-local");
+        try
+        {
+            Assert.Contains("LocalActorRefProvider", system.Settings.ProviderClass);
+            var settings = ConsumerSettings.Create(system).WithBootstrapServers(Node.KafkaEndpoint).WithGroupId(Group())
+                .WithAutoOffsetReset(AutoOffsetReset.Earliest);
+            var values = await PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
+                .Take(20)
+                .Select(m => StreamsNode.Text(m.Record.Value))
+                .RunWith(Sink.Seq<string>(), system.Materializer())
+                .WaitAsync(Wait);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"v{i}"), values);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task CommittableSource_emits_what_is_requested_with_each_records_group_topic_partition_and_offset()
     {
         var topic = await Node.CreateTopicAsync("demand", 1);

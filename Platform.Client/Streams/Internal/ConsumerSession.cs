@@ -25,6 +25,8 @@ internal sealed class ConsumerSession : ICommitter
     private PlatformConnection? _connection;
     private PlatformConsumer? _consumer;
     private bool _committing;
+    /// <summary>Set by a commit that failed for good: the stream fails with it, so no later commit will come to wait for.</summary>
+    private bool _commitFailed;
     private int _failures;
     private Task? _closing;
 
@@ -145,10 +147,10 @@ internal sealed class ConsumerSession : ICommitter
                 _failures = 0;
                 return record;
             }
-            catch (PlatformException e) when (e.Code.IsRetriable() && _failures < _settings.Retries)
+            catch (PlatformException e) when (_settings.Retry.ShouldRetry(e.Code, _failures + 1))
             {
                 _failures++;
-                await Task.Delay(_settings.RetryBackoff, token);
+                await Task.Delay(_settings.Retry.Backoff(_failures), token);
                 Recover(consumer);
             }
             read = Consumer.ConsumeAsync(token);
@@ -256,24 +258,38 @@ internal sealed class ConsumerSession : ICommitter
                 var error = e is TimeoutException
                     ? new PlatformException(ErrorCode.RequestTimedOut, $"A commit took longer than {_settings.CommitTimeout.TotalSeconds:0.#} s")
                     : e;
+                TaskCompletionSource progress;
+                lock (_lock)
+                {
+                    _commitFailed = true;
+                    progress = _progress;
+                    _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                progress.TrySetResult(); // Shutdown and revokes stop waiting for commits that will not come
                 foreach (var waiter in waiters) waiter.TrySetException(error);
             }
         }
     }
 
-    /// <summary>Waits until every emitted record of the partitions (all when null) is committed, at most <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until the records of the partitions (all when null) emitted so far are committed, at most
+    /// <paramref name="timeout"/>; records emitted after the call are not waited for. Returns early when a
+    /// commit has failed: the stream fails with it, and the records it did not commit are read again.
+    /// </summary>
     public async Task WaitForCommitsAsync(IReadOnlyCollection<TopicPartition>? partitions, TimeSpan timeout)
     {
         if (!_committable) return;
+        Dictionary<TopicPartition, long> targets;
+        lock (_lock) targets = _emitted.Where(e => partitions is null || partitions.Contains(e.Key)).ToDictionary();
         using var deadline = new CancellationTokenSource(timeout);
         while (true)
         {
             Task progress;
             lock (_lock)
             {
-                var behind = _emitted.Any(e => (partitions is null || partitions.Contains(e.Key)) &&
-                                               (!_committed.TryGetValue(e.Key, out var done) || done < e.Value));
-                if (!behind) return;
+                // A partition whose emitted entry is gone lost its generation: nothing of it can be committed.
+                var behind = targets.Any(t => _emitted.ContainsKey(t.Key) && (!_committed.TryGetValue(t.Key, out var done) || done < t.Value));
+                if (!behind || _commitFailed) return;
                 progress = _progress.Task;
             }
             try
@@ -287,10 +303,15 @@ internal sealed class ConsumerSession : ICommitter
         }
     }
 
-    /// <summary>The group is taking partitions away: let the stream commit what it emitted of them first.</summary>
+    /// <summary>
+    /// The group is taking partitions away: a committable source stops emitting their records at once, and
+    /// the stream commits what it emitted of them before; records the source still held are read again by
+    /// the next owner. The membership keeps heartbeating meanwhile.
+    /// </summary>
     private async Task RevokingAsync(IReadOnlyList<TopicPartition> partitions)
     {
         if (Revoking is { } revoking) await revoking(partitions);
+        if (_committable) Consumer.StopEmitting(partitions);
         var bound = _settings.StopTimeout < _settings.RebalanceTimeout / 2 ? _settings.StopTimeout : _settings.RebalanceTimeout / 2;
         await WaitForCommitsAsync(partitions, bound);
         lock (_lock)

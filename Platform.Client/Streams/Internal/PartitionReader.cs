@@ -51,10 +51,10 @@ internal sealed class PartitionReader(ConsumerSession session, TopicPartition pa
             {
                 throw new OperationCanceledException($"{Partition} was revoked"); // the sub-source completes, it does not fail
             }
-            catch (PlatformException e) when (e.Code.IsRetriable() && _failures < Session.Settings.Retries)
+            catch (PlatformException e) when (Session.Settings.Retry.ShouldRetry(e.Code, _failures + 1))
             {
                 _failures++;
-                await Task.Delay(Session.Settings.RetryBackoff, token);
+                await Task.Delay(Session.Settings.Retry.Backoff(_failures), token);
                 consumer.Seek(new TopicPartitionOffset(Partition.Topic, Partition.Partition,
                     consumer.Position(Partition) ?? Session.EmittedPosition(Partition) ?? Session.ResetPosition));
             }
