@@ -15,7 +15,8 @@ internal sealed record GroupSettings(
     TimeSpan PassivateIdleAfter,
     TimeSpan OffsetsRetention,
     int SnapshotEvery,
-    TimeSpan Tick)
+    TimeSpan Tick,
+    TimeSpan RegistrationRetry)
 {
     public static GroupSettings Create(Config config)
     {
@@ -32,6 +33,7 @@ internal sealed record GroupSettings(
             g.Duration("passivate-idle-after"),
             g.Duration("offsets-retention"),
             g.Int("snapshot-every"),
-            g.Duration("tick"));
+            g.Duration("tick"),
+            g.Duration("registration-retry"));
     }
 }

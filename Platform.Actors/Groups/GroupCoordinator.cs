@@ -34,9 +34,15 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         public static readonly RetentionCheck Instance = new();
     }
 
+    private sealed class RegistrationRetry
+    {
+        public static readonly RegistrationRetry Instance = new();
+    }
+
     private const string TickTimer = "tick";
     private const string IdleTimer = "idle";
     private const string RetentionTimer = "retention";
+    private const string RegistrationTimer = "registration";
 
     private readonly GroupSettings _settings;
     private readonly IActorRef _registry;
@@ -46,6 +52,13 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private int _commitsSinceSnapshot;
     private int _commitsInFlight;
     private bool _registered;
+    /// <summary>
+    /// The directory confirmed it has persisted this group. Until then, commit acknowledgements are held: a group
+    /// whose offsets a client saw committed must be one the directory knows, or a later OffsetFetch (answered by the
+    /// directory for groups it does not know) would find no offsets, say after the whole cluster restarted.
+    /// </summary>
+    private bool _confirmed;
+    private readonly List<(IActorRef ReplyTo, object Reply)> _heldReplies = [];
     private int _ticksAwaitingTopics;
     private (GroupStateName State, string ProtocolType)? _reported;
 
@@ -66,7 +79,9 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             _state.MarkRecovered(Now);
-            _registered = _state.Offsets.Count > 0;
+            // A group with offsets registers again on every start: idempotent, and it heals a registration that
+            // was lost with a node that stopped before the directory stored it.
+            if (_state.Offsets.Count > 0) Register();
         });
 
         AwaitingTopics();
@@ -118,10 +133,22 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Handle<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
         Handle<Tick>(_ => Apply(_state.Tick(Now)));
         Command<RetentionCheck>(_ => ExpireOffsets());
+        Command<GroupRegistrationConfirmed>(_ =>
+        {
+            _confirmed = true;
+            Timers.Cancel(RegistrationTimer);
+            foreach (var (replyTo, reply) in _heldReplies) replyTo.Tell(reply);
+            _heldReplies.Clear();
+        });
+        // The directory is a singleton: while it moves, a registration can be lost; ask again until it confirms.
+        Command<RegistrationRetry>(_ =>
+        {
+            if (!_confirmed) _directory.Tell(new RegisterGroup(_state.GroupId), Self);
+        });
         Command<IdleCheck>(_ =>
         {
             // Only a group with nothing to lose stops: no members, no commit still being written.
-            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0)
+            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0 && _heldReplies.Count == 0)
                 Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             else UpdateTimers();
         });
@@ -186,7 +213,8 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private void Register()
     {
         _registered = true;
-        _directory.Tell(new RegisterGroup(_state.GroupId));
+        _directory.Tell(new RegisterGroup(_state.GroupId), Self);
+        if (!_confirmed) Timers.StartPeriodicTimer(RegistrationTimer, RegistrationRetry.Instance, _settings.RegistrationRetry);
     }
 
     /// <summary>Tells the directory the group's state and protocol type when they changed (for ListGroups).</summary>
@@ -271,7 +299,8 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         {
             _commitsInFlight--;
             _state.ApplyCommitted(e.Offsets);
-            replyTo.Tell(reply);
+            if (_confirmed) replyTo.Tell(reply);
+            else _heldReplies.Add((replyTo, reply));
             if (!_registered) Register();
             ReportState();
             if (++_commitsSinceSnapshot >= _settings.SnapshotEvery)
@@ -310,6 +339,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             DeleteSnapshots(SnapshotSelectionCriteria.Latest);
             _directory.Tell(new UnregisterGroup(_state.GroupId));
             _registered = false;
+            _confirmed = false;
             _reported = null;
             replyTo.Tell(new DeleteGroupResult(ErrorCode.None, null));
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));

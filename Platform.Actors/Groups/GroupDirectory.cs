@@ -37,7 +37,17 @@ internal sealed class GroupDirectory : ReceivePersistentActor
 
         Command<RegisterGroup>(r =>
         {
-            if (!_groups.Contains(r.GroupId)) Persist(new GroupRegistered(r.GroupId), e => Applied(_groups.Add(e.GroupId)));
+            var confirmTo = Sender;
+            if (_groups.Contains(r.GroupId))
+            {
+                confirmTo.Tell(new GroupRegistrationConfirmed(r.GroupId));
+                return;
+            }
+            Persist(new GroupRegistered(r.GroupId), e =>
+            {
+                Applied(_groups.Add(e.GroupId));
+                confirmTo.Tell(new GroupRegistrationConfirmed(e.GroupId));
+            });
         });
         Command<UnregisterGroup>(r =>
         {

@@ -185,6 +185,7 @@ internal static class GroupFormats
             w.String(m.ProtocolType);
         }, (ref WireReader r) => new GroupStateChanged(r.String(), r.String(), r.String()));
         formats.Add<RegisterGroup>("GR", (w, m) => w.String(m.GroupId), (ref WireReader r) => new RegisterGroup(r.String()));
+        formats.Add<GroupRegistrationConfirmed>("GRC", (w, m) => w.String(m.GroupId), (ref WireReader r) => new GroupRegistrationConfirmed(r.String()));
         formats.Add<UnregisterGroup>("GU", (w, m) => w.String(m.GroupId), (ref WireReader r) => new UnregisterGroup(r.String()));
 
         formats.Add<OffsetsCommitted>("E-OC", (w, m) => w.List(m.Offsets, WriteCommitted), (ref WireReader r) => new OffsetsCommitted(ReadCommittedList(ref r)));

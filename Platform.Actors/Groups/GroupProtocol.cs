@@ -120,6 +120,9 @@ internal sealed record GroupStateChanged(string GroupId, string GroupState, stri
 
 internal sealed record RegisterGroup(string GroupId) : IPlatformMessage;
 
+/// <summary>The directory's answer to <see cref="RegisterGroup"/>, once the group is in its journal.</summary>
+internal sealed record GroupRegistrationConfirmed(string GroupId) : IPlatformMessage;
+
 internal sealed record UnregisterGroup(string GroupId) : IPlatformMessage;
 
 // Journal events and snapshots.

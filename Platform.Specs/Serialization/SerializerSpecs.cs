@@ -99,6 +99,7 @@ public sealed class SerializerSpecs : IDisposable
         yield return new ListedGroups([new ListedGroup("g", "consumer", "Stable"), new ListedGroup("h", "", "Empty")]);
         yield return new GroupStateChanged("g", "CompletingRebalance", "consumer");
         yield return new RegisterGroup("g");
+        yield return new GroupRegistrationConfirmed("g");
         yield return new UnregisterGroup("g");
         yield return new OffsetsCommitted([committed]);
         yield return new OffsetsRemoved([tp]);
