@@ -29,16 +29,23 @@ public sealed record ClientSettings(
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
-    public static ClientSettings Create(string bootstrapServers, Config? config = null)
+    public static ClientSettings Create(string bootstrapServers, Config? config = null) =>
+        Read(config) with { BootstrapServers = ParseServers(bootstrapServers) };
+
+    /// <summary>
+    /// Every <c>platform.client</c> key the client and the Streams settings share, read here and only here (the
+    /// Streams settings wrap these); no servers yet.
+    /// </summary>
+    internal static ClientSettings Read(Config? config)
     {
         var c = (config ?? Config.Empty).WithFallback(DefaultConfig).GetConfig("platform.client");
         return new ClientSettings(
-            ParseServers(bootstrapServers),
+            [],
             c.GetTimeSpan("request-timeout"),
             c.GetInt("producer.batch-size"),
             c.GetTimeSpan("producer.linger"),
             c.GetInt("producer.max-in-flight"),
-            c.GetByteSize("producer.max-buffered-bytes") ?? 64L * 1024 * 1024,
+            c.GetByteSize("producer.max-buffered-bytes") ?? throw new ConfigurationException("platform.client.producer.max-buffered-bytes is missing"),
             c.GetTimeSpan("consumer.fetch-max-wait"),
             c.GetInt("consumer.max-partition-fetch-bytes"),
             c.GetInt("consumer.buffered-records"))

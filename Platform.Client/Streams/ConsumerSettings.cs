@@ -66,13 +66,14 @@ public sealed record ConsumerSettings
     public static ConsumerSettings Create(Config? config = null)
     {
         var full = (config ?? Config.Empty).WithFallback(ClientSettings.DefaultConfig);
-        var c = full.GetConfig("platform.client");
+        var c = full.GetConfig("platform.client"); // the stages' own keys; those the client shares come from ClientSettings
+        var client = ClientSettings.Read(config);
         var group = ConsumerGroupSettings.Create("", config);
         return new ConsumerSettings
         {
             MaxPollRecords = c.GetInt("consumer.max-poll-records"),
-            FetchMaxWait = c.GetTimeSpan("consumer.fetch-max-wait"),
-            MaxPartitionFetchBytes = c.GetInt("consumer.max-partition-fetch-bytes"),
+            FetchMaxWait = client.FetchMaxWait,
+            MaxPartitionFetchBytes = client.MaxPartitionFetchBytes,
             SessionTimeout = group.SessionTimeout,
             RebalanceTimeout = group.RebalanceTimeout,
             HeartbeatInterval = group.HeartbeatInterval,
@@ -80,12 +81,12 @@ public sealed record ConsumerSettings
             AutoCommit = group.AutoCommit,
             AutoCommitInterval = group.AutoCommitInterval,
             MetadataRefresh = group.MetadataRefresh,
-            RequestTimeout = c.GetTimeSpan("request-timeout"),
+            RequestTimeout = client.RequestTimeout,
             StopTimeout = c.GetTimeSpan("consumer.stop-timeout"),
             CommitTimeout = c.GetTimeSpan("consumer.commit-timeout"),
             Retries = c.GetInt("consumer.retries"),
             RetryBackoff = c.GetTimeSpan("consumer.retry-backoff"),
-            RetryBackoffMax = c.GetTimeSpan("retry-backoff-max"),
+            RetryBackoffMax = client.RetryBackoffMax,
             Config = full,
         };
     }

@@ -46,17 +46,17 @@ public sealed record ProducerSettings
     public static ProducerSettings Create(Config? config = null)
     {
         var full = (config ?? Config.Empty).WithFallback(ClientSettings.DefaultConfig);
-        var c = full.GetConfig("platform.client");
+        var client = ClientSettings.Read(config); // the keys the client shares are read there, once
         return new ProducerSettings
         {
-            BatchSize = c.GetInt("producer.batch-size"),
-            Linger = c.GetTimeSpan("producer.linger"),
-            MaxInFlight = c.GetInt("producer.max-in-flight"),
-            MaxBufferedBytes = c.GetByteSize("producer.max-buffered-bytes") ?? 64L * 1024 * 1024,
-            Parallelism = c.GetInt("producer.parallelism"),
-            Retries = c.GetInt("producer.retries"),
-            RetryBackoff = c.GetTimeSpan("retry-backoff"),
-            RequestTimeout = c.GetTimeSpan("request-timeout"),
+            BatchSize = client.BatchSize,
+            Linger = client.Linger,
+            MaxInFlight = client.MaxInFlight,
+            MaxBufferedBytes = client.MaxBufferedBytes,
+            Parallelism = full.GetConfig("platform.client").GetInt("producer.parallelism"),
+            Retries = client.Retries,
+            RetryBackoff = client.RetryBackoff,
+            RequestTimeout = client.RequestTimeout,
             Config = full,
         };
     }
