@@ -154,21 +154,12 @@ internal sealed class GroupMembership : IAsyncDisposable
                 Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = _assignor.Name, Metadata = metadata }],
             },
             r => r.ErrorCode, _lane, JoinTimeout, token);
-        switch ((ErrorCode)join.ErrorCode)
+        if ((ErrorCode)join.ErrorCode == ErrorCode.MemberIdRequired)
         {
-            case ErrorCode.None:
-                break;
-            case ErrorCode.MemberIdRequired: // KIP-394: join again with the id the coordinator gave
-                MemberId = join.MemberId;
-                return false;
-            case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
-                MemberId = "";
-                return false;
-            case ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration:
-                return false;
-            default:
-                throw KafkaRequests.Error(join.ErrorCode, null, $"JoinGroup of group '{Group}' failed");
+            MemberId = join.MemberId; // KIP-394: join again with the id the coordinator gave
+            return false;
         }
+        if (!GoesOn(join.ErrorCode, "JoinGroup")) return false;
         MemberId = join.MemberId;
         GenerationId = join.GenerationId;
         var protocol = join.ProtocolName ?? _assignor.Name;
@@ -187,22 +178,31 @@ internal sealed class GroupMembership : IAsyncDisposable
                 Assignments = assignments,
             },
             r => r.ErrorCode, _lane, JoinTimeout, token);
-        switch ((ErrorCode)sync.ErrorCode)
+        if (!GoesOn(sync.ErrorCode, "SyncGroup")) return false;
+        var assigned = ConsumerProtocol.DecodeAssignment(sync.Assignment);
+        _owned = assigned;
+        await _consumer.TakeAssignmentAsync(assigned.Select(tp => new TopicPartition(tp.Topic, tp.Partition)).ToList(), token);
+        return true;
+    }
+
+    /// <summary>
+    /// What a JoinGroup or SyncGroup error means, the same for both: true to go on; false to join again (forgetting a
+    /// member id the coordinator no longer knows); anything else fails the membership.
+    /// </summary>
+    private bool GoesOn(short code, string request)
+    {
+        switch ((ErrorCode)code)
         {
             case ErrorCode.None:
-                break;
+                return true;
             case ErrorCode.UnknownMemberId or ErrorCode.FencedInstanceId:
                 MemberId = "";
                 return false;
             case ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration:
                 return false;
             default:
-                throw KafkaRequests.Error(sync.ErrorCode, null, $"SyncGroup of group '{Group}' failed");
+                throw KafkaRequests.Error(code, null, $"{request} of group '{Group}' failed");
         }
-        var assigned = ConsumerProtocol.DecodeAssignment(sync.Assignment);
-        _owned = assigned;
-        await _consumer.TakeAssignmentAsync(assigned.Select(tp => new TopicPartition(tp.Topic, tp.Partition)).ToList(), token);
-        return true;
     }
 
     /// <summary>Whether a topic the leader assigned now has more partitions than it assigned.</summary>

@@ -623,9 +623,10 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             {
                 fresh = await InitProducerIdAsync();
             }
-            catch (PlatformException)
+            catch (Exception)
             {
-                // try again after the next failure; the batches keep their sequence numbers meanwhile
+                // Any failure, not only Kafka's errors: the partition must not stay paused for good. It tries again
+                // after the next failure; the batches keep their sequence numbers meanwhile.
             }
         }
         lock (_lock)
