@@ -46,13 +46,14 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
     public int Port { get; }
 
     public static async Task<OperatorEndpoint> StartAsync(ActorSystem system, HttpSettings settings, KafkaSettings kafkaSettings, KafkaListener kafka,
-        BrokerMetrics metrics, IActorRef registry, IActorRef partitions, IActorRef groups, TopicCache topics)
+        BrokerMetrics metrics, IActorRef registry, IActorRef partitions, IActorRef groups, TopicCache topics, Placement placement, int partitionShards)
     {
         var self = Cluster.Get(system).SelfAddress;
         var probe = system.ActorOf(StorageProbe.Props($"storage-probe-{self.Host}-{self.Port}"), "storage-probe");
         var readiness = new ReadinessChecks(system, registry, probe, kafka, kafkaSettings, settings);
         var sampler = new BrokerSampler(partitions, groups, topics, settings);
-        BrokerGauges.Register(metrics.Meter, system, kafka, sampler);
+        BrokerGauges.Register(metrics.Meter, system, kafka, sampler, topics, placement, partitionShards);
+        system.ActorOf(SplitBrainObserver.Props(metrics), "split-brain-observer");
         var exporter = new PrometheusExporter(metrics.Meter);
         var console = new WebConsole(system, $"{kafka.AdvertisedHost}:{kafka.AdvertisedPort}", partitions, settings);
 
