@@ -7,7 +7,7 @@ namespace Platform.Actors.Http;
 /// <summary>
 /// Samples, every <see cref="ConsoleSettings.SampleInterval"/>, each topic's log end offsets and each group's lag
 /// through the console's admin client into <see cref="ConsoleHistory"/>: the sparklines and lag charts. A loop
-/// on the thread pool, not an actor: it only awaits network requests. A failed sample is skipped (logged at
+/// on the thread pool, not an actor: it only awaits network requests. It begins when the console is first opened. A failed sample is skipped (logged at
 /// debug level: before the listener opens every sample fails, which is no news).
 /// </summary>
 internal sealed class ConsoleSampler(ConsoleClient client, ConsoleHistory history, ConsoleSettings settings, ILoggingAdapter log) : IAsyncDisposable
@@ -15,7 +15,16 @@ internal sealed class ConsoleSampler(ConsoleClient client, ConsoleHistory histor
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
+    private int _started;
+
+    /// <summary>
+    /// Starts sampling, once: called by every console page, so a node whose console nobody opens keeps no
+    /// connection to its own listener (an idle node has no Kafka connections, as its operators and specs expect).
+    /// </summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0) _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
 
     private async Task RunAsync(CancellationToken token)
     {

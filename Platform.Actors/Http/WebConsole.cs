@@ -35,7 +35,6 @@ internal sealed class WebConsole : IAsyncDisposable
         _partitions = partitions;
         _askTimeout = settings.AskTimeout;
         _node = kafkaEndpoint;
-        _sampler.Start();
     }
 
     /// <summary>The paths the console answers; the endpoint keeps its own 404 for anything else.</summary>
@@ -44,6 +43,7 @@ internal sealed class WebConsole : IAsyncDisposable
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        _sampler.Start();
         try
         {
             if (HttpMethods.IsPost(request.Method) && !SameOrigin(request))

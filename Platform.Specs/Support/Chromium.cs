@@ -36,9 +36,7 @@ public static class Chromium
     /// </summary>
     public static string ArtifactPath(string name)
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Platform.sln"))) directory = directory.Parent;
-        var folder = Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "artifacts", "console");
+        var folder = Path.Combine(Repository.TryRoot() ?? AppContext.BaseDirectory, "artifacts", "console");
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, name);
     }
