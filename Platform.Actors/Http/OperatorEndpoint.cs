@@ -73,7 +73,7 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
             "/health/ready" => Ready(context, readiness),
             "/metrics" => Metrics(context, sampler, exporter),
             var path when WebConsole.Serves(path) => console.HandleAsync(context),
-            _ => WriteJson(context, StatusCodes.Status404NotFound, new { error = "Not found: try /health/live, /health/ready or /metrics" }),
+            _ => WriteJson(context, StatusCodes.Status404NotFound, new { error = "Not found: try / (the web console), /health/live, /health/ready or /metrics" }),
         });
         try
         {

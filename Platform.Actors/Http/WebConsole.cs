@@ -69,6 +69,11 @@ internal sealed class WebConsole : IAsyncDisposable
             var status = e.Code is ErrorCode.UnknownTopicOrPartition or ErrorCode.GroupIdNotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
             await Write(context, status, "Refused", Refusal(e));
         }
+        catch (Exception e) when (e is InvalidOperationException or BadHttpRequestException && !context.Response.HasStarted)
+        {
+            // A post that is not a form (another content type, a body cut short): the request's fault, not the node's.
+            await Write(context, StatusCodes.Status400BadRequest, "Bad request", H($"<p class=\"error\">The form could not be read: {e.Message}</p>"));
+        }
         catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException or IOException)
         {
             await Write(context, StatusCodes.Status503ServiceUnavailable, "Unavailable",

@@ -83,6 +83,9 @@ public sealed class WebConsoleSpecs
         Assert.Equal(HttpStatusCode.BadRequest, noGroup.StatusCode);
         Assert.Contains("InvalidRequest", await noGroup.Content.ReadAsStringAsync());
 
+        var notAForm = new HttpRequestMessage(HttpMethod.Post, $"{node.HttpEndpoint}/topic/create") { Content = new StringContent("{\"name\":\"json\"}", Encoding.UTF8, "application/json") };
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.SendAsync(notAForm)).StatusCode);
+
         var crossSite = new HttpRequestMessage(HttpMethod.Post, $"{node.HttpEndpoint}/topic/create")
         {
             Content = new FormUrlEncodedContent([new("name", "planted"), new("partitions", "1")]),
