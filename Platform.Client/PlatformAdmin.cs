@@ -201,6 +201,38 @@ public sealed class PlatformAdmin(PlatformConnection connection)
     public Task CommitOffsetsAsync(string groupId, IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default) =>
         GroupCommit.CommitAsync(connection, groupId, "", -1, null, offsets, "", cancellationToken);
 
+    /// <summary>
+    /// The offsets a reset of <paramref name="groupId"/> on <paramref name="topic"/> would commit, one per partition,
+    /// each kept within the partition's log start and high watermark; nothing is changed (commit the plan with
+    /// <see cref="CommitOffsetsAsync"/>). Refused with <see cref="ErrorCode.NonEmptyGroup"/> while the group has
+    /// active members, whose commits would overwrite the reset.
+    /// </summary>
+    public async Task<IReadOnlyList<TopicPartitionOffset>> PlanOffsetResetAsync(string groupId, string topic, OffsetResetTarget target)
+    {
+        var description = await DescribeGroupAsync(groupId);
+        if (description.Members.Count > 0)
+            throw new PlatformException(ErrorCode.NonEmptyGroup,
+                $"Group '{groupId}' has {description.Members.Count} active members; offsets can only be reset while the group is inactive");
+        var topicDescription = await DescribeTopicAsync(topic);
+        var committed = await FetchOffsetsAsync(groupId, topicDescription.Partitions.Select(p => new TopicPartition(topic, p.Partition)).ToList());
+        var plan = new List<TopicPartitionOffset>();
+        foreach (var p in topicDescription.Partitions)
+        {
+            var current = committed.FirstOrDefault(c => c.Partition == p.Partition) is { Topic: not null } c ? c.Offset : -1;
+            var wanted = target switch
+            {
+                OffsetResetTarget.ToEarliest => p.LogStartOffset,
+                OffsetResetTarget.ToLatest => p.HighWatermark,
+                OffsetResetTarget.ToOffset o => o.Value,
+                OffsetResetTarget.ToTime t => await OffsetForTimeAsync(topic, p.Partition, t.Value),
+                OffsetResetTarget.ShiftBy s => (current >= 0 ? current : p.LogStartOffset) + s.Value,
+                _ => throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown offset reset target"),
+            };
+            plan.Add(new TopicPartitionOffset(topic, p.Partition, Math.Clamp(wanted, p.LogStartOffset, p.HighWatermark)));
+        }
+        return plan;
+    }
+
     public async Task DeleteGroupAsync(string groupId)
     {
         var response = await connection.CoordinatorRequestAsync<DeleteGroupsResponse>(groupId, ApiKey.DeleteGroups, 2,

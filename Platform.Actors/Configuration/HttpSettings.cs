@@ -8,13 +8,15 @@ namespace Platform.Actors.Configuration;
 /// <param name="StorageProbeTimeout">The bound on the readiness check's journal write round trip.</param>
 /// <param name="ListenerProbeTimeout">The bound on the readiness check's TCP connect to the Kafka listener.</param>
 /// <param name="MaxPartitionSeries">Above this many partitions, per-partition metric series are left out.</param>
+/// <param name="Console">The web console's history and browsing bounds (<c>platform.http.console</c>).</param>
 internal sealed record HttpSettings(
     string Host,
     int Port,
     TimeSpan AskTimeout,
     TimeSpan StorageProbeTimeout,
     TimeSpan ListenerProbeTimeout,
-    int MaxPartitionSeries)
+    int MaxPartitionSeries,
+    ConsoleSettings Console)
 {
     public static HttpSettings Create(Config config)
     {
@@ -28,6 +30,7 @@ internal sealed record HttpSettings(
             h.Duration("ask-timeout"),
             h.Duration("storage-probe-timeout"),
             h.Duration("listener-probe-timeout"),
-            h.Int("metrics.max-partition-series"));
+            h.Int("metrics.max-partition-series"),
+            ConsoleSettings.Create(config));
     }
 }

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Akka.Remote;
 using Platform.Actors.Configuration;
+using Platform.Actors.Metrics;
 using Platform.Protocol.Groups;
 using Platform.Actors.Topics;
 
@@ -49,6 +50,9 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _directory;
     private readonly GroupCoordinatorState _state;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
+    /// <summary>Rebalances of <see cref="_state"/> already added to the node's counter.</summary>
+    private long _rebalancesCounted;
     private int _commitsSinceSnapshot;
     private int _commitsInFlight;
     private bool _registered;
@@ -208,6 +212,11 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         }
         if (!_registered && _state.Members.Count > 0) Register();
         ReportState();
+        if (_state.Rebalances > _rebalancesCounted)
+        {
+            _metrics.Rebalanced(_state.GroupId, _state.Rebalances - _rebalancesCounted);
+            _rebalancesCounted = _state.Rebalances;
+        }
     }
 
     private void Register()

@@ -30,6 +30,9 @@ internal sealed class GroupCoordinatorState(string groupId, GroupSettings settin
 
     public string GroupId { get; } = groupId;
     public GroupStateName State { get; private set; } = GroupStateName.Empty;
+
+    /// <summary>Rebalances started since this incarnation began (entries into PreparingRebalance); not persisted, a metric's source.</summary>
+    public long Rebalances { get; private set; }
     public int GenerationId { get; private set; }
     public string ProtocolType { get; private set; } = "";
     public string ProtocolName { get; private set; } = "";
@@ -409,6 +412,7 @@ internal sealed class GroupCoordinatorState(string groupId, GroupSettings settin
             _rebalanceDeadlineMs = nowMs + rebalanceTimeout;
         }
         State = GroupStateName.PreparingRebalance;
+        Rebalances++;
     }
 
     private void TryCompleteJoin(long nowMs, List<GroupEffect> effects)

@@ -104,7 +104,6 @@ public sealed class PlatformNode : IAsyncDisposable
         var gatewaySettings = GatewaySettings.Create(config);
         var producerIdSettings = ProducerIdSettings.Create(config);
         var httpSettings = HttpSettings.Create(config);
-        var metrics = new BrokerMetrics();
         // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafka = KafkaListener.Bind(kafkaSettings);
         var roles = config.GetStringList("akka.cluster.roles").Append(KafkaBrokers.Role(kafka.AdvertisedHost, kafka.AdvertisedPort));
@@ -122,6 +121,7 @@ public sealed class PlatformNode : IAsyncDisposable
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
+            var metrics = BrokerMetrics.For(system); // an extension: the partitions and group coordinators record into it too
             await StorageChecks.WarnUnlessSynchronousCommitAsync(config, system.Log);
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -182,7 +182,8 @@ public sealed class PlatformNode : IAsyncDisposable
             });
 
             // Up before the node joins, so that /health/ready can say why it is not ready yet; down last.
-            var http = await OperatorEndpoint.StartAsync(system, httpSettings, kafkaSettings, kafka, metrics, registryProxy, partitions, groups, topicCache);
+            var http = await OperatorEndpoint.StartAsync(system, httpSettings, kafkaSettings, kafka, metrics, registryProxy, partitions, groups, topicCache,
+                placement, partitionSettings.NumberOfShards);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "http-endpoint", async () =>
             {
                 await http.DisposeAsync();

@@ -16,7 +16,8 @@ using Platform.Actors.Metrics;
 namespace Platform.Actors.Http;
 
 /// <summary>
-/// A node's HTTP endpoint for operators: <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>. Kestrel on
+/// A node's HTTP endpoint for operators: <c>/health/live</c>, <c>/health/ready</c>, <c>/metrics</c> and the web
+/// console at <c>/</c> (<see cref="WebConsole"/>). Kestrel on
 /// a port of its own (<c>platform.http</c>), sharing nothing with the Kafka listener, so a flood of Kafka clients
 /// cannot starve a health probe and a scraper cannot reach the Kafka port. Handlers only ask actors, each ask
 /// with a timeout; none blocks an actor. Started with the node and stopped at the end of its shutdown, so
@@ -28,11 +29,13 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly PrometheusExporter _exporter;
+    private readonly WebConsole _console;
 
-    private OperatorEndpoint(WebApplication app, PrometheusExporter exporter, string host, int port)
+    private OperatorEndpoint(WebApplication app, PrometheusExporter exporter, WebConsole console, string host, int port)
     {
         _app = app;
         _exporter = exporter;
+        _console = console;
         Host = host;
         Port = port;
     }
@@ -43,14 +46,16 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
     public int Port { get; }
 
     public static async Task<OperatorEndpoint> StartAsync(ActorSystem system, HttpSettings settings, KafkaSettings kafkaSettings, KafkaListener kafka,
-        BrokerMetrics metrics, IActorRef registry, IActorRef partitions, IActorRef groups, TopicCache topics)
+        BrokerMetrics metrics, IActorRef registry, IActorRef partitions, IActorRef groups, TopicCache topics, Placement placement, int partitionShards)
     {
         var self = Cluster.Get(system).SelfAddress;
         var probe = system.ActorOf(StorageProbe.Props($"storage-probe-{self.Host}-{self.Port}"), "storage-probe");
         var readiness = new ReadinessChecks(system, registry, probe, kafka, kafkaSettings, settings);
         var sampler = new BrokerSampler(partitions, groups, topics, settings);
-        BrokerGauges.Register(metrics.Meter, system, kafka, sampler);
+        BrokerGauges.Register(metrics.Meter, system, kafka, sampler, topics, placement, partitionShards);
+        system.ActorOf(SplitBrainObserver.Props(metrics), "split-brain-observer");
         var exporter = new PrometheusExporter(metrics.Meter);
+        var console = new WebConsole(system, $"{kafka.AdvertisedHost}:{kafka.AdvertisedPort}", partitions, settings);
 
         var address = IPAddress.TryParse(settings.Host, out var ip) ? ip
             : (await Dns.GetHostAddressesAsync(settings.Host)).FirstOrDefault() ?? throw new ArgumentException($"Cannot resolve {settings.Host}");
@@ -67,7 +72,8 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
             "/health/live" => WriteJson(context, StatusCodes.Status200OK, new { status = "live" }),
             "/health/ready" => Ready(context, readiness),
             "/metrics" => Metrics(context, sampler, exporter),
-            _ => WriteJson(context, StatusCodes.Status404NotFound, new { error = "Not found: try /health/live, /health/ready or /metrics" }),
+            var path when WebConsole.Serves(path) => console.HandleAsync(context),
+            _ => WriteJson(context, StatusCodes.Status404NotFound, new { error = "Not found: try / (the web console), /health/live, /health/ready or /metrics" }),
         });
         try
         {
@@ -75,12 +81,13 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
         }
         catch (IOException e)
         {
+            await console.DisposeAsync();
             exporter.Dispose();
             await app.DisposeAsync();
             throw new InvalidOperationException($"The HTTP endpoint cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).First();
-        return new OperatorEndpoint(app, exporter, settings.Host, bound.Port);
+        return new OperatorEndpoint(app, exporter, console, settings.Host, bound.Port);
     }
 
     private static async Task Ready(HttpContext context, ReadinessChecks readiness)
@@ -107,6 +114,7 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _console.DisposeAsync();
         _exporter.Dispose();
     }
 }

@@ -16,10 +16,15 @@ internal sealed class Placement
 {
     private volatile ImmutableDictionary<string, Address> _partitionShards = ImmutableDictionary<string, Address>.Empty;
     private volatile ImmutableDictionary<string, Address> _groupShards = ImmutableDictionary<string, Address>.Empty;
+    // Partition shards that have had a home once: one of them without a live home now has partitions nobody
+    // serves (its node died or left and nothing has touched them since), unlike a shard never allocated yet.
+    private volatile ImmutableHashSet<string> _placedBefore = ImmutableHashSet<string>.Empty;
 
     public Address? PartitionShardHome(string shardId) => _partitionShards.GetValueOrDefault(shardId);
 
     public Address? GroupShardHome(string shardId) => _groupShards.GetValueOrDefault(shardId);
+
+    public bool PartitionShardPlacedBefore(string shardId) => _placedBefore.Contains(shardId);
 
     internal void Update(bool partitions, ClusterShardingStats stats)
     {
@@ -27,7 +32,11 @@ internal sealed class Placement
         foreach (var (address, region) in stats.Regions)
         foreach (var shard in region.Stats.Keys)
             map[shard] = address;
-        if (partitions) _partitionShards = map.ToImmutable();
+        if (partitions)
+        {
+            _partitionShards = map.ToImmutable();
+            _placedBefore = _placedBefore.Union(map.Keys);
+        }
         else _groupShards = map.ToImmutable();
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Cluster;
 using Platform.Actors.Kafka;
+using Platform.Actors.Log;
 
 namespace Platform.Actors.Metrics;
 
@@ -13,7 +14,8 @@ namespace Platform.Actors.Metrics;
 /// </summary>
 internal static class BrokerGauges
 {
-    public static void Register(Meter meter, ActorSystem system, KafkaListener kafka, BrokerSampler sampler)
+    public static void Register(Meter meter, ActorSystem system, KafkaListener kafka, BrokerSampler sampler, TopicCache topics, Placement placement,
+        int partitionShards)
     {
         meter.CreateObservableGauge("kafka_server_socketservermetrics_connection_count", () => kafka.ConnectionCount, null,
             "Kafka client connections open on this node");
@@ -39,6 +41,22 @@ internal static class BrokerGauges
             "Cluster members by status, as this node sees them");
         meter.CreateObservableGauge("platform_cluster_unreachable_members", () => cluster.State.Unreachable.Count, null,
             "Members this node's failure detector marks unreachable");
+        // As Kafka's controller alone reports offline partitions, only the cluster's leader counts them: a sum over
+        // nodes is then the cluster's figure, as for every other series.
+        meter.CreateObservableGauge("kafka_controller_kafkacontroller_offlinepartitionscount",
+            () => cluster.State.Leader == cluster.SelfAddress ? UnderServedPartitions.Count(topics.All, placement, partitionShards, a => Live(cluster, a)) : 0,
+            null, "Partitions whose shard had a home and has no live (Up, reachable) host now; reported by the cluster's leader, 0 elsewhere");
+        var budget = TailCacheBudget.For(system);
+        meter.CreateObservableGauge("platform_tail_cache", () => budget.UsedBytes, "By",
+            "Bytes of record batches held in this node's partitions' in-memory tails");
+        meter.CreateObservableGauge("platform_tail_cache_max", () => budget.MaxBytes, "By",
+            "The node's budget for in-memory tails (platform.tail-cache.max-bytes)");
+    }
+
+    private static bool Live(Cluster cluster, Address address)
+    {
+        var state = cluster.State;
+        return state.Members.Any(m => m.Address == address && m.Status == MemberStatus.Up) && state.Unreachable.All(m => m.Address != address);
     }
 
     private static IEnumerable<Measurement<long>> PerPartition(BrokerSampler sampler, Func<PartitionSample, long> value) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Akka.Actor;
 using Platform.Protocol.Messages;
 
 namespace Platform.Actors.Metrics;
@@ -9,8 +10,10 @@ namespace Platform.Actors.Metrics;
 /// into. One per node, never static: specs run several nodes in one process, and each node's /metrics must show
 /// its own numbers. Names follow the JMX exporter's spelling of Kafka's broker metrics, so dashboards and
 /// alerts written for Kafka read ours (the exporter adds <c>_total</c> to counters and <c>_seconds</c> to the latency histogram).
+/// An Akka extension of the node's ActorSystem, so partitions and group coordinators reach the node's own meter
+/// without static state and without a constructor argument through every Props.
 /// </summary>
-internal sealed class BrokerMetrics : IDisposable
+internal sealed class BrokerMetrics : IDisposable, IExtension
 {
     public const string MeterName = "Platform.Broker";
 
@@ -20,6 +23,15 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _requestTime;
+    private readonly Histogram<double> _journalWrite;
+    private readonly Histogram<long> _journalWriteBytes;
+    private readonly Histogram<long> _journalWriteRecords;
+    private readonly Counter<long> _tailHits;
+    private readonly Counter<long> _tailMisses;
+    private readonly Counter<long> _rebalances;
+    private readonly Counter<long> _sbrDecisions;
+    private long _tailHitCount;
+    private long _tailMissCount;
 
     public BrokerMetrics()
     {
@@ -37,7 +49,36 @@ internal sealed class BrokerMetrics : IDisposable
         _requestTime = Meter.CreateHistogram<double>("kafka_network_requestmetrics_totaltime", "s",
             "Time from a request's arrival to its response being ready, by request type (a Fetch includes its long-poll wait)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        // Kafka's LogFlushRateAndTimeMs is the time to make appended data durable; ours is the journal write.
+        _journalWrite = Meter.CreateHistogram<double>("kafka_log_logflushstats_logflushrateandtime", "s",
+            "Time from handing a record batch to the journal to its acknowledgement (the write and its commit), per journal event",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _journalWriteBytes = Meter.CreateHistogram<long>("platform_journal_write_batch", "By",
+            "Bytes of each record batch written to the journal as one event",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = ByteBuckets });
+        _journalWriteRecords = Meter.CreateHistogram<long>("platform_journal_write_batch_records", null,
+            "Records in each record batch written to the journal as one event",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = RecordBuckets });
+        _tailHits = Meter.CreateCounter<long>("platform_tail_cache_hits", null,
+            "Fetches with records served from a partition's in-memory tail");
+        _tailMisses = Meter.CreateCounter<long>("platform_tail_cache_misses", null,
+            "Fetches below a partition's in-memory tail, read from the journal");
+        Meter.CreateObservableGauge("platform_tail_cache_hit_ratio", () =>
+            {
+                var (hits, misses) = (Interlocked.Read(ref _tailHitCount), Interlocked.Read(ref _tailMissCount));
+                return hits + misses == 0 ? 1.0 : (double)hits / (hits + misses);
+            }, null,
+            "Share of fetches with records that the in-memory tails served, since the node started (1 before any)");
+        _rebalances = Meter.CreateCounter<long>("kafka_coordinator_group_rebalances", null,
+            "Rebalances started (a group entering PreparingRebalance), per group coordinated by this node");
+        _sbrDecisions = Meter.CreateCounter<long>("platform_cluster_sbr_decisions", null,
+            "Split-brain resolver decisions taken on this node (it acts as the cluster's leader), by decision");
     }
+
+    /// <summary>Bytes: a tiny batch to the largest Kafka's default max.message.bytes allows.</summary>
+    private static readonly long[] ByteBuckets = [128, 512, 1024, 4096, 16384, 65536, 262144, 1048576];
+
+    private static readonly long[] RecordBuckets = [1, 2, 5, 10, 50, 100, 500, 1000, 5000];
 
     /// <summary>Seconds: from a fast in-memory answer (0.5 ms) to a long-poll fetch's full wait.</summary>
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -87,5 +128,40 @@ internal sealed class BrokerMetrics : IDisposable
         }
     }
 
+    /// <summary>A record batch the journal acknowledged, <paramref name="startedTimestamp"/> being when it was handed over.</summary>
+    public void JournalWritten(long startedTimestamp, int bytes, int records)
+    {
+        _journalWrite.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds);
+        _journalWriteBytes.Record(bytes);
+        _journalWriteRecords.Record(records);
+    }
+
+    /// <summary>A fetch with records: served from the in-memory tail (a hit) or from the journal (a miss).</summary>
+    public void TailCacheRead(bool hit)
+    {
+        if (hit)
+        {
+            Interlocked.Increment(ref _tailHitCount);
+            _tailHits.Add(1);
+        }
+        else
+        {
+            Interlocked.Increment(ref _tailMissCount);
+            _tailMisses.Add(1);
+        }
+    }
+
+    public void Rebalanced(string groupId, long count) => _rebalances.Add(count, new KeyValuePair<string, object?>("consumergroup", groupId));
+
+    public void SplitBrainDecision(string decision) => _sbrDecisions.Add(1, new KeyValuePair<string, object?>("decision", decision));
+
+    /// <summary>The node's metrics: one per ActorSystem, created with it on first use and disposed with the node.</summary>
+    public static BrokerMetrics For(ActorSystem system) => system.WithExtension<BrokerMetrics, BrokerMetricsProvider>();
+
     public void Dispose() => Meter.Dispose();
+}
+
+internal sealed class BrokerMetricsProvider : ExtensionIdProvider<BrokerMetrics>
+{
+    public override BrokerMetrics CreateExtension(ExtendedActorSystem system) => new();
 }

@@ -123,7 +123,12 @@ internal sealed class PrometheusExporter : IDisposable
     }
 
     private static double[] Buckets(Instrument instrument) =>
-        instrument is Histogram<double> { Advice.HistogramBucketBoundaries: { } bounds } ? bounds.ToArray() : DefaultBuckets;
+        instrument switch
+        {
+            Histogram<double> { Advice.HistogramBucketBoundaries: { } bounds } => bounds.ToArray(),
+            Histogram<long> { Advice.HistogramBucketBoundaries: { } bounds } => bounds.Select(b => (double)b).ToArray(),
+            _ => DefaultBuckets,
+        };
 
     /// <summary>Dots become underscores, the unit is appended (bytes, seconds), and counters end in _total.</summary>
     private static string PrometheusName(Instrument instrument)

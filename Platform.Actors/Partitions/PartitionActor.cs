@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Platform.Actors.Configuration;
 using Platform.Actors.Log;
+using Platform.Actors.Metrics;
 using Platform.Actors.Storage;
 using Platform.Actors.Topics;
 
@@ -43,6 +44,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
     private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
+    private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
     private readonly string _leader;
     private TopicConfig? _config;
     private long _nextParkedId;
@@ -207,8 +209,10 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         var replyTo = Sender;
         _unwritten.Enqueue((produce, replyTo));
+        var started = Stopwatch.GetTimestamp();
         PersistAsync(appended, written =>
         {
+            _metrics.JournalWritten(started, written.Batch.Length, Platform.Protocol.Records.RecordBatch.RecordCount(written.Batch));
             _unwritten.TryDequeue(out _);
             _state.Apply(written, LastSequenceNr, NowMs);
             replyTo.Tell(_state.Acknowledge(produce, baseOffset));
@@ -225,6 +229,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         switch (decision)
         {
             case FetchDecision.Reply reply:
+                if (reply.Result.Batches.Count > 0) _metrics.TailCacheRead(hit: true);
                 replyTo.Tell(reply.Result);
                 break;
             case FetchDecision.Park park:
@@ -233,6 +238,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 Timers.StartSingleTimer(("parked", id), new ParkedFetchExpired(id), park.Wait);
                 break;
             case FetchDecision.ReadJournal read:
+                _metrics.TailCacheRead(hit: false);
                 Context.ActorOf(JournalReader.Props(PersistenceId, read.FromSequenceNr, read.ToSequenceNr, fetch,
                     read.HighWatermark, read.LogStartOffset, replyTo, _settings.JournalReadTimeout));
                 break;

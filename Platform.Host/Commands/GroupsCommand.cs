@@ -87,25 +87,8 @@ internal static class GroupsCommand
         }
         await using var connection = await ClientCommand.ConnectStrictAsync(line);
         var admin = new PlatformAdmin(connection);
-        var description = await admin.DescribeGroupAsync(group);
-        if (description.Members.Count > 0)
-            throw new PlatformException(ErrorCode.NonEmptyGroup,
-                $"Group '{group}' has {description.Members.Count} active members; offsets can only be reset while the group is inactive");
-
-        var topicDescription = await admin.DescribeTopicAsync(topic);
-        var committed = await admin.FetchOffsetsAsync(group, topicDescription.Partitions.Select(p => new TopicPartition(topic, p.Partition)).ToList());
-        var plan = new List<TopicPartitionOffset>();
-        foreach (var p in topicDescription.Partitions)
-        {
-            var current = committed.FirstOrDefault(c => c.Partition == p.Partition) is { Topic: not null } c ? c.Offset : -1;
-            long target;
-            if (toEarliest) target = p.LogStartOffset;
-            else if (toLatest) target = p.HighWatermark;
-            else if (toOffset is { } o) target = o;
-            else if (datetime is { } dt) target = await admin.OffsetForTimeAsync(topic, p.Partition, dt);
-            else target = (current >= 0 ? current : p.LogStartOffset) + shiftBy!.Value;
-            plan.Add(new TopicPartitionOffset(topic, p.Partition, Math.Clamp(target, p.LogStartOffset, p.HighWatermark)));
-        }
+        var plan = await admin.PlanOffsetResetAsync(group, topic, toEarliest ? OffsetResetTarget.Earliest : toLatest ? OffsetResetTarget.Latest
+            : toOffset is { } o ? OffsetResetTarget.Offset(o) : datetime is { } dt ? OffsetResetTarget.Time(dt) : OffsetResetTarget.Shift(shiftBy!.Value));
         Console.WriteLine($"{"TOPIC",-24} {"PARTITION",-10} NEW-OFFSET");
         foreach (var entry in plan) Console.WriteLine($"{entry.Topic,-24} {entry.Partition,-10} {entry.Offset}");
         if (!execute)

@@ -70,7 +70,7 @@ internal static class NodeCommand
             RemotingExposure.Loopback => "remoting on loopback only",
             _ => "remoting UNPROTECTED",
         };
-        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}), health and metrics at {node.HttpEndpoint}. Ctrl-C stops it.");
+        Console.Error.WriteLine($"Platform node up at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}). Web console: {node.HttpEndpoint}/ (health and metrics at {node.HttpEndpoint}). Ctrl-C stops it.");
         await node.WhenTerminated;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;

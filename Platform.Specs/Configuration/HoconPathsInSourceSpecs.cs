@@ -28,7 +28,10 @@ public sealed partial class HoconPathsInSourceSpecs
     {
         var paths = Sources(project).SelectMany(source => NamedPaths(source.Text).Concat(RelativePaths(source.Text)).Select(path => (source.File, Path: path))).ToList();
         Assert.NotEmpty(paths);
-        var missing = paths.Where(p => !defaults.HasPath(p.Path)).Select(p => $"{p.Path} ({p.File})").Distinct().ToList();
+        // The broker's web console is a client of its own node: the client's settings it names are checked against client.conf.
+        var missing = paths.Where(p => !defaults.HasPath(p.Path)
+                && !(p.Path.StartsWith("platform.client", StringComparison.Ordinal) && Platform.Client.ClientSettings.DefaultConfig.HasPath(p.Path)))
+            .Select(p => $"{p.Path} ({p.File})").Distinct().ToList();
         Assert.True(missing.Count == 0, $"Not in {file}: " + string.Join(", ", missing));
     }
 
