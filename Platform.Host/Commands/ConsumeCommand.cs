@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Platform.Bench;
 using Platform.Client;
 using Platform.Host.Cli;
 

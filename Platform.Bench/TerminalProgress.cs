@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Platform.Host.Cli;
+namespace Platform.Bench;
 
 /// <summary>
 /// One line on standard error, rewritten twice a second, for operations that take a while: records, MB/s and
 /// elapsed time. Only on a terminal: when standard error is redirected (a script, a log file, a spec) it writes
 /// nothing, so output that programs read never carries carriage returns. The counters are read by a timer, so
-/// the loop that counts pays an interlocked add and nothing else.
+/// the loop that counts pays an interlocked add and nothing else. In Platform.Bench, where `bench` counts its
+/// phases, so that `platform produce` and `consume` show the same line.
 /// </summary>
-internal sealed class TerminalProgress : IDisposable
+public sealed class TerminalProgress : IDisposable
 {
     private readonly string _verb;
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
@@ -38,7 +39,7 @@ internal sealed class TerminalProgress : IDisposable
     {
         var seconds = _elapsed.Elapsed.TotalSeconds;
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{_verb} {Interlocked.Read(ref _records):N0} records, {Interlocked.Read(ref _bytes) / 1e6 / Math.Max(seconds, 1e-3):0.0} MB/s, {_elapsed.Elapsed:hh\\:mm\\:ss}");
+            $"{_verb} {Interlocked.Read(ref _records):N0} records, {Interlocked.Read(ref _bytes) / 1e6 / Math.Max(seconds, 1e-3):0.00} MB/s, {_elapsed.Elapsed:hh\\:mm\\:ss}");
         lock (_gate)
         {
             if (_stopped) return;
