@@ -55,8 +55,10 @@ public sealed class CliProcessSpecs
     {
         var kafkaPort = HostProcess.FreePort();
         var server = $"127.0.0.1:{kafkaPort}";
-        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), HostProcess.FreePort(), kafkaPort: kafkaPort);
+        // --log-level is akka.loglevel: at WARNING the node's INFO lines (a dozen at every start) are gone.
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), HostProcess.FreePort(), ["--log-level", "warning"], kafkaPort: kafkaPort);
         Assert.Contains($"PID {node.Id}", node.Stderr); // what the README kills the node by
+        Assert.DoesNotContain("[INFO]", node.Stderr);
         var created = await HostProcess.RunAsync(null, "topics", "create", "bytes", "--partitions", "1", "--bootstrap-server", server);
         Assert.True(created.ExitCode == 0, created.Stderr);
 
@@ -103,6 +105,12 @@ public sealed class CliProcessSpecs
         Assert.Contains("line 2 is not valid UTF-8", invalid.Stderr);
         var back = await HostProcess.RunAsync(null, "consume", "lines", "--from-beginning", "--print-key", "--max-messages", "4", "--bootstrap-server", server);
         Assert.Equal(["k1\tgrüße", "k2\t日本", "k3\tA\\xff", "null\ta"], back.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // --rate paces by the clock: 11 records at 20 a second take at least half a second (the 11th is due at 0.5 s).
+        var paced = Stopwatch.StartNew();
+        var rated = await HostProcess.RunAsync(string.Concat(Enumerable.Range(0, 11).Select(i => $"r{i}\n")), "produce", "lines", "--rate", "20", "--bootstrap-server", server);
+        Assert.True(rated.ExitCode == 0, rated.Stderr);
+        Assert.True(paced.Elapsed >= TimeSpan.FromMilliseconds(500), $"took {paced.Elapsed}");
 
         // A 20 MB line: refused by the producer before anything is sent, not after a delivery timeout.
         var huge = new byte[20_000_001];
