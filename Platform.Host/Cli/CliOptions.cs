@@ -54,10 +54,23 @@ internal static class CliOptions
     }
 
     /// <summary>One of a fixed set of words (offered by completion); the first is the default.</summary>
-    public static Option<string> Choice(string name, string description, params string[] choices)
+    public static Option<string> Choice(string name, string description, params string[] choices) =>
+        new Option<string>(name) { Description = description, DefaultValueFactory = _ => choices[0] }.OneOf(StringComparer.Ordinal, choices);
+
+    /// <summary>
+    /// Accepts only <paramref name="choices"/> and offers them to completion. Instead of the library's
+    /// AcceptOnlyFromAmong, whose error is a list on several lines that does not name the option, the error is
+    /// one line: "--storage takes sqlite or postgres, got 'foo'".
+    /// </summary>
+    public static Option<T> OneOf<T>(this Option<T> option, StringComparer comparer, params string[] choices)
     {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => choices[0] };
-        option.AcceptOnlyFromAmong(choices);
+        option.CompletionSources.Add(choices);
+        option.HelpName ??= string.Join('|', choices);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is var given && !choices.Contains(given, comparer))
+                result.AddError($"{option.Name} takes {string.Join(", ", choices[..^1])} or {choices[^1]}, got '{given}'");
+        });
         return option;
     }
 

@@ -18,7 +18,7 @@ internal static class BenchCommand
         var kafka = CliOptions.Flag("--kafka", "Produce and consume through Confluent.Kafka (librdkafka) instead of Platform.Client");
         var scenario = CliOptions.Text("--scenario", "A preset: throughput (1,000,000 x 100 B), paced (100,000 x 100 B at 10,000/s, linger 0) or large (200,000 x 1 KiB)",
             string.Join('|', BenchScenario.All.Keys));
-        scenario.AcceptOnlyFromAmong([.. BenchScenario.All.Keys]);
+        scenario.OneOf(StringComparer.Ordinal, [.. BenchScenario.All.Keys]);
         var records = CliOptions.Number<long>("--records", "Records to produce (default: the scenario's; 1,000,000 with --streams)", min: 1);
         var recordSize = CliOptions.Number<int>("--record-size", "Bytes per record value (default: the scenario's; 100 with --streams)", min: 0, helpName: "B");
         var partitions = CliOptions.Number<int>("--partitions", "Partitions of the benchmark's topic (default: 6; 100 with --groups)", min: 1, helpName: "P");

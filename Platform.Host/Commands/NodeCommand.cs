@@ -26,16 +26,16 @@ internal static class NodeCommand
         var configOption = CliOptions.Text("--config", "A HOCON file layered over hocon/'s defaults; the switches win over it", "FILE");
         var seedOption = new Option<string[]>("--seed") { Description = "A cluster member's remoting address to join through, repeatable (default: PLATFORM_SEEDS, comma-separated)", HelpName = "HOST:PORT" };
         var storageOption = CliOptions.Text("--storage", "sqlite (embedded, one node) or postgres (shared by a cluster) (default: PLATFORM_STORAGE or sqlite)", "sqlite|postgres");
-        storageOption.AcceptOnlyFromAmong("sqlite", "postgres", "postgresql");
+        storageOption.OneOf(StringComparer.Ordinal, "sqlite", "postgres", "postgresql");
         var connectionStringOption = CliOptions.Text("--connection-string", "PostgreSQL's Npgsql connection string, with --storage postgres (default: PLATFORM_CONNECTION_STRING)", "CS");
         var tlsCertOption = CliOptions.Text("--tls-cert", "The node's PKCS#12 certificate for mutual TLS between nodes (default: PLATFORM_TLS_CERT)", "FILE.p12");
         var tlsPasswordOption = CliOptions.Text("--tls-cert-password", "Its password (default: PLATFORM_TLS_CERT_PASSWORD)", "PW");
         var tlsCaOption = CliOptions.Text("--tls-ca", "The cluster CA's certificate; only peers it issued are accepted (default: PLATFORM_TLS_CA)", "CA.crt");
         var requireTlsOption = CliOptions.Flag("--require-tls", "Refuse to start with seeds but without mutual TLS (default: PLATFORM_REQUIRE_TLS=true)");
         var logLevelOption = CliOptions.Text("--log-level", "The node's log level, akka.loglevel (default: as HOCON says, INFO)", "DEBUG|INFO|WARNING|ERROR|OFF");
-        logLevelOption.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, LogLevels);
+        logLevelOption.OneOf(StringComparer.OrdinalIgnoreCase, LogLevels);
         var logFormatOption = CliOptions.Text("--log-format", "Log lines as text or as one JSON object each, platform.log.format (default: as HOCON says)", "text|json");
-        logFormatOption.AcceptOnlyFromAmong("text", "json");
+        logFormatOption.OneOf(StringComparer.Ordinal, "text", "json");
         var command = new Command("node", """
             Run a node: a cluster of one on the embedded SQLite store, or a member of the cluster its seeds belong to.
             Remoting between nodes runs over mutual TLS with certificates of the cluster's CA; without them a node alone

@@ -24,7 +24,7 @@ public sealed class CliProcessSpecs
             var consume = await HostProcess.RunAsync(null, help);
             Assert.True(consume.ExitCode == 0, consume.Stderr);
             Assert.Contains("--from-beginning", consume.Stdout);
-            Assert.Contains("--format <base64|hex|raw|text>", consume.Stdout);
+            Assert.Contains("--format <text|hex|base64|raw>", consume.Stdout);
             Assert.Contains("[default: text]", consume.Stdout);
         }
         var create = await HostProcess.RunAsync(null, "topics", "create", "-h");
@@ -48,6 +48,8 @@ public sealed class CliProcessSpecs
         await Refused("--key-separator applies to line mode only", "produce", "t", "--file", "/etc/hostname", "--key-separator", ":");
         await Refused("--rate does not apply to bench --groups", "bench", "--groups", "--rate", "5");
         await Refused("--offset needs --partition", "consume", "t", "--offset", "3");
+        await Refused("--storage takes sqlite, postgres or postgresql, got 'mysql'", "node", "--storage", "mysql");
+        await Refused("unknown option --prot (did you mean --port?)", "--prot", "9193"); // options alone run a node, as before
     }
 
     [Fact]
