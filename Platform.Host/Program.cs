@@ -6,6 +6,7 @@ using Platform.Host.Commands;
 // be scripted: `platform node`, `platform topics create ...`, `platform produce ...`, `platform consume ...`.
 // Parsing, help, --version, typo hints and completion come from System.CommandLine; errors are worded here.
 var root = PlatformCli.Create();
+if (CompletionCommand.TrySuggest(root, args)) return 0;
 var result = root.Parse(PlatformCli.Normalize(args));
 // Help, --version and [suggest] have actions of their own that run even when the rest of the line is wrong;
 // anything else with an error gets the parse-error action, replaced here by one worded line and exit code 2.

@@ -78,6 +78,23 @@ internal static class CliOptions
     public static Option<bool> Flag(string name, string description) =>
         new(name) { Description = description, Arity = ArgumentArity.Zero };
 
+    /// <summary>
+    /// An option's value inside a command's validator: its default when the option has an error of its own (a missing
+    /// or malformed value), which is reported already; the library's GetValue throws there instead.
+    /// </summary>
+    public static T? ValueOrDefault<T>(this CommandResult result, Option<T> option)
+    {
+        if (result.GetResult(option) is { } given && given.Errors.Any()) return default;
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
     /// <summary>Adds options to a command and returns it, so a command reads as one declaration.</summary>
     public static Command With(this Command command, params Symbol[] symbols)
     {

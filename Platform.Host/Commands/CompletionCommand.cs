@@ -23,6 +23,20 @@ internal static class CompletionCommand
         return command;
     }
 
+    /// <summary>
+    /// Answers the <c>[suggest:POSITION] "LINE"</c> directive the script sends. Done here rather than by the library's
+    /// own directive, which gives way to a parse error when the word being completed is an option's missing value
+    /// (<c>consume t --format </c>), exactly where a completion is wanted most.
+    /// </summary>
+    public static bool TrySuggest(RootCommand root, string[] args)
+    {
+        if (args is not [var directive, var line] || !directive.StartsWith("[suggest:", StringComparison.Ordinal) || !directive.EndsWith(']')
+            || !int.TryParse(directive["[suggest:".Length..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
+            return false;
+        foreach (var item in root.Parse(line).GetCompletions(Math.Min(position, line.Length))) Console.WriteLine(item.Label);
+        return true;
+    }
+
     // The line without the executable's name, and the cursor moved back by as much: what the directive expects.
     private const string Bash = """
         _platform_complete() {

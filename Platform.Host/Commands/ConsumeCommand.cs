@@ -42,7 +42,7 @@ internal static class ConsumeCommand
             if (Given(offsetOption) && !Given(partitionOption)) result.AddError("--offset needs --partition");
             else if (Given(offsetOption) && Given(fromBeginningOption)) result.AddError("--offset and --from-beginning exclude each other");
             else if (Given(groupOption) && Given(partitionOption)) result.AddError("--group and --partition exclude each other: the group assigns partitions");
-            else if (result.GetValue(formatOption) == ValueFormat.Raw && (Given(printKeyOption) || Given(printOffsetOption)))
+            else if (result.ValueOrDefault(formatOption) == ValueFormat.Raw && (Given(printKeyOption) || Given(printOffsetOption)))
                 result.AddError("--format raw writes values only: --print-key and --print-offset need a line format (text, hex or base64)");
         });
         return command;

@@ -86,7 +86,7 @@ internal static class GroupsCommand
             Option[] targets = [toEarliestOption, toLatestOption, toOffsetOption, toDatetimeOption, shiftByOption];
             if (targets.Count(o => result.GetResult(o) is { Implicit: false }) != 1)
                 result.AddError("reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime ISO8601, --shift-by N");
-            if (result.GetValue(toDatetimeOption) is { } raw && !DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+            if (result.ValueOrDefault(toDatetimeOption) is { } raw && !DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
                 result.AddError($"--to-datetime takes an ISO 8601 time such as 2026-11-25T08:00:00Z, got '{raw}'");
         });
         return command;

@@ -43,7 +43,7 @@ internal static class ProduceCommand
         command.Validators.Add(result =>
         {
             if (result.GetResult(fileOption) is not { Implicit: false }) return;
-            if (result.GetValue(fileOption) is not { Length: > 0 }) result.AddError("--file needs at least one path");
+            if (result.ValueOrDefault(fileOption) is not { Length: > 0 }) result.AddError("--file needs at least one path");
             foreach (var lineOnly in new Option[] { separatorOption, lineFormatOption })
                 if (result.GetResult(lineOnly) is { Implicit: false })
                     result.AddError($"{lineOnly.Name} applies to line mode only: --file sends each file's bytes as they are");

@@ -49,6 +49,15 @@ public sealed class CliProcessSpecs
         await Refused("--rate does not apply to bench --groups", "bench", "--groups", "--rate", "5");
         await Refused("--offset needs --partition", "consume", "t", "--offset", "3");
         await Refused("--storage takes sqlite, postgres or postgresql, got 'mysql'", "node", "--storage", "mysql");
+        await Refused("Required argument missing for option: '--format'", "consume", "t", "--format"); // not a crash in a validator
+
+        // What the completion script asks: the words that may come at the cursor, from the same declarations.
+        var script = await HostProcess.RunAsync(null, "completion", "bash");
+        Assert.Contains("complete -o default -F _platform_complete platform", script.Stdout);
+        var formats = await HostProcess.RunAsync(null, "[suggest:19]", "consume t --format ");
+        Assert.Equal(["base64", "hex", "raw", "text"], formats.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var options = await HostProcess.RunAsync(null, "[suggest:16]", "consume t --from");
+        Assert.Equal("--from-beginning", options.Stdout.Trim());
         await Refused("unknown option --prot (did you mean --port?)", "--prot", "9193"); // options alone run a node, as before
     }
 
