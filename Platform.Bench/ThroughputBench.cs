@@ -56,10 +56,11 @@ public static class ThroughputBench
 
         var ackLatencies = new long[records];
         var produceWatch = Stopwatch.StartNew();
+        var producing = new TerminalProgress("produced");
         try
         {
             await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
-                Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies)));
+                Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies, producing)));
         }
         catch
         {
@@ -67,6 +68,10 @@ public static class ThroughputBench
             try { await live.WaitAsync(TimeSpan.FromSeconds(5)); }
             catch (Exception e) { Console.Error.WriteLine($"bench: the live consumer failed too: {e.Message}"); }
             throw;
+        }
+        finally
+        {
+            producing.Dispose();
         }
         report.Throughput("produce", records, recordSize, produceWatch.Elapsed.TotalSeconds);
         report.Latency("ack", "ack latency ms", ackLatencies);
@@ -78,7 +83,9 @@ public static class ThroughputBench
         }
 
         var consumeWatch = Stopwatch.StartNew();
-        var consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, null);
+        long consumed;
+        using (var consuming = new TerminalProgress("consumed"))
+            consumed = await ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, (_, _) => consuming.Add(1, recordSize));
         report.Throughput("consume", consumed, recordSize, consumeWatch.Elapsed.TotalSeconds);
         report.Finish();
 
@@ -93,7 +100,7 @@ public static class ThroughputBench
     /// the producer's own work still runs on the thread pool, as in an application.
     /// </summary>
     private static async Task Produce(PlatformConnection connection, string topic, int index, int producers, long records,
-        int recordSize, long? rate, long[] latencies)
+        int recordSize, long? rate, long[] latencies, TerminalProgress? progress = null)
     {
         await using var producer = new PlatformProducer(connection);
         var value = new byte[recordSize];
@@ -115,6 +122,7 @@ public static class ThroughputBench
                     {
                         if (!t.IsCompletedSuccessfully) throw t.Exception!.InnerException!;
                         latencies[slot] = Stopwatch.GetElapsedTime(started).Ticks;
+                        progress?.Add(1, recordSize);
                     }, TaskContinuationOptions.ExecuteSynchronously));
                     if (window.Count < 50_000) continue;
                     Task.WhenAll(window).GetAwaiter().GetResult(); // this thread is the benchmark's own, never the pool's

@@ -59,6 +59,9 @@ public sealed record ClientSettings(
             FetchTimeout = c.GetTimeSpan("consumer.request-timeout"),
             ClientId = c.GetString("client-id"),
             Compression = ParseCompression(c.GetString("producer.compression")),
+            MaxRequestSize = c.GetByteSize("producer.max-request-size") is { } max and > 0 and <= int.MaxValue
+                ? (int)max
+                : throw new ConfigurationException("platform.client.producer.max-request-size must be a size of 1 byte to 2 GiB"),
         };
     }
 
@@ -96,6 +99,12 @@ public sealed record ClientSettings(
 
     /// <summary>Kafka's client.id: sent with every request, shown by <c>groups describe</c>.</summary>
     public string ClientId { get; init; } = "platform-client";
+
+    /// <summary>
+    /// Kafka's max.request.size: the largest record the producer sends, checked when it is produced, so a record no
+    /// node would take fails at once with MessageTooLarge instead of after a round trip (or a delivery timeout).
+    /// </summary>
+    public int MaxRequestSize { get; init; } = 1048576;
 
     /// <summary>Kafka's compression.type for produced batches: none, gzip, snappy, lz4 or zstd.</summary>
     public CompressionType Compression { get; init; } = CompressionType.None;
@@ -140,4 +149,5 @@ public sealed record ClientSettings(
     public ClientSettings WithMaxPartitionFetchBytes(int bytes) => this with { MaxPartitionFetchBytes = bytes };
     public ClientSettings WithClientId(string clientId) => this with { ClientId = clientId };
     public ClientSettings WithCompression(CompressionType compression) => this with { Compression = compression };
+    public ClientSettings WithMaxRequestSize(int bytes) => this with { MaxRequestSize = bytes };
 }

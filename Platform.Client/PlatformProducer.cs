@@ -73,6 +73,9 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         public bool ResetSequences { get; set; }
     }
 
+    /// <summary>A RecordBatch v2 header's bytes: what a record alone in its batch costs beyond its own encoding.</summary>
+    private const int RecordBatchOverhead = 61;
+
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromSeconds(30);
 
     /// <summary>Kafka's rule: a partition remembers a producer's last five batches, so more in flight could make a retry unrecognisable.</summary>
@@ -141,6 +144,10 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var size = (message.Key?.Length ?? 0) + (message.Value?.Length ?? 0) + 21 +
                    (message.Headers?.Sum(h => h.Key.Length + (h.Value?.Length ?? 0) + 4) ?? 0);
+        // Kafka's producer checks max.request.size before anything is sent: a record no request may carry fails now.
+        if (size + RecordBatchOverhead > _settings.MaxRequestSize)
+            return Task.FromException<DeliveryResult>(new PlatformException(ErrorCode.MessageTooLarge,
+                $"The record is {size + RecordBatchOverhead} bytes with its batch's header, more than the producer's max.request.size of {_settings.MaxRequestSize} bytes (platform.client.producer.max-request-size)"));
         var record = new Intake(topic, message, partition, size,
             new Pending(new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously),
                 (message.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()));
@@ -596,6 +603,8 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         if (result.Error != ErrorCode.None)
         {
             var error = new PlatformException(result.Error, result.Message ?? result.Error.ToString());
+            // Retries ran out (delivery timeout or retries): say so, with the error last seen and the time it took.
+            if (retriable) error = RetryPolicy.GaveUp(error, batch.Attempts + 1, DateTime.UtcNow - (batch.Deadline - _settings.DeliveryTimeout), _settings.DeliveryTimeout);
             foreach (var record in batch.Records) record.Completion.TrySetException(error);
             return;
         }

@@ -56,7 +56,8 @@ internal sealed class RetryPolicy
     public async Task<T> RunAsync<T>(Func<Task<T>> request, TimeSpan timeout, CancellationToken cancellationToken = default,
         Action<PlatformException>? onRetry = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var started = DateTime.UtcNow;
+        var deadline = started + timeout;
         for (var failures = 1; ; failures++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -69,8 +70,21 @@ internal sealed class RetryPolicy
                 onRetry?.Invoke(e);
                 await Task.Delay(pause, cancellationToken);
             }
+            catch (PlatformException e) when (failures > 1 && ShouldRetry(e.Code, failures))
+            {
+                throw GaveUp(e, failures, DateTime.UtcNow - started, timeout);
+            }
         }
     }
+
+    /// <summary>
+    /// The error a caller sees when retries run out: the last one actually seen (connection refused, a storage
+    /// error, a request that was not answered), with how long it was tried against which deadline, never a
+    /// generic "unreachable" that hides what went wrong.
+    /// </summary>
+    public static PlatformException GaveUp(PlatformException last, int tries, TimeSpan elapsed, TimeSpan timeout) =>
+        new(last.Code, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{last.Reason} (the last error of {tries} tries over {elapsed.TotalSeconds:0.0} s; the deadline was {timeout.TotalSeconds:0.###} s)"));
 
     /// <summary>The pause before the next try, or null when that try would start after the deadline.</summary>
     private TimeSpan? Pause(int failures, DateTime deadline)

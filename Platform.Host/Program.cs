@@ -1,30 +1,29 @@
-using Platform.Host;
+using System.CommandLine;
+using Platform.Host.Cli;
 using Platform.Host.Commands;
 
 // One executable for the node and the operator commands, with the names of Kafka's tools so that they can
 // be scripted: `platform node`, `platform topics create ...`, `platform produce ...`, `platform consume ...`.
+// Parsing, help, --version, typo hints and completion come from System.CommandLine; errors are worded here.
+var root = PlatformCli.Create();
+if (CompletionCommand.TrySuggest(root, args)) return 0;
+var result = root.Parse(PlatformCli.Normalize(args));
+// Help, --version and [suggest] have actions of their own that run even when the rest of the line is wrong;
+// anything else with an error gets the parse-error action, replaced here by one worded line and exit code 2.
+if (result.Action is System.CommandLine.Invocation.ParseErrorAction)
+{
+    Console.Error.WriteLine($"error: {ParseErrors.Describe(result)}");
+    Console.Error.WriteLine($"Run '{ParseErrors.HelpCommand(result)}' for its options.");
+    return 2;
+}
 try
 {
-    var command = args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal) ? "node" : args[0];
-    var rest = args.Length == 0 || command != args[0] ? args : args[1..];
-    return command switch
-    {
-        "node" => await NodeCommand.RunAsync(rest),
-        "topics" => await TopicsCommand.RunAsync(rest),
-        "produce" => await ProduceCommand.RunAsync(rest),
-        "consume" => await ConsumeCommand.RunAsync(rest),
-        "groups" => await GroupsCommand.RunAsync(rest),
-        "cluster" => await ClusterCommand.RunAsync(rest),
-        "certs" => await CertsCommand.RunAsync(rest),
-        "bench" => await BenchCommand.RunAsync(rest),
-        "help" or "-h" or "--help" => Usage.Print(Console.Out, 0),
-        _ => throw new UsageException($"Unknown command '{command}'"),
-    };
+    return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 }
 catch (UsageException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("Run 'platform help' for the commands and their options.");
+    Console.Error.WriteLine($"Run '{ParseErrors.HelpCommand(result)}' for its options.");
     return 2;
 }
 catch (PlatformException e)
@@ -32,7 +31,7 @@ catch (PlatformException e)
     Console.Error.WriteLine($"error: {e.Code}: {e.Reason}");
     return 1;
 }
-catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or TimeoutException
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or TimeoutException or UnauthorizedAccessException
     or Akka.Configuration.ConfigurationException or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"error: {e.Message}");

@@ -1,90 +1,119 @@
+using System.CommandLine;
 using Platform.Bench;
+using Platform.Host.Cli;
 
 namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>platform bench</c>: parses the switches of the benchmark asked for (<c>--groups</c>, <c>--streams</c>,
-/// <c>--kafka</c>, or produce and consume by default), rejects what it does not know, and runs it from
-/// Platform.Bench, where the benchmarks live. Measures a running node; it is a command, never a test.
+/// <c>--kafka</c>, or produce and consume by default), rejects those that benchmark does not read, and runs it
+/// from Platform.Bench, where the benchmarks live. Measures a running node; it is a command, never a test.
 /// </summary>
 internal static class BenchCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var line = new CommandLine(args, new HashSet<string> { "keep", "groups", "streams", "kafka" });
-        if (line.Flag("groups")) return Groups(line);
-        if (line.Flag("streams")) return Streams(line);
-        if (line.Flag("kafka")) return Kafka(line);
-        var scenario = Scenario(line);
-        var options = new BenchOptions(
-            ClientCommand.BootstrapServer(line),
-            ClientCommand.QuietConfig,
-            Records: line.Long("records", 1) ?? scenario.Records,
-            RecordSize: line.Int("record-size", 0) ?? scenario.RecordSize,
-            Partitions: line.Int("partitions", 1) ?? 6,
-            Producers: line.Int("producers", 1) ?? 1,
-            Rate: line.Long("rate", 1) ?? scenario.Rate,
-            BatchSize: line.Int("batch-size", 1) ?? 262144,
-            LingerMs: line.Int("linger-ms", 0) ?? scenario.LingerMs,
-            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
-            Keep: line.Flag("keep"),
-            NodePid: line.Int("node-pid", 1));
-        line.RejectUnknown();
-        return ThroughputBench.RunAsync(options);
-    }
+        var groups = CliOptions.Flag("--groups", "Time until a group of --members is assigned, and until a crashed member's partitions are consumed again");
+        var streams = CliOptions.Flag("--streams", "The plain client against the Akka.Streams PlainSink/PlainSource, --rounds times");
+        var kafka = CliOptions.Flag("--kafka", "Produce and consume through Confluent.Kafka (librdkafka) instead of Platform.Client");
+        var scenario = CliOptions.Text("--scenario", "A preset: throughput (1,000,000 x 100 B), paced (100,000 x 100 B at 10,000/s, linger 0) or large (200,000 x 1 KiB)",
+            string.Join('|', BenchScenario.All.Keys));
+        scenario.OneOf(StringComparer.Ordinal, [.. BenchScenario.All.Keys]);
+        var records = CliOptions.Number<long>("--records", "Records to produce (default: the scenario's; 1,000,000 with --streams)", min: 1);
+        var recordSize = CliOptions.Number<int>("--record-size", "Bytes per record value (default: the scenario's; 100 with --streams)", min: 0, helpName: "B");
+        var partitions = CliOptions.Number<int>("--partitions", "Partitions of the benchmark's topic (default: 6; 100 with --groups)", min: 1, helpName: "P");
+        var producers = CliOptions.Number<int>("--producers", "Producers sharing the records", min: 1, defaultValue: 1, helpName: "K");
+        var rate = CliOptions.Number<long>("--rate", "Records per second, paced; a live consumer then measures end-to-end latency (default: the scenario's, unpaced)", min: 1, helpName: "R");
+        var batchSize = CliOptions.Number<int>("--batch-size", "The producer's batch size in bytes", min: 1, defaultValue: 262144, helpName: "B");
+        var lingerMs = CliOptions.Number<int>("--linger-ms", "The producer's linger (default: the scenario's; 5 with --streams)", min: 0);
+        var warmup = CliOptions.Number<long>("--warmup-records", "Records produced to a topic of its own first", min: 0, defaultValue: 100_000);
+        var nodePid = CliOptions.Number<int>("--node-pid", "A local node's PID, to report its memory (RSS and peak) from /proc", min: 1, helpName: "PID");
+        var keep = CliOptions.Flag("--keep", "Keep the benchmark's topics afterwards");
+        var members = CliOptions.Number<int>("--members", "With --groups: the group's members", min: 2, defaultValue: 10);
+        var rebalanceDelay = CliOptions.Number<int>("--initial-rebalance-delay-ms", "With --groups: the group's initial rebalance delay", min: 0, defaultValue: 3000);
+        var rounds = CliOptions.Number<int>("--rounds", "With --streams: rounds of plain and stream runs", min: 1, defaultValue: 3);
+        var parallelism = CliOptions.Number<int>("--parallelism", "With --streams: records the producer stage keeps in flight (default: platform.client.producer.parallelism)", min: 1);
+        var idempotence = CliOptions.Choice("--idempotence", "With --kafka: the Kafka producer's enable.idempotence", "true", "false");
+        var compression = CliOptions.Choice("--compression", "With --kafka: the Kafka producer's compression.type", "none", "gzip", "snappy", "lz4", "zstd");
+        var bootstrap = ClientCommand.BootstrapOption();
 
-    private static Task<int> Groups(CommandLine line)
-    {
-        var options = new GroupBenchOptions(
-            ClientCommand.BootstrapServer(line),
-            ClientCommand.QuietConfig,
-            Platform(),
-            Members: line.Int("members", 2) ?? 10,
-            Partitions: line.Int("partitions", 1) ?? 100,
-            InitialRebalanceDelayMs: line.Int("initial-rebalance-delay-ms", 0) ?? 3000);
-        line.RejectUnknown();
-        return GroupBench.RunAsync(options);
-    }
+        var command = new Command("bench", """
+            Measure a running node: create a topic, produce, consume it back, and print throughput and latency figures,
+            the load average (and the node's peak memory with --node-pid), then one JSON line with every figure.
+            A progress line on standard error while it produces, when that is a terminal.
+            """).With(groups, streams, kafka, scenario, records, recordSize, partitions, producers, rate, batchSize, lingerMs, warmup,
+            nodePid, keep, members, rebalanceDelay, rounds, parallelism, idempotence, compression, bootstrap);
 
-    private static Task<int> Streams(CommandLine line)
-    {
-        var options = new StreamsBenchOptions(
-            ClientCommand.BootstrapServer(line),
-            ClientCommand.QuietConfig,
-            Records: line.Long("records", 1) ?? 1_000_000,
-            RecordSize: line.Int("record-size", 0) ?? 100,
-            Partitions: line.Int("partitions", 1) ?? 6,
-            BatchSize: line.Int("batch-size", 1) ?? 262144,
-            LingerMs: line.Int("linger-ms", 0) ?? 5,
-            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
-            Rounds: line.Int("rounds", 1) ?? 3,
-            Parallelism: line.Int("parallelism", 1),
-            Keep: line.Flag("keep"));
-        line.RejectUnknown();
-        return StreamsBench.RunAsync(options);
-    }
+        // Which options each benchmark reads: any other given is a mistake, as the hand-written parser had it.
+        Option[] shared = [records, recordSize, partitions, batchSize, lingerMs, warmup, keep, bootstrap];
+        Option[] throughput = [.. shared, scenario, producers, rate, nodePid];
+        var readBy = new Dictionary<Option, Option[]>
+        {
+            [groups] = [groups, partitions, members, rebalanceDelay, bootstrap],
+            [streams] = [.. shared, streams, rounds, parallelism],
+            [kafka] = [.. throughput.Except([producers]), kafka, idempotence, compression],
+        };
+        command.Validators.Add(result =>
+        {
+            var modes = readBy.Keys.Where(m => result.GetResult(m) is { Implicit: false }).ToList();
+            if (modes.Count > 1)
+            {
+                result.AddError($"{string.Join(" and ", modes.Select(m => m.Name))} exclude each other: one benchmark at a time");
+                return;
+            }
+            var allowed = modes.Count == 1 ? readBy[modes[0]] : throughput;
+            if (command.Options.FirstOrDefault(o => !allowed.Contains(o) && result.GetResult(o) is { Implicit: false }) is { } stray)
+                result.AddError($"{stray.Name} does not apply to bench{(modes.Count == 1 ? " " + modes[0].Name : "")}");
+        });
 
-    private static Task<int> Kafka(CommandLine line)
-    {
-        var scenario = Scenario(line);
-        var options = new KafkaBenchOptions(
-            // An unmodified Kafka client: its own variable, not checked by Platform.Client's parser.
-            line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_BOOTSTRAP_SERVER") ?? ClientCommand.DefaultBootstrapServer,
-            Records: line.Long("records", 1) ?? scenario.Records,
-            RecordSize: line.Int("record-size", 0) ?? scenario.RecordSize,
-            Partitions: line.Int("partitions", 1) ?? 6,
-            Rate: line.Long("rate", 1) ?? scenario.Rate,
-            LingerMs: line.Int("linger-ms", 0) ?? scenario.LingerMs,
-            BatchSize: line.Int("batch-size", 1) ?? 262144,
-            Idempotent: (line.Option("idempotence") ?? "true") != "false",
-            Compression: line.Option("compression") ?? "none",
-            WarmupRecords: line.Long("warmup-records", 0) ?? 100_000,
-            Keep: line.Flag("keep"),
-            NodePid: line.Int("node-pid", 1));
-        line.RejectUnknown();
-        if (!KafkaBench.IsCompression(options.Compression))
-            throw new UsageException($"--compression takes none, gzip, snappy, lz4 or zstd, got '{options.Compression}'");
-        return KafkaBench.RunAsync(options);
+        command.SetAction(parse =>
+        {
+            var servers = ClientCommand.BootstrapServer(parse, bootstrap);
+            if (parse.GetValue(groups))
+                return GroupBench.RunAsync(new GroupBenchOptions(servers, ClientCommand.QuietConfig, Platform(),
+                    Members: parse.GetValue(members)!.Value,
+                    Partitions: parse.GetValue(partitions) ?? 100,
+                    InitialRebalanceDelayMs: parse.GetValue(rebalanceDelay)!.Value));
+            if (parse.GetValue(streams))
+                return StreamsBench.RunAsync(new StreamsBenchOptions(servers, ClientCommand.QuietConfig,
+                    Records: parse.GetValue(records) ?? 1_000_000,
+                    RecordSize: parse.GetValue(recordSize) ?? 100,
+                    Partitions: parse.GetValue(partitions) ?? 6,
+                    BatchSize: parse.GetValue(batchSize)!.Value,
+                    LingerMs: parse.GetValue(lingerMs) ?? 5,
+                    WarmupRecords: parse.GetValue(warmup)!.Value,
+                    Rounds: parse.GetValue(rounds)!.Value,
+                    Parallelism: parse.GetValue(parallelism),
+                    Keep: parse.GetValue(keep)));
+            var preset = parse.GetValue(scenario) is { } name ? BenchScenario.All[name] : BenchScenario.Default;
+            if (parse.GetValue(kafka))
+                return KafkaBench.RunAsync(new KafkaBenchOptions(
+                    // An unmodified Kafka client: its own variable, not checked by Platform.Client's parser.
+                    parse.GetValue(bootstrap) ?? Environment.GetEnvironmentVariable("PLATFORM_KAFKA_BOOTSTRAP_SERVER") ?? ClientCommand.DefaultBootstrapServer,
+                    Records: parse.GetValue(records) ?? preset.Records,
+                    RecordSize: parse.GetValue(recordSize) ?? preset.RecordSize,
+                    Partitions: parse.GetValue(partitions) ?? 6,
+                    Rate: parse.GetValue(rate) ?? preset.Rate,
+                    LingerMs: parse.GetValue(lingerMs) ?? preset.LingerMs,
+                    BatchSize: parse.GetValue(batchSize)!.Value,
+                    Idempotent: parse.GetValue(idempotence) != "false",
+                    Compression: parse.GetValue(compression)!,
+                    WarmupRecords: parse.GetValue(warmup)!.Value,
+                    Keep: parse.GetValue(keep),
+                    NodePid: parse.GetValue(nodePid)));
+            return ThroughputBench.RunAsync(new BenchOptions(servers, ClientCommand.QuietConfig,
+                Records: parse.GetValue(records) ?? preset.Records,
+                RecordSize: parse.GetValue(recordSize) ?? preset.RecordSize,
+                Partitions: parse.GetValue(partitions) ?? 6,
+                Producers: parse.GetValue(producers)!.Value,
+                Rate: parse.GetValue(rate) ?? preset.Rate,
+                BatchSize: parse.GetValue(batchSize)!.Value,
+                LingerMs: parse.GetValue(lingerMs) ?? preset.LingerMs,
+                WarmupRecords: parse.GetValue(warmup)!.Value,
+                Keep: parse.GetValue(keep),
+                NodePid: parse.GetValue(nodePid)));
+        });
+        return command;
     }
 
     /// <summary>The command that runs this executable: itself, or `dotnet platform.dll` when run as a dll.</summary>
@@ -92,14 +121,5 @@ internal static class BenchCommand
     {
         var self = Environment.ProcessPath!;
         return Path.GetFileNameWithoutExtension(self) == "dotnet" ? [self, typeof(BenchCommand).Assembly.Location] : [self];
-    }
-
-    /// <summary>The <c>--scenario</c> preset (throughput, paced or large), or the throughput run when none is named.</summary>
-    private static BenchScenario Scenario(CommandLine line)
-    {
-        if (line.Option("scenario") is not { } name) return BenchScenario.Default;
-        return BenchScenario.All.TryGetValue(name, out var scenario)
-            ? scenario
-            : throw new UsageException($"--scenario takes {string.Join(", ", BenchScenario.All.Keys)}, got '{name}'");
     }
 }

@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Platform.Actors.Remoting;
+using Platform.Host.Cli;
 
 namespace Platform.Host.Commands;
 
@@ -15,16 +17,25 @@ internal static partial class CertsCommand
     public const string CaKeyFile = "ca.p12";
     public const string PasswordFile = "password";
 
-    public static Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var line = new CommandLine(args, new HashSet<string>());
-        if (line.Positionals is not ["create"]) throw new UsageException("certs takes one subcommand: create");
-        var dir = line.Required("out", "the directory to write the CA and node certificates to");
-        var nodes = (line.Option("nodes") ?? "node").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var days = line.Int("days", 1) ?? 825;
-        var caName = line.Option("ca-name") ?? "Platform cluster CA";
-        var givenPassword = line.Option("password") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CERT_PASSWORD");
-        line.RejectUnknown();
+        var outOption = CliOptions.Text("--out", "The directory to write the CA and node certificates to", "DIR");
+        outOption.Required = true;
+        var nodesOption = CliOptions.Text("--nodes", "The nodes' names (host names or IP addresses), one certificate each", "N1,N2,...", "node");
+        var daysOption = CliOptions.Number<int>("--days", "How long the node certificates are valid", min: 1, defaultValue: 825, helpName: "D");
+        var caNameOption = CliOptions.Text("--ca-name", "The CA's common name", "NAME", "Platform cluster CA");
+        var passwordOption = CliOptions.Text("--password", "The PKCS#12 files' password (default: PLATFORM_TLS_CERT_PASSWORD, or made up and written to DIR/password)", "PW");
+        var create = new Command("create", "A CA for the cluster (DIR/ca.crt, its key in DIR/ca.p12) and a PKCS#12 certificate per node (DIR/N1.p12, ...). " +
+                                           "Again on the same DIR adds nodes under the same CA.")
+            .With(outOption, nodesOption, daysOption, caNameOption, passwordOption);
+        create.SetAction(parse => Run(parse.GetValue(outOption)!, parse.GetValue(nodesOption)!, parse.GetValue(daysOption)!.Value,
+            parse.GetValue(caNameOption)!, parse.GetValue(passwordOption) ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CERT_PASSWORD")));
+        return new Command("certs", "Certificates for mutual TLS between the cluster's nodes.").With(create);
+    }
+
+    private static int Run(string dir, string nodeList, int days, string caName, string? givenPassword)
+    {
+        var nodes = nodeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (nodes.Length == 0) throw new UsageException("--nodes needs at least one node name");
         foreach (var node in nodes)
         {
@@ -62,7 +73,7 @@ internal static partial class CertsCommand
             Console.Error.WriteLine($"Created {path}: {certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}.");
         }
         if (givenPassword is null) Console.Error.WriteLine($"The PKCS#12 files' password is in {passwordPath} (pass it as --tls-cert-password or PLATFORM_TLS_CERT_PASSWORD).");
-        return Task.FromResult(0);
+        return 0;
     }
 
     /// <summary>Keys and passwords are readable by their owner only.</summary>

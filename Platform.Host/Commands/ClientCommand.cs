@@ -1,5 +1,7 @@
+using System.CommandLine;
 using Akka.Configuration;
 using Platform.Client;
+using Platform.Host.Cli;
 
 namespace Platform.Host.Commands;
 
@@ -16,10 +18,14 @@ internal static class ClientCommand
         akka.stdout-loglevel = OFF
         """);
 
+    /// <summary>A fresh --bootstrap-server option for one command (an option belongs to the command it is added to).</summary>
+    public static Option<string?> BootstrapOption() => CliOptions.Text("--bootstrap-server",
+        $"Nodes' Kafka listeners, tried in order (default: PLATFORM_BOOTSTRAP_SERVER or {DefaultBootstrapServer})", "HOST:PORT[,HOST:PORT...]");
+
     /// <summary>The bootstrap server list, checked: a malformed one is a usage error.</summary>
-    public static string BootstrapServer(CommandLine line)
+    public static string BootstrapServer(ParseResult parse, Option<string?> option)
     {
-        var servers = line.Option("bootstrap-server") ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
+        var servers = parse.GetValue(option) ?? Environment.GetEnvironmentVariable("PLATFORM_BOOTSTRAP_SERVER") ?? DefaultBootstrapServer;
         try
         {
             ClientSettings.ParseServers(servers);
@@ -31,14 +37,19 @@ internal static class ClientCommand
         return servers;
     }
 
-    /// <summary>Connects after checking that the command line has no option the command did not read.</summary>
-    public static Task<PlatformConnection> ConnectStrictAsync(CommandLine line)
-    {
-        var connect = ConnectAsync(line);
-        line.RejectUnknown();
-        return connect;
-    }
+    public static Task<PlatformConnection> ConnectAsync(ParseResult parse, Option<string?> bootstrap, Config? extra = null) =>
+        PlatformConnection.ConnectAsync(BootstrapServer(parse, bootstrap), extra is null ? Quiet : extra.WithFallback(Quiet));
 
-    public static Task<PlatformConnection> ConnectAsync(CommandLine line, Config? extra = null) =>
-        PlatformConnection.ConnectAsync(BootstrapServer(line), extra is null ? Quiet : extra.WithFallback(Quiet));
+    /// <summary>A client command: its --bootstrap-server, and an action that gets a connection to the cluster.</summary>
+    public static Command Create(string name, string description, Func<ParseResult, PlatformConnection, Task<int>> action, params Symbol[] symbols)
+    {
+        var bootstrap = BootstrapOption();
+        var command = new Command(name, description).With([.. symbols, bootstrap]);
+        command.SetAction(async (parse, _) =>
+        {
+            await using var connection = await ConnectAsync(parse, bootstrap);
+            return await action(parse, connection);
+        });
+        return command;
+    }
 }

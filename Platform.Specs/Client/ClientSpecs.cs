@@ -181,6 +181,22 @@ public sealed class ClientSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_over_max_request_size_fails_at_once_on_the_client_with_MessageTooLarge()
+    {
+        await _admin.CreateTopicAsync("huge", 1);
+        var settings = _connection.Settings.WithMaxRequestSize(64 * 1024);
+        await using var producer = new PlatformProducer(_connection, settings);
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<PlatformException>(() => producer.ProduceAsync("huge", new Message(null, new byte[20_000_000])));
+        Assert.Equal(ErrorCode.MessageTooLarge, error.Code);
+        Assert.Contains("max.request.size of 65536 bytes", error.Reason);
+        Assert.True(watch.ElapsedMilliseconds < 1000, $"took {watch.ElapsedMilliseconds} ms");
+        // Within the limit it goes through, and the refused record left nothing behind.
+        var delivered = await producer.ProduceAsync("huge", new Message(null, new byte[60_000]));
+        Assert.Equal(0, delivered.Offset);
+    }
+
+    [Fact]
     public async Task Deleting_and_recreating_a_topic_gives_an_empty_topic()
     {
         await _admin.CreateTopicAsync("again", 1);

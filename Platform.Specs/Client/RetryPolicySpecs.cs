@@ -72,6 +72,9 @@ public sealed class RetryPolicySpecs
             Policy.RunAsync<int>(() => throw new PlatformException(ErrorCode.NetworkException, "gone"), TimeSpan.FromMilliseconds(700)));
         Assert.Equal(ErrorCode.NetworkException, error.Code);
         Assert.InRange(watch.ElapsedMilliseconds, 150, 5000);
+        // The error last seen, with how often and how long it was tried: not a generic "unreachable".
+        Assert.StartsWith("gone (the last error of ", error.Reason);
+        Assert.Matches(@"tries over \d+\.\d s; the deadline was 0\.7 s\)$", error.Reason);
     }
 
     [Fact]

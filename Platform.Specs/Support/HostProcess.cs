@@ -137,6 +137,32 @@ public sealed class HostProcess : IAsyncDisposable
         return (host._process.ExitCode, host.Stdout, host.Stderr);
     }
 
+    /// <summary>
+    /// Runs a command to completion with bytes in and bytes out: standard output exactly as written (the line
+    /// readers of <see cref="RunAsync"/> would decode it as text), standard error as text.
+    /// </summary>
+    public static async Task<(int ExitCode, byte[] Stdout, string Stderr)> RunBinaryAsync(byte[]? stdin, params string[] args)
+    {
+        using var process = Launch(args, redirectInput: true);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = new MemoryStream();
+        var reading = process.StandardOutput.BaseStream.CopyToAsync(stdout, timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            if (stdin is not null) await process.StandardInput.BaseStream.WriteAsync(stdin, timeout.Token);
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(timeout.Token);
+            await reading;
+            return (process.ExitCode, stdout.ToArray(), await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"platform {string.Join(' ', args)} did not finish");
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushing; what a crashed machine looks like to the node.</summary>
     public void Kill()
     {
