@@ -134,6 +134,8 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         var (topic, values) = await TopicWithRecordsAsync("stall");
         var frame = RawKafkaConnection.Frame(ApiKey.Produce, 9, 1, KafkaRequests.Produce(topic, 0, KafkaRequests.Batch(["never"])));
         await using var stalled = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        // A client past its first request (a connection that never completes one is closed after handshake-timeout).
+        await stalled.RoundTripAsync(ApiKey.ApiVersions, 3, KafkaRequests.ApiVersions(), ApiVersionsResponse.Read);
         await stalled.SendAsync(frame[..(frame.Length / 2)]);
 
         await KafkaRequests.AssertServesAsync(Bootstrap, topic, 0, values);
