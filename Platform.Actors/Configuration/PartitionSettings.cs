@@ -45,9 +45,13 @@ internal sealed record PartitionSettings(
             (int)NonNegative(p.Int("max-producers"), "max-producers"));
     }
 
-    /// <summary>The window a CreateTime record's timestamp must fall in at <paramref name="nowMs"/>.</summary>
-    public Platform.Protocol.Records.TimestampWindow TimestampWindow(long nowMs) =>
-        new(nowMs, TimestampBeforeMaxMs, TimestampAfterMaxMs, LogAppendTime);
+    /// <summary>
+    /// The window a CreateTime record's timestamp must fall in at <paramref name="nowMs"/>, and whether the broker's
+    /// clock replaces timestamps: the topic's message.timestamp.* where it sets them, this node's settings where not.
+    /// </summary>
+    public Platform.Protocol.Records.TimestampWindow TimestampWindow(long nowMs, Topics.TopicConfig topic) =>
+        new(nowMs, topic.MessageTimestampBeforeMaxMs ?? TimestampBeforeMaxMs, topic.MessageTimestampAfterMaxMs ?? TimestampAfterMaxMs,
+            topic.MessageTimestampType is { } type ? type == Topics.TopicConfig.LogAppendTime : LogAppendTime);
 
     private static bool TimestampType(string value) => value switch
     {

@@ -20,6 +20,7 @@ public sealed class SettingsSpecs
         Assert.False(node.AutoCreateTopics);
         Assert.Equal(1, node.AutoCreatePartitions);
         Assert.Equal(10000, node.MaxPartitionsPerTopic);
+        Assert.Equal((10000, 20000, 200, TimeSpan.FromMilliseconds(100)), (node.MaxTopics, node.MaxPartitions, node.PartitionWakeBatch, node.PartitionWakeInterval));
         Assert.Equal(new TopicConfig(RetentionMs: 604800000, RetentionBytes: -1, MaxMessageBytes: 1048588, CleanupPolicy: "delete"), node.TopicDefaults);
         Assert.Equal(TimeSpan.FromSeconds(30), node.JoinTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), node.RegistryResubscribeDelay);
