@@ -44,7 +44,9 @@ public sealed class SettingsSpecs
             LogAppendTime: false,
             TimestampBeforeMaxMs: long.MaxValue,
             TimestampAfterMaxMs: 3_600_000,
-            MaxProducers: 10_000), PartitionSettings.Create(Defaults));
+            MaxProducers: 10_000,
+            MaxParkedFetches: 1000,
+            MaxJournalReaders: 4), PartitionSettings.Create(Defaults));
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>
