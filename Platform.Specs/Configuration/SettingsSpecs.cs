@@ -76,7 +76,6 @@ public sealed class SettingsSpecs
             Port: 9092,
             AdvertisedHost: "",
             AdvertisedPort: 0,
-            ClusterId: "platform",
             SocketRequestMaxBytes: 2 * 1024 * 1024,
             FetchMaxBytes: 55 * 1024 * 1024,
             FetchPartitionMaxBytes: 8 * 1024 * 1024,

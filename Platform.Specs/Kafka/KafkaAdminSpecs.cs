@@ -218,7 +218,9 @@ public sealed class KafkaAdminSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
     {
         using var admin = Admin();
         var cluster = await admin.DescribeClusterAsync();
-        Assert.Equal("platform", cluster.ClusterId);
+        // The cluster id the node's journal holds (written at its first start), as Kafka's 22-character base64 id.
+        Assert.Equal(fixture.Node.ClusterId, cluster.ClusterId);
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", cluster.ClusterId);
         var node = Assert.Single(cluster.Nodes);
         Assert.Equal(fixture.Bootstrap, $"{node.Host}:{node.Port}");
         Assert.Equal(node.Id, cluster.Controller.Id);

@@ -1,3 +1,4 @@
+using Platform.Actors.Storage;
 using Akka.Actor;
 using Akka.Configuration;
 using Platform.Actors;
@@ -132,6 +133,10 @@ public sealed class SerializerSpecs : IDisposable
         yield return GetClusterStatus.Instance;
         yield return new ClusterStatus("a:1", [new ClusterMemberStatus("a:1", "Up", ["broker"], true, 12, 3)]);
         yield return new StorageProbed(1_700_000_000_000);
+        yield return GetClusterId.Instance;
+        yield return new ClusterIdIs("MkU3OEVBNTcwNTJENDM2Qk");
+        yield return new ClusterIdIs(null);
+        yield return new ClusterIdCreated("MkU3OEVBNTcwNTJENDM2Qk");
     }
 
     [Fact]
