@@ -39,6 +39,8 @@ public enum ErrorCode : short
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
     InvalidRequest = 42,
+    /// <summary>A request the cluster's policy refuses: here, one that would pass the cluster's topic or partition limits.</summary>
+    PolicyViolation = 44,
     /// <summary>An idempotent producer's batch skips sequence numbers: an earlier batch is missing.</summary>
     OutOfOrderSequenceNumber = 45,
     /// <summary>An idempotent producer's epoch is older than one the partition has seen (a zombie producer).</summary>

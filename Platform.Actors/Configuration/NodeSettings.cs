@@ -4,6 +4,10 @@ using Platform.Actors.Topics;
 namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.node</c> and <c>platform.topic-defaults</c> settings, read once per node.</summary>
+/// <param name="MaxTopics">Topics in the cluster, at most.</param>
+/// <param name="MaxPartitions">Partitions of all topics in the cluster, at most.</param>
+/// <param name="PartitionWakeBatch">Partitions the topic registry starts at a time (after a create, a growth, its own recovery or a member's loss).</param>
+/// <param name="PartitionWakeInterval">The pause between two such batches.</param>
 /// <param name="RegistryResubscribeDelay">When the gateway and the Kafka topic cache first subscribe to the topic registry again.</param>
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
 /// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
@@ -12,6 +16,10 @@ internal sealed record NodeSettings(
     int AutoCreatePartitions,
     TopicConfig TopicDefaults,
     int MaxPartitionsPerTopic,
+    int MaxTopics,
+    int MaxPartitions,
+    int PartitionWakeBatch,
+    TimeSpan PartitionWakeInterval,
     TimeSpan JoinTimeout,
     TimeSpan RegistryResubscribeDelay,
     TimeSpan RegistryResubscribeInterval,
@@ -30,6 +38,10 @@ internal sealed record NodeSettings(
                 topics.Int(TopicConfig.MaxMessageBytesKey),
                 topics.String(TopicConfig.CleanupPolicyKey)),
             node.Int("max-partitions-per-topic"),
+            node.Int("max-topics"),
+            node.Int("max-partitions"),
+            Math.Max(1, node.Int("partition-wake-batch")),
+            node.Duration("partition-wake-interval"),
             node.Duration("join-timeout"),
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),

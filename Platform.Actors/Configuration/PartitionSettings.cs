@@ -8,6 +8,8 @@ namespace Platform.Actors.Configuration;
 /// <param name="LogAppendTime">Kafka's log.message.timestamp.type = LogAppendTime: the broker's clock replaces record timestamps.</param>
 /// <param name="TimestampBeforeMaxMs">How far behind the broker's clock a CreateTime timestamp may be (difference.max.ms applied).</param>
 /// <param name="TimestampAfterMaxMs">How far ahead of it (difference.max.ms applied).</param>
+/// <param name="MaxParkedFetches">Fetches one partition holds at its log end (long polls), and as many again waiting for a journal reader.</param>
+/// <param name="MaxJournalReaders">Journal reads one partition runs at once; more wait for one to finish.</param>
 /// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
 internal sealed record PartitionSettings(
     int NumberOfShards,
@@ -23,7 +25,9 @@ internal sealed record PartitionSettings(
     bool LogAppendTime,
     long TimestampBeforeMaxMs,
     long TimestampAfterMaxMs,
-    int MaxProducers)
+    int MaxProducers,
+    int MaxParkedFetches,
+    int MaxJournalReaders)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -42,12 +46,18 @@ internal sealed record PartitionSettings(
             TimestampType(p.String("message-timestamp-type")),
             NonNegative(Math.Min(p.Long("message-timestamp-before-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-before-max-ms"),
             NonNegative(Math.Min(p.Long("message-timestamp-after-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-after-max-ms"),
-            (int)NonNegative(p.Int("max-producers"), "max-producers"));
+            (int)NonNegative(p.Int("max-producers"), "max-producers"),
+            Math.Max(1, p.Int("max-parked-fetches")),
+            Math.Max(1, p.Int("max-journal-readers")));
     }
 
-    /// <summary>The window a CreateTime record's timestamp must fall in at <paramref name="nowMs"/>.</summary>
-    public Platform.Protocol.Records.TimestampWindow TimestampWindow(long nowMs) =>
-        new(nowMs, TimestampBeforeMaxMs, TimestampAfterMaxMs, LogAppendTime);
+    /// <summary>
+    /// The window a CreateTime record's timestamp must fall in at <paramref name="nowMs"/>, and whether the broker's
+    /// clock replaces timestamps: the topic's message.timestamp.* where it sets them, this node's settings where not.
+    /// </summary>
+    public Platform.Protocol.Records.TimestampWindow TimestampWindow(long nowMs, Topics.TopicConfig topic) =>
+        new(nowMs, topic.MessageTimestampBeforeMaxMs ?? TimestampBeforeMaxMs, topic.MessageTimestampAfterMaxMs ?? TimestampAfterMaxMs,
+            topic.MessageTimestampType is { } type ? type == Topics.TopicConfig.LogAppendTime : LogAppendTime);
 
     private static bool TimestampType(string value) => value switch
     {

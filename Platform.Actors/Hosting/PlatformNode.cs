@@ -30,8 +30,9 @@ public sealed class PlatformNode : IAsyncDisposable
     public const string SystemName = "platform";
 
     private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
-        RemotingExposure remoting, OperatorEndpoint http)
+        RemotingExposure remoting, OperatorEndpoint http, string clusterId)
     {
+        ClusterId = clusterId;
         Http = http;
         System = system;
         Remoting = remoting;
@@ -41,6 +42,12 @@ public sealed class PlatformNode : IAsyncDisposable
         ProducerIds = producerIds;
         Kafka = kafka;
     }
+
+    /// <summary>
+    /// The cluster id its journal holds, written by the first node that started on it: the id Kafka clients see in
+    /// Metadata and DescribeCluster, the same on every node of the cluster.
+    /// </summary>
+    public string ClusterId { get; }
 
     /// <summary>The node's Kafka listener: what Kafka clients and Platform.Client connect to.</summary>
     internal KafkaListener Kafka { get; }
@@ -107,7 +114,12 @@ public sealed class PlatformNode : IAsyncDisposable
         // The Kafka listener binds first: the port it gets is announced to the cluster as a member role.
         var kafka = KafkaListener.Bind(kafkaSettings);
         var roles = config.GetStringList("akka.cluster.roles").Append(KafkaBrokers.Role(kafka.AdvertisedHost, kafka.AdvertisedPort));
-        config = ConfigurationFactory.ParseString($"akka.cluster.roles = [{string.Join(", ", roles.Select(PlatformConfig.Quote))}]").WithFallback(config);
+        // The node joins its seeds itself, once it has checked that they run on its journal (ClusterIdentity).
+        var seeds = config.GetStringList("akka.cluster.seed-nodes").Select(Address.Parse).ToList();
+        config = ConfigurationFactory.ParseString($$"""
+            akka.cluster.roles = [{{string.Join(", ", roles.Select(PlatformConfig.Quote))}}]
+            akka.cluster.seed-nodes = []
+            """).WithFallback(config);
         ActorSystem system;
         try
         {
@@ -126,8 +138,13 @@ public sealed class PlatformNode : IAsyncDisposable
             var cluster = Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            var seeds = config.GetStringList("akka.cluster.seed-nodes");
+            // Storage identity: the cluster id this node's journal holds (written by the first node on it) must be the
+            // one its seeds hold, or the node is on another database and must not join them.
+            var identity = system.ActorOf(ClusterIdentity.SupervisedProps(producerIdSettings), ClusterIdentity.Name);
+            var clusterId = await ClusterIdentity.LocalAsync(identity, nodeSettings.JoinTimeout);
+            await ClusterIdentity.CheckSeedsAsync(system, seeds, clusterId, nodeSettings.JoinTimeout, cluster.Settings.SeedNodeTimeout);
             if (seeds.Count == 0) cluster.Join(cluster.SelfAddress); // a cluster of one: join itself
+            else cluster.JoinSeedNodes(seeds);
 
             var journalErrors = JournalErrors.ForJournal(system.Settings.Config);
             var sharding = ClusterSharding.Get(system);
@@ -145,7 +162,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
                 sharding.DefaultShardAllocationStrategy(shardingSettings),
                 StopPartition.Instance);
-            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
+            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings, TopicLimits.Of(nodeSettings, kafkaSettings)),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
             system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(producerIdSettings),
@@ -173,7 +190,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings, nodeSettings), "kafka-placement");
             var services = new KafkaServices(system, partitions, groups, groupRouter, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
-                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings) { Metrics = metrics };
+                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings) { Metrics = metrics, ClusterId = clusterId };
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
             {
@@ -195,7 +212,7 @@ public sealed class PlatformNode : IAsyncDisposable
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId);
         }
         catch
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Actors.Configuration;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Kafka;
@@ -39,17 +40,30 @@ internal static class ConfigDescriptions
             "The largest record batch the topic accepts, in bytes."),
         [TopicConfig.CleanupPolicyKey] = ("log.cleanup.policy", ListType,
             "What happens to old segments: only 'delete' is supported."),
+        [TopicConfig.MessageTimestampTypeKey] = ("log.message.timestamp.type", StringType,
+            "CreateTime keeps each record's timestamp (checked against the window below); LogAppendTime replaces them with the broker's clock."),
+        [TopicConfig.MessageTimestampBeforeMaxMsKey] = ("log.message.timestamp.before.max.ms", LongType,
+            "How far behind the broker's clock a CreateTime timestamp may be; a batch beyond it gets INVALID_TIMESTAMP."),
+        [TopicConfig.MessageTimestampAfterMaxMsKey] = ("log.message.timestamp.after.max.ms", LongType,
+            "How far ahead of the broker's clock a CreateTime timestamp may be; a batch beyond it gets INVALID_TIMESTAMP."),
     };
 
-    public static IEnumerable<ConfigDescription> Topic(TopicConfig config, TopicConfig defaults)
+    /// <param name="node">The node's message timestamp settings, which apply where the topic sets none (Kafka's synonyms).</param>
+    public static IEnumerable<ConfigDescription> Topic(TopicConfig config, TopicConfig defaults, PartitionSettings node)
     {
         var values = config.ToDictionary();
-        var defaultValues = defaults.ToDictionary();
+        var defaultValues = new Dictionary<string, string>(defaults.ToDictionary())
+        {
+            [TopicConfig.MessageTimestampTypeKey] = node.LogAppendTime ? TopicConfig.LogAppendTime : TopicConfig.CreateTime,
+            [TopicConfig.MessageTimestampBeforeMaxMsKey] = Long(node.TimestampBeforeMaxMs),
+            [TopicConfig.MessageTimestampAfterMaxMsKey] = Long(node.TimestampAfterMaxMs),
+        };
         foreach (var key in TopicConfig.Keys)
         {
             var (brokerName, type, documentation) = TopicKeys[key];
-            var source = values[key] == defaultValues[key] ? DefaultConfigSource : TopicConfigSource;
-            yield return new ConfigDescription(key, values[key], source, type, ReadOnly: false, documentation, (brokerName, defaultValues[key]));
+            var value = values.GetValueOrDefault(key) ?? defaultValues[key];
+            var source = values.ContainsKey(key) && value != defaultValues[key] ? TopicConfigSource : DefaultConfigSource;
+            yield return new ConfigDescription(key, value, source, type, ReadOnly: false, documentation, (brokerName, defaultValues[key]));
         }
     }
 
@@ -72,6 +86,13 @@ internal static class ConfigDescriptions
         yield return Static("log.retention.ms", Long(defaults.RetentionMs), LongType, "The default retention.ms of new topics (platform.topic-defaults).");
         yield return Static("log.retention.bytes", Long(defaults.RetentionBytes), LongType, "The default retention.bytes of new topics (platform.topic-defaults).");
         yield return Static("log.cleanup.policy", defaults.CleanupPolicy, ListType, "The default cleanup.policy of new topics (platform.topic-defaults).");
+        var partition = services.PartitionSettings;
+        yield return Static("log.message.timestamp.type", partition.LogAppendTime ? TopicConfig.LogAppendTime : TopicConfig.CreateTime, StringType,
+            "The message.timestamp.type of topics that set none (platform.partition.message-timestamp-type).");
+        yield return Static("log.message.timestamp.before.max.ms", Long(partition.TimestampBeforeMaxMs), LongType,
+            "The message.timestamp.before.max.ms of topics that set none (platform.partition.message-timestamp-before-max-ms).");
+        yield return Static("log.message.timestamp.after.max.ms", Long(partition.TimestampAfterMaxMs), LongType,
+            "The message.timestamp.after.max.ms of topics that set none (platform.partition.message-timestamp-after-max-ms).");
         yield return Static("socket.request.max.bytes", Int(services.Settings.SocketRequestMaxBytes), IntType,
             "The largest request frame the Kafka listener accepts (platform.kafka.socket-request-max-bytes).");
         yield return Static("group.initial.rebalance.delay.ms", Long((long)group.InitialRebalanceDelay.TotalMilliseconds), IntType,

@@ -63,7 +63,7 @@ internal static class CreateTopicsHandler
         };
         if (version >= 5)
         {
-            answer.Configs = ConfigDescriptions.Topic(created.Config, services.Node.TopicDefaults)
+            answer.Configs = ConfigDescriptions.Topic(created.Config, services.Node.TopicDefaults, services.PartitionSettings)
                 .Select(c => new CreateTopicsResponse.CreatableTopicConfigs
                 {
                     Name = c.Name,

@@ -18,7 +18,7 @@ internal static class DescribeClusterHandler
     {
         var response = new DescribeClusterResponse
         {
-            ClusterId = services.Settings.ClusterId,
+            ClusterId = services.ClusterId,
             ControllerId = services.Brokers.ControllerId,
         };
         foreach (var broker in services.Brokers.Current())

@@ -89,7 +89,7 @@ internal static class DescribeConfigsHandler
                     return (null, ErrorCode.RequestTimedOut, "The topic registry did not answer within the request timeout");
                 }
                 return lookup.Topic is { } topic
-                    ? (ConfigDescriptions.Topic(topic.Config, services.Node.TopicDefaults), ErrorCode.None, null)
+                    ? (ConfigDescriptions.Topic(topic.Config, services.Node.TopicDefaults, services.PartitionSettings), ErrorCode.None, null)
                     : (null, ErrorCode.UnknownTopicOrPartition, $"Topic '{resource.ResourceName}' does not exist");
             case ConfigDescriptions.BrokerResource:
                 var self = services.Brokers.SelfNodeId.ToString(CultureInfo.InvariantCulture);

@@ -55,7 +55,8 @@ internal static class FetchHandler
                     slots.Add(new Slot(data, Guid.Empty, 0, 0));
                     continue;
                 }
-                var partitionMax = Math.Clamp(partition.PartitionMaxBytes, 1, services.Settings.FetchMaxBytes);
+                // The node's caps apply whatever the client asks: a partition's share travels as one remoting message.
+                var partitionMax = Math.Clamp(partition.PartitionMaxBytes, 1, Math.Min(services.Settings.FetchMaxBytes, services.Settings.FetchPartitionMaxBytes));
                 slots.Add(new Slot(data, info.TopicId, partition.FetchOffset, partitionMax));
             }
         }

@@ -34,9 +34,12 @@ internal sealed class KafkaConnection
     private readonly Channel<Pending> _pending;
     private readonly CancellationTokenSource _closed = new();
     private readonly string _remote;
+    private Action? _handshakeDone;
 
-    public KafkaConnection(long id, Socket socket, KafkaApis apis, KafkaSettings settings, ILoggingAdapter log)
+    /// <param name="handshakeDone">Called once: on the first complete request, or when the connection closes before one.</param>
+    public KafkaConnection(long id, Socket socket, KafkaApis apis, KafkaSettings settings, ILoggingAdapter log, Action handshakeDone)
     {
+        _handshakeDone = handshakeDone;
         _id = id;
         _socket = socket;
         _apis = apis;
@@ -87,6 +90,7 @@ internal sealed class KafkaConnection
             // being worked on, such as long polls parked for up to max-fetch-wait, so the connection's slot under
             // max-connections and its socket are freed now, as Kafka closes a channel on EOF.
             _closed.Cancel();
+            EndHandshake();
             _pending.Writer.TryComplete();
             try
             {
@@ -103,12 +107,19 @@ internal sealed class KafkaConnection
         }
     }
 
+    /// <summary>Tells the listener, once, that this connection no longer counts as handshaking.</summary>
+    private void EndHandshake() => Interlocked.Exchange(ref _handshakeDone, null)?.Invoke();
+
     private async Task ReadLoop(PipeReader reader, ConnectionContext context, CancellationToken token)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+        // Until its first complete request a connection has handshake-timeout in all, however it trickles bytes;
+        // after that, connections-max-idle between reads.
+        idle.CancelAfter(_settings.HandshakeTimeout);
+        var handshaking = true;
         while (true)
         {
-            idle.CancelAfter(_settings.ConnectionsMaxIdle);
+            if (!handshaking) idle.CancelAfter(_settings.ConnectionsMaxIdle);
             ReadResult result;
             try
             {
@@ -116,12 +127,20 @@ internal sealed class KafkaConnection
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
-                _log.Info("Kafka connection {Client} closed after {Idle} without a request", _remote, _settings.ConnectionsMaxIdle);
+                if (handshaking)
+                    _log.Info("Kafka connection {Client} closed: no complete request within {Timeout} (handshake-timeout)", _remote, _settings.HandshakeTimeout);
+                else
+                    _log.Info("Kafka connection {Client} closed after {Idle} without a request", _remote, _settings.ConnectionsMaxIdle);
                 return;
             }
             var buffer = result.Buffer;
             while (TryReadFrame(ref buffer, out var frame))
             {
+                if (handshaking)
+                {
+                    handshaking = false;
+                    EndHandshake();
+                }
                 var pending = Dispatch(frame, context);
                 if (pending is { } p) await _pending.Writer.WriteAsync(p, token);
             }

@@ -20,6 +20,9 @@ internal sealed class KafkaListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextConnectionId;
+    // Connections accepted that have not yet sent one complete request (each decrements it once, on its first
+    // request or when it closes), bounded by max-handshaking-connections.
+    private int _handshaking;
 
     private KafkaListener(Socket socket, KafkaSettings settings)
     {
@@ -40,6 +43,9 @@ internal sealed class KafkaListener : IAsyncDisposable
 
     /// <summary>Clients connected now.</summary>
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>Clients connected now that have not yet sent one complete request.</summary>
+    public int HandshakingCount => Volatile.Read(ref _handshaking);
 
     /// <summary>Binds the listening socket; no client is accepted until <see cref="Start"/>.</summary>
     public static KafkaListener Bind(KafkaSettings settings)
@@ -94,9 +100,17 @@ internal sealed class KafkaListener : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
+            if (Volatile.Read(ref _handshaking) >= _settings.MaxHandshakingConnections)
+            {
+                log.Warning("Kafka listener: refused {Client}: {Max} connections have not sent a complete request yet (max-handshaking-connections)",
+                    client.RemoteEndPoint, _settings.MaxHandshakingConnections);
+                client.Dispose();
+                continue;
+            }
             client.NoDelay = true;
             var id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new KafkaConnection(id, client, apis, _settings, log);
+            Interlocked.Increment(ref _handshaking);
+            var connection = new KafkaConnection(id, client, apis, _settings, log, () => Interlocked.Decrement(ref _handshaking));
             _connections[id] = connection;
             _ = connection.RunAsync(_stopping.Token).ContinueWith(_ => _connections.TryRemove(id, out var _), TaskScheduler.Default);
         }

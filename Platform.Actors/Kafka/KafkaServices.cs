@@ -34,6 +34,9 @@ internal sealed record KafkaServices(
     /// <summary>Which producer ids the cluster has handed out, as far as this node knows (a produce checks its batch's).</summary>
     internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.RequestTimeout);
 
+    /// <summary>The cluster id of the node's journal (<see cref="Storage.ClusterIdentity"/>), which Metadata and DescribeCluster report.</summary>
+    public required string ClusterId { get; init; }
+
     /// <summary>The node's instruments the handlers record into; null where a spec builds handlers without a node.</summary>
     internal Metrics.BrokerMetrics? Metrics { get; init; }
 

@@ -21,7 +21,7 @@ internal static class MetadataHandler
     {
         var response = new MetadataResponse
         {
-            ClusterId = services.Settings.ClusterId,
+            ClusterId = services.ClusterId,
             ControllerId = services.Brokers.ControllerId,
         };
         var brokers = services.Brokers.Current();

@@ -41,6 +41,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PartitionState _state;
     private readonly Dictionary<long, (Fetch Request, IActorRef ReplyTo)> _parked = new();
+    /// <summary>Journal reads waiting for one of the max-journal-readers readers to finish, oldest first.</summary>
+    private readonly Queue<(Fetch Request, IActorRef ReplyTo)> _waitingReads = new();
+    private int _readers;
     /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
     private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
@@ -135,6 +138,12 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             if (_parked.Remove(expired.Id, out var parked)) parked.ReplyTo.Tell(_state.Empty(parked.Request));
         });
         Command<RetentionTick>(_ => ApplyRetention());
+        // A journal reader finished: the oldest read waiting for one is decided again (the tail may now hold it).
+        Command<Terminated>(_ =>
+        {
+            _readers--;
+            if (_waitingReads.TryDequeue(out var next)) Carry(_state.Decide(next.Request), next.Request, next.ReplyTo);
+        });
         Command<RestartPartition>(_ =>
         {
             Sender.Tell(_state.Status(_leader, _recoveryMs));
@@ -232,6 +241,14 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 if (reply.Result.Batches.Count > 0) _metrics.TailCacheRead(hit: true);
                 replyTo.Tell(reply.Result);
                 break;
+            // Beyond the bounds a fetch is answered empty at once, as when its wait ends: the client fetches again.
+            case FetchDecision.Park when _parked.Count >= _settings.MaxParkedFetches:
+                replyTo.Tell(_state.Empty(fetch));
+                break;
+            case FetchDecision.ReadJournal when _readers >= _settings.MaxJournalReaders:
+                if (_waitingReads.Count >= _settings.MaxParkedFetches) replyTo.Tell(_state.Empty(fetch));
+                else _waitingReads.Enqueue((fetch, replyTo));
+                break;
             case FetchDecision.Park park:
                 var id = _nextParkedId++;
                 _parked[id] = (fetch, replyTo);
@@ -239,8 +256,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 break;
             case FetchDecision.ReadJournal read:
                 _metrics.TailCacheRead(hit: false);
-                Context.ActorOf(JournalReader.Props(PersistenceId, read.FromSequenceNr, read.ToSequenceNr, fetch,
-                    read.HighWatermark, read.LogStartOffset, replyTo, _settings.JournalReadTimeout));
+                _readers++;
+                Context.Watch(Context.ActorOf(JournalReader.Props(PersistenceId, read.FromSequenceNr, read.ToSequenceNr, fetch,
+                    read.HighWatermark, read.LogStartOffset, replyTo, _settings.JournalReadTimeout)));
                 break;
         }
     }
@@ -306,6 +324,8 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             parked.ReplyTo.Tell(parked.Request.Reject(ErrorCode.UnknownTopicOrPartition, "The topic was deleted"));
         }
         _parked.Clear();
+        while (_waitingReads.TryDequeue(out var waiting))
+            waiting.ReplyTo.Tell(waiting.Request.Reject(ErrorCode.UnknownTopicOrPartition, "The topic was deleted"));
         _state.ClearTail();
         DeleteMessages(long.MaxValue);
         DeleteSnapshots(SnapshotSelectionCriteria.Latest);

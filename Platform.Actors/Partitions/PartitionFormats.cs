@@ -87,8 +87,8 @@ internal static class PartitionFormats
         formats.Add<ApplyTopicConfig>("PC", (w, m) =>
         {
             WriteTopicPartition(w, m);
-            TopicFormats.WriteConfig(w, m.Config);
-        }, (ref WireReader r) => new ApplyTopicConfig(r.Guid(), r.Int32(), TopicFormats.ReadConfig(ref r)));
+            TopicFormats.WriteConfigWithOverrides(w, m.Config);
+        }, (ref WireReader r) => new ApplyTopicConfig(r.Guid(), r.Int32(), TopicFormats.ReadConfigWithOverrides(ref r)));
         formats.Add<DeleteRecordsBefore>("PE", (w, m) =>
         {
             WriteTopicPartition(w, m);

@@ -90,7 +90,8 @@ internal sealed class PartitionState
     /// </summary>
     public ProduceDecision Decide(byte[] batch, TopicConfig config, long nowMs)
     {
-        if (Validate(batch, config.MaxMessageBytes, _settings.TimestampWindow(nowMs), out var maxTimestamp) is { } invalid) return invalid;
+        var window = _settings.TimestampWindow(nowMs, config);
+        if (Validate(batch, config.MaxMessageBytes, window, out var maxTimestamp) is { } invalid) return invalid;
         var count = RecordBatch.RecordCount(batch);
         var (producerId, epoch, sequence) = (RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), RecordBatch.BaseSequence(batch));
         return _acceptedProducers.Check(producerId, epoch, sequence, count, out var originalOffset) switch
@@ -102,7 +103,7 @@ internal sealed class PartitionState
                 $"Producer {producerId} epoch {epoch} is older than one already seen"),
             SequenceVerdict.Unknown => new ProduceDecision.Reject(ErrorCode.UnknownProducerId,
                 $"Producer {producerId} is not known to this partition and its batch starts at sequence {sequence}, not 0"),
-            _ => new ProduceDecision.Append(batch, NextOffset, count, maxTimestamp),
+            _ => new ProduceDecision.Append(batch, NextOffset, count, maxTimestamp, window.LogAppendTime),
         };
     }
 
@@ -116,7 +117,7 @@ internal sealed class PartitionState
         if (append.BaseOffset != NextOffset)
             throw new InvalidOperationException($"A decision for offset {append.BaseOffset} is stale: the next offset is {NextOffset}");
         RecordBatch.SetBaseOffset(append.Batch, append.BaseOffset);
-        RecordBatch.SetMaxTimestamp(append.Batch, append.MaxTimestamp, _settings.LogAppendTime);
+        RecordBatch.SetMaxTimestamp(append.Batch, append.MaxTimestamp, append.LogAppendTime);
         NextOffset += append.RecordCount;
         RecordProducer(_acceptedProducers, append.Batch, nowMs);
         return new RecordBatchAppended(append.Batch);

@@ -5,6 +5,7 @@ using Platform.Actors.Groups;
 using Platform.Actors.Health;
 using Platform.Actors.Partitions;
 using Platform.Actors.Producers;
+using Platform.Actors.Storage;
 using Platform.Actors.Topics;
 
 namespace Platform.Actors.Serialization;
@@ -28,7 +29,8 @@ internal sealed class PlatformSerializer(ExtendedActorSystem actorSystem) : Seri
         GroupFormats.AddTo,
         ProducerIdFormats.AddTo,
         GatewayFormats.AddTo,
-        HealthFormats.AddTo);
+        HealthFormats.AddTo,
+        StorageFormats.AddTo);
 
     /// <summary>Every message type this serializer handles; the specs round-trip each one.</summary>
     public static IEnumerable<Type> SupportedTypes => Formats.Types;

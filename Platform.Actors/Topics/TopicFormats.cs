@@ -47,7 +47,12 @@ internal static class TopicFormats
         {
             w.Error(m.Error, m.ErrorMessage);
             WriteOptionalTopic(w, m.Topic);
-        }, (ref WireReader r) => new TopicCommandResult((ErrorCode)r.Int16(), r.NullableString(), ReadOptionalTopic(ref r)));
+            WriteOverrides(w, Configs(m.Topic));
+        }, (ref WireReader r) =>
+        {
+            var (error, message, topic) = ((ErrorCode)r.Int16(), r.NullableString(), ReadOptionalTopic(ref r));
+            return new TopicCommandResult(error, message, WithOverrides(topic, ReadOverrides(ref r, Configs(topic).Count)));
+        });
         formats.Add<GetTopics>("TG", (w, m) =>
         {
             w.List(m.Names, (x, n) => x.String(n));
@@ -58,16 +63,27 @@ internal static class TopicFormats
             for (var i = 0; i < names.Length; i++) names[i] = r.String();
             return new GetTopics(names, r.Bool());
         });
-        formats.Add<TopicsResult>("TL", (w, m) => w.List(m.Topics, (x, t) =>
+        formats.Add<TopicsResult>("TL", (w, m) =>
         {
-            x.String(t.Name);
-            x.Error(t.Error, t.ErrorMessage);
-            WriteOptionalTopic(x, t.Topic);
-        }), (ref WireReader r) =>
+            w.List(m.Topics, (x, t) =>
+            {
+                x.String(t.Name);
+                x.Error(t.Error, t.ErrorMessage);
+                WriteOptionalTopic(x, t.Topic);
+            });
+            WriteOverrides(w, m.Topics.SelectMany(t => Configs(t.Topic)).ToList());
+        }, (ref WireReader r) =>
         {
             var topics = new TopicLookup[r.Count()];
             for (var i = 0; i < topics.Length; i++)
                 topics[i] = new TopicLookup(r.String(), (ErrorCode)r.Int16(), r.NullableString(), ReadOptionalTopic(ref r));
+            var withTopic = topics.Where(t => t.Topic is not null).ToList();
+            var overrides = ReadOverrides(ref r, withTopic.Count);
+            if (overrides is not null)
+            {
+                for (int i = 0, next = 0; i < topics.Length; i++)
+                    if (topics[i].Topic is { } topic) topics[i] = topics[i] with { Topic = WithOverrides(topic, overrides[next++]) };
+            }
             return new TopicsResult(topics);
         });
         formats.Add<GetTopicById>("TI", (w, m) => w.Guid(m.TopicId), (ref WireReader r) => new GetTopicById(r.Guid()));
@@ -75,11 +91,24 @@ internal static class TopicFormats
         {
             w.Guid(m.TopicId);
             WriteOptionalTopic(w, m.Topic);
-        }, (ref WireReader r) => new TopicByIdResult(r.Guid(), ReadOptionalTopic(ref r)));
+            WriteOverrides(w, Configs(m.Topic));
+        }, (ref WireReader r) =>
+        {
+            var (id, topic) = (r.Guid(), ReadOptionalTopic(ref r));
+            return new TopicByIdResult(id, WithOverrides(topic, ReadOverrides(ref r, Configs(topic).Count)));
+        });
         formats.Add<SubscribeTopics>("TS", (_, _) => { }, (ref WireReader _) => SubscribeTopics.Instance);
         formats.Add<TopicsChanged>("TX", (w, m) => WriteTopics(w, m.Topics), (ref WireReader r) => new TopicsChanged(ReadTopics(ref r)));
 
-        formats.Add<TopicCreated>("E-TC", (w, m) => WriteTopic(w, m.Topic), (ref WireReader r) => new TopicCreated(ReadTopic(ref r)));
+        formats.Add<TopicCreated>("E-TC", (w, m) =>
+        {
+            WriteTopic(w, m.Topic);
+            WriteOverrides(w, [m.Topic.Config]);
+        }, (ref WireReader r) =>
+        {
+            var topic = ReadTopic(ref r);
+            return new TopicCreated(ReadOverrides(ref r, 1) is { } overrides ? WithOverrides(topic, overrides[0]) : topic);
+        });
         formats.Add<TopicPartitionsIncreased>("E-TP", (w, m) =>
         {
             w.Guid(m.TopicId);
@@ -89,13 +118,26 @@ internal static class TopicFormats
         formats.Add<TopicConfigChanged>("E-TK", (w, m) =>
         {
             w.Guid(m.TopicId);
-            WriteConfig(w, m.Config);
-        }, (ref WireReader r) => new TopicConfigChanged(r.Guid(), ReadConfig(ref r)));
+            WriteConfigWithOverrides(w, m.Config);
+        }, (ref WireReader r) => new TopicConfigChanged(r.Guid(), ReadConfigWithOverrides(ref r)));
         formats.Add<TopicRegistrySnapshot>("S-TR", (w, m) => WriteTopics(w, m.Topics), (ref WireReader r) => new TopicRegistrySnapshot(ReadTopics(ref r)));
     }
 
-    /// <summary>A topic's configuration, as topics and the partitions that apply it carry it.</summary>
-    public static void WriteConfig(WireWriter w, TopicConfig c)
+    /// <summary>A topic's configuration, as topics and the partitions that apply it carry it: its values, then (see
+    /// <see cref="WriteOverrides"/>) its overrides. Only for a payload that ends with the config.</summary>
+    public static void WriteConfigWithOverrides(WireWriter w, TopicConfig c)
+    {
+        WriteConfig(w, c);
+        WriteOverrides(w, [c]);
+    }
+
+    public static TopicConfig ReadConfigWithOverrides(ref WireReader r)
+    {
+        var config = ReadConfig(ref r);
+        return ReadOverrides(ref r, 1) is { } overrides ? config.WithStoredOverrides(overrides[0]) : config;
+    }
+
+    private static void WriteConfig(WireWriter w, TopicConfig c)
     {
         w.Int64(c.RetentionMs);
         w.Int64(c.RetentionBytes);
@@ -103,7 +145,47 @@ internal static class TopicFormats
         w.String(c.CleanupPolicy);
     }
 
-    public static TopicConfig ReadConfig(ref WireReader r) => new(r.Int64(), r.Int64(), r.Int32(), r.String());
+    private static TopicConfig ReadConfig(ref WireReader r) => new(r.Int64(), r.Int64(), r.Int32(), r.String());
+
+    /// <summary>
+    /// The overrides (<see cref="TopicConfig.Overrides"/>) of every config a payload carries, in the order the configs
+    /// were written, appended after the payload once topics could have them. Written only when a config has one, so a
+    /// payload without overrides keeps the bytes of the first release; a node of that release stops reading before
+    /// them (its topics then follow its own timestamp settings), and its payloads read here as configs without any.
+    /// </summary>
+    private static void WriteOverrides(WireWriter w, IReadOnlyList<TopicConfig> configs)
+    {
+        if (configs.All(c => c.Overrides().Count == 0)) return;
+        w.List(configs, (x, c) => x.List(c.Overrides(), (y, kv) =>
+        {
+            y.String(kv.Key);
+            y.String(kv.Value);
+        }));
+    }
+
+    /// <returns>null for a payload without overrides; otherwise one list for each of the <paramref name="count"/> configs.</returns>
+    private static List<KeyValuePair<string, string>>[]? ReadOverrides(ref WireReader r, int count)
+    {
+        if (r.Remaining == 0) return null;
+        var written = r.Count();
+        if (written != count) throw new InvalidDataException($"Overrides for {written} topic configs, but the payload carries {count}");
+        var overrides = new List<KeyValuePair<string, string>>[written];
+        for (var i = 0; i < written; i++)
+        {
+            var pairs = r.Count();
+            overrides[i] = new List<KeyValuePair<string, string>>(pairs);
+            for (var j = 0; j < pairs; j++) overrides[i].Add(new(r.String(), r.String()));
+        }
+        return overrides;
+    }
+
+    private static IReadOnlyList<TopicConfig> Configs(TopicInfo? topic) => topic is null ? [] : [topic.Config];
+
+    private static TopicInfo WithOverrides(TopicInfo topic, List<KeyValuePair<string, string>> overrides) =>
+        topic with { Config = topic.Config.WithStoredOverrides(overrides) };
+
+    private static TopicInfo? WithOverrides(TopicInfo? topic, List<KeyValuePair<string, string>>[]? overrides) =>
+        topic is null || overrides is null ? topic : WithOverrides(topic, overrides[0]);
 
     private static void WriteMap(WireWriter w, IReadOnlyDictionary<string, string> map) =>
         w.List(map.ToList(), (x, kv) =>
@@ -138,12 +220,19 @@ internal static class TopicFormats
 
     private static TopicInfo? ReadOptionalTopic(ref WireReader r) => r.Bool() ? ReadTopic(ref r) : null;
 
-    private static void WriteTopics(WireWriter w, IReadOnlyList<TopicInfo> topics) => w.List(topics, WriteTopic);
+    /// <summary>A whole payload of topics (with their overrides after them).</summary>
+    private static void WriteTopics(WireWriter w, IReadOnlyList<TopicInfo> topics)
+    {
+        w.List(topics, WriteTopic);
+        WriteOverrides(w, topics.Select(t => t.Config).ToList());
+    }
 
     private static TopicInfo[] ReadTopics(ref WireReader r)
     {
         var topics = new TopicInfo[r.Count()];
         for (var i = 0; i < topics.Length; i++) topics[i] = ReadTopic(ref r);
+        if (ReadOverrides(ref r, topics.Length) is { } overrides)
+            for (var i = 0; i < topics.Length; i++) topics[i] = WithOverrides(topics[i], overrides[i]);
         return topics;
     }
 }

@@ -12,23 +12,33 @@ namespace Platform.Actors.Topics;
 /// the Kafka listener's admin requests reach it through the node's proxy, and the gateways and the
 /// listener's topic caches subscribe to its changes. It also tells partitions when
 /// their topic is deleted and starts every partition once it has recovered, so retention runs without a
-/// client request.
+/// client request: a batch of <c>platform.node.partition-wake-batch</c> per interval, never thousands at once.
 /// </summary>
-internal sealed class TopicRegistry : ReceivePersistentActor
+internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
 {
+    /// <summary>Time to start the next batch of partitions waiting to be woken.</summary>
+    private sealed record WakeNextBatch
+    {
+        public static readonly WakeNextBatch Instance = new();
+    }
+
     public const string PersistenceIdValue = "topic-registry";
     private const int SnapshotEvery = 100;
 
     private readonly IActorRef _partitions;
     private readonly NodeSettings _settings;
+    private readonly TopicLimits _limits;
     private readonly HashSet<IActorRef> _subscribers = [];
+    // Partitions still to wake, as ranges of one topic's partition numbers [From, To), oldest first.
+    private readonly LinkedList<(Guid TopicId, int From, int To)> _toWake = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TopicRegistryState _state = TopicRegistryState.Empty;
 
-    public TopicRegistry(IActorRef partitions, NodeSettings settings)
+    public TopicRegistry(IActorRef partitions, NodeSettings settings, TopicLimits limits)
     {
         _partitions = partitions;
         _settings = settings;
+        _limits = limits;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -40,13 +50,14 @@ internal sealed class TopicRegistry : ReceivePersistentActor
         Recover<TopicConfigChanged>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
-            foreach (var topic in _state.Topics) Wake(topic, 0);
+            WakeAll();
             _log.Info("Topic registry recovered with {TopicCount} topics", _state.ByName.Count);
         });
 
-        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic), command.ValidateOnly));
-        Command<CreatePartitions>(command => Handle(_state.Decide(command, _settings.MaxPartitionsPerTopic), command.ValidateOnly));
-        Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults), command.ValidateOnly));
+        Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid(), _limits), command.ValidateOnly));
+        Command<CreatePartitions>(command => Handle(_state.Decide(command, _limits), command.ValidateOnly));
+        Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults, _limits), command.ValidateOnly));
+        Command<WakeNextBatch>(_ => WakeNextBatchOfPartitions());
         Command<DeleteTopic>(command => Handle(_state.Decide(command), validateOnly: false));
         Command<GetTopics>(HandleGetTopics);
         Command<GetTopicById>(query => Sender.Tell(new TopicByIdResult(query.TopicId, _state.FindById(query.TopicId))));
@@ -71,7 +82,7 @@ internal sealed class TopicRegistry : ReceivePersistentActor
         Command<ClusterEvent.MemberRemoved>(removed =>
         {
             _log.Info("Member {Address} removed; waking every partition so that its partitions restart elsewhere", removed.Member.Address);
-            foreach (var topic in _state.Topics) Wake(topic, 0);
+            WakeAll();
         });
         Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -81,6 +92,8 @@ internal sealed class TopicRegistry : ReceivePersistentActor
     }
 
     public override string PersistenceId => PersistenceIdValue;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void PreStart()
     {
@@ -94,8 +107,8 @@ internal sealed class TopicRegistry : ReceivePersistentActor
         base.PostStop();
     }
 
-    public static Props Props(IActorRef partitions, NodeSettings settings) =>
-        Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings));
+    public static Props Props(IActorRef partitions, NodeSettings settings, TopicLimits limits) =>
+        Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings, limits));
 
     private void Handle(TopicRegistryState.Decision decision, bool validateOnly)
     {
@@ -159,9 +172,36 @@ internal sealed class TopicRegistry : ReceivePersistentActor
         }
     }
 
+    /// <summary>Every partition of every topic: what was waiting to be woken is part of it.</summary>
+    private void WakeAll()
+    {
+        _toWake.Clear();
+        foreach (var topic in _state.Topics) Wake(topic, 0);
+    }
+
+    /// <summary>Queues the topic's partitions from <paramref name="fromPartition"/> on; the first batch starts now.</summary>
     private void Wake(TopicInfo topic, int fromPartition)
     {
-        for (var p = fromPartition; p < topic.PartitionCount; p++) _partitions.Tell(new WakePartition(topic.TopicId, p));
+        if (fromPartition >= topic.PartitionCount) return;
+        _toWake.AddLast((topic.TopicId, fromPartition, topic.PartitionCount));
+        if (!Timers.IsTimerActive(nameof(WakeNextBatch))) WakeNextBatchOfPartitions();
+    }
+
+    private void WakeNextBatchOfPartitions()
+    {
+        var budget = _settings.PartitionWakeBatch;
+        while (budget > 0 && _toWake.First is { } first)
+        {
+            var (topicId, from, to) = first.Value;
+            // A topic deleted (or shrunk by a delete and re-create) since it was queued is not woken.
+            var end = Math.Min(to, _state.FindById(topicId)?.PartitionCount ?? 0);
+            var take = Math.Min(budget, Math.Max(0, end - from));
+            for (var p = from; p < from + take; p++) _partitions.Tell(new WakePartition(topicId, p));
+            budget -= Math.Max(1, take);
+            if (from + take >= end) _toWake.RemoveFirst();
+            else first.Value = (topicId, from + take, to);
+        }
+        if (_toWake.Count > 0) Timers.StartSingleTimer(nameof(WakeNextBatch), WakeNextBatch.Instance, _settings.PartitionWakeInterval);
     }
 
     private void HandleGetTopics(GetTopics query)
@@ -179,10 +219,16 @@ internal sealed class TopicRegistry : ReceivePersistentActor
             return;
         }
         var replyTo = Sender;
-        var events = missing
-            .Select(name => _state.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid(), _settings.MaxPartitionsPerTopic).Event)
-            .OfType<TopicCreated>()
-            .ToList();
+        // Each decided against the state with the ones before it, so that together they stay within the limits.
+        var events = new List<TopicCreated>();
+        var after = _state;
+        foreach (var name in missing)
+        {
+            if (after.Decide(new CreateTopic(name, _settings.AutoCreatePartitions, new Dictionary<string, string>()), _settings.TopicDefaults, Guid.NewGuid(), _limits).Event
+                is not TopicCreated created) continue;
+            events.Add(created);
+            after = after.Apply(created);
+        }
         PersistAll(events, e => Applied(e));
         DeferAsync(query, q => replyTo.Tell(Lookup(q.Names)));
     }

@@ -18,7 +18,7 @@ public sealed class PlatformConfigSpecs
     public void Without_a_file_or_profile_a_node_runs_on_the_embedded_defaults()
     {
         var config = PlatformConfig.ForNode(Node);
-        Assert.Equal("platform", config.GetString("platform.kafka.cluster-id"));
+        Assert.Equal("", config.GetString("platform.kafka.advertised-host"));
         Assert.Equal(9092, config.GetInt("platform.kafka.port"));
         Assert.Equal(PartitionSettings.Create(PlatformConfig.Defaults), PartitionSettings.Create(config));
     }
@@ -26,8 +26,8 @@ public sealed class PlatformConfigSpecs
     [Fact]
     public void The_profile_wins_over_the_defaults()
     {
-        var config = PlatformConfig.ForNode(Node, Hocon("platform.kafka.cluster-id = profile"));
-        Assert.Equal("profile", config.GetString("platform.kafka.cluster-id"));
+        var config = PlatformConfig.ForNode(Node, Hocon("platform.kafka.advertised-host = profile"));
+        Assert.Equal("profile", config.GetString("platform.kafka.advertised-host"));
         Assert.Equal(9092, config.GetInt("platform.kafka.port"));
     }
 
@@ -35,11 +35,11 @@ public sealed class PlatformConfigSpecs
     public void The_config_file_wins_over_the_profile_and_the_defaults()
     {
         var file = Hocon("""
-            platform.kafka.cluster-id = file
+            platform.kafka.advertised-host = file
             platform.kafka.port = 19092
             """);
-        var config = PlatformConfig.ForNode(Node with { Extra = file }, Hocon("platform.kafka.cluster-id = profile\nplatform.group.tick = 1s"));
-        Assert.Equal("file", config.GetString("platform.kafka.cluster-id"));
+        var config = PlatformConfig.ForNode(Node with { Extra = file }, Hocon("platform.kafka.advertised-host = profile\nplatform.group.tick = 1s"));
+        Assert.Equal("file", config.GetString("platform.kafka.advertised-host"));
         Assert.Equal(19092, config.GetInt("platform.kafka.port"));
         Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("platform.group.tick"));
         Assert.Equal(TimeSpan.FromMilliseconds(100), PlatformConfig.ForNode(Node with { Extra = file }).GetTimeSpan("platform.group.tick"));

@@ -20,6 +20,7 @@ public sealed class SettingsSpecs
         Assert.False(node.AutoCreateTopics);
         Assert.Equal(1, node.AutoCreatePartitions);
         Assert.Equal(10000, node.MaxPartitionsPerTopic);
+        Assert.Equal((10000, 20000, 200, TimeSpan.FromMilliseconds(100)), (node.MaxTopics, node.MaxPartitions, node.PartitionWakeBatch, node.PartitionWakeInterval));
         Assert.Equal(new TopicConfig(RetentionMs: 604800000, RetentionBytes: -1, MaxMessageBytes: 1048588, CleanupPolicy: "delete"), node.TopicDefaults);
         Assert.Equal(TimeSpan.FromSeconds(30), node.JoinTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), node.RegistryResubscribeDelay);
@@ -43,7 +44,9 @@ public sealed class SettingsSpecs
             LogAppendTime: false,
             TimestampBeforeMaxMs: long.MaxValue,
             TimestampAfterMaxMs: 3_600_000,
-            MaxProducers: 10_000), PartitionSettings.Create(Defaults));
+            MaxProducers: 10_000,
+            MaxParkedFetches: 1000,
+            MaxJournalReaders: 4), PartitionSettings.Create(Defaults));
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>
@@ -73,10 +76,12 @@ public sealed class SettingsSpecs
             Port: 9092,
             AdvertisedHost: "",
             AdvertisedPort: 0,
-            ClusterId: "platform",
-            SocketRequestMaxBytes: 100 * 1024 * 1024,
+            SocketRequestMaxBytes: 2 * 1024 * 1024,
             FetchMaxBytes: 55 * 1024 * 1024,
+            FetchPartitionMaxBytes: 8 * 1024 * 1024,
             MaxConnections: 1000,
+            MaxHandshakingConnections: 100,
+            HandshakeTimeout: TimeSpan.FromSeconds(10),
             MaxInFlightPerConnection: 64,
             ConnectionsMaxIdle: TimeSpan.FromMinutes(10),
             RequestTimeout: TimeSpan.FromSeconds(30),

@@ -9,9 +9,11 @@ namespace Platform.Specs.Kafka;
 
 /// <summary>
 /// A bounded soak (under 30 s) of what a careless or hostile client does to per-client state: thousands of made-up
-/// group ids described and offset-fetched, hundreds of connections opened and closed. Before, each made-up id left a
-/// coordinator ticking every 100 ms for good; now none is started, connections are given back, and the managed heap
-/// returns under a bound.
+/// group ids described and offset-fetched, hundreds of connections opened and closed, and more half-open connections
+/// (half a large frame, never finished) than the node lets wait for their first request. Before, each made-up id left a
+/// coordinator ticking every 100 ms for good and each half-open connection held up to 16 MiB; now no coordinator is
+/// started, connections are given back (the half-open ones after the handshake timeout), and the managed heap returns
+/// under a bound.
 /// </summary>
 [Trait("Category", "KafkaClients")]
 [Collection(SoakCollection.Name)]
@@ -19,6 +21,7 @@ public sealed class GroupSoakSpecs(GroupLimitsNodeFixture fixture, ITestOutputHe
 {
     private const int MadeUpGroups = 3000;
     private const int Connections = 300;
+    private const int HalfOpen = 150;
     private const long HeapGrowthBound = 64L * 1024 * 1024;
 
     [Fact(Timeout = 60_000)]
@@ -60,12 +63,36 @@ public sealed class GroupSoakSpecs(GroupLimitsNodeFixture fixture, ITestOutputHe
             }));
         }
 
+        await Eventually.ValueAsync(() => (fixture.Node.Kafka.ConnectionCount, fixture.Node.Kafka.HandshakingCount), open => open == (0, 0),
+            "every churned connection given back", TimeSpan.FromSeconds(10));
+        // Half a 1 MiB frame on each of more connections than may wait for their first request: those beyond the cap
+        // are closed at once, the others after the handshake timeout, and what they made the node buffer is let go.
+        var frame = RawKafkaConnection.Frame(ApiKey.Produce, 9, 1, Produce(topic, 0, Batch([new string('h', 1000 * 1000)])));
+        var halfOpen = new List<RawKafkaConnection>();
+        try
+        {
+            for (var i = 0; i < HalfOpen; i++)
+            {
+                var connection = await RawKafkaConnection.ConnectAsync(fixture.Bootstrap);
+                halfOpen.Add(connection);
+                await connection.SendAsync(frame[..(frame.Length / 2)]);
+            }
+            Assert.True(fixture.Node.Kafka.HandshakingCount <= GroupLimitsNodeFixture.MaxHandshaking, $"{fixture.Node.Kafka.HandshakingCount} handshaking");
+            var closed = await Task.WhenAll(halfOpen.Select(c => c.ClosedByNodeWithinAsync(TimeSpan.FromSeconds(GroupLimitsNodeFixture.HandshakeTimeoutSeconds + 10))));
+            Assert.All(closed, Assert.True);
+        }
+        finally
+        {
+            foreach (var connection in halfOpen) await connection.DisposeAsync();
+        }
+
         var coordinatorsAfter = await KafkaGroupLimitsSpecs.RunningCoordinatorsAsync(fixture.Node.System);
         Assert.Empty(coordinatorsAfter.Intersect(ids));
         Assert.True(coordinatorsAfter.Count <= coordinatorsBefore, $"{coordinatorsAfter.Count} coordinators running, {coordinatorsBefore} before");
-        await Eventually.TrueAsync(() => fixture.Node.Kafka.ConnectionCount == 0, "every closed connection given back", TimeSpan.FromSeconds(10));
+        await Eventually.ValueAsync(() => (fixture.Node.Kafka.ConnectionCount, fixture.Node.Kafka.HandshakingCount), open => open == (0, 0),
+            "every closed connection given back", TimeSpan.FromSeconds(10));
         var heapAfter = Heap();
-        output.WriteLine($"{MadeUpGroups} made-up groups, {Connections} connections in {clock.Elapsed.TotalSeconds:F1} s; " +
+        output.WriteLine($"{MadeUpGroups} made-up groups, {Connections} connections, {HalfOpen} half-open ones in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"managed heap {heapBefore / 1024 / 1024} MiB -> {heapAfter / 1024 / 1024} MiB; coordinators {coordinatorsBefore} -> {coordinatorsAfter.Count}");
         Assert.True(heapAfter - heapBefore < HeapGrowthBound, $"managed heap grew from {heapBefore} to {heapAfter} bytes");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the soak took {clock.Elapsed}");

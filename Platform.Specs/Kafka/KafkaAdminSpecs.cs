@@ -107,7 +107,11 @@ public sealed class KafkaAdminSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
         using var admin = Admin();
         await admin.CreateTopicsAsync([new TopicSpecification { Name = "adm-described", NumPartitions = 1, Configs = new() { ["retention.ms"] = "60000" } }]);
         var topic = await TopicConfigs(admin, "adm-described");
-        Assert.Equal(["cleanup.policy", "max.message.bytes", "retention.bytes", "retention.ms"], topic.Keys.Order());
+        Assert.Equal(["cleanup.policy", "max.message.bytes", "message.timestamp.after.max.ms", "message.timestamp.before.max.ms",
+            "message.timestamp.type", "retention.bytes", "retention.ms"], topic.Keys.Order());
+        // Not set on the topic: the node's log.message.timestamp.* (Kafka's synonyms), as defaults.
+        Assert.Equal(("CreateTime", ConfigSource.DefaultConfig), (topic["message.timestamp.type"].Value, topic["message.timestamp.type"].Source));
+        Assert.Equal("3600000", topic["message.timestamp.after.max.ms"].Value);
         Assert.Equal(("60000", ConfigSource.DynamicTopicConfig), (topic["retention.ms"].Value, topic["retention.ms"].Source));
         Assert.Equal(("1048588", ConfigSource.DefaultConfig), (topic["max.message.bytes"].Value, topic["max.message.bytes"].Source));
 
@@ -117,7 +121,8 @@ public sealed class KafkaAdminSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
         Assert.Equal("1", broker["num.partitions"].Value);
         Assert.Equal("1", broker["default.replication.factor"].Value);
         Assert.Equal("1048588", broker["message.max.bytes"].Value);
-        Assert.Equal("104857600", broker["socket.request.max.bytes"].Value);
+        Assert.Equal("2097152", broker["socket.request.max.bytes"].Value);
+        Assert.Equal("CreateTime", broker["log.message.timestamp.type"].Value);
         Assert.Equal("3000", broker["group.initial.rebalance.delay.ms"].Value);
         Assert.Equal("10080", broker["offsets.retention.minutes"].Value);
         Assert.All(broker.Values, c => Assert.True(c.IsReadOnly));
@@ -213,7 +218,9 @@ public sealed class KafkaAdminSpecs(KafkaNodeFixture fixture) : IClassFixture<Ka
     {
         using var admin = Admin();
         var cluster = await admin.DescribeClusterAsync();
-        Assert.Equal("platform", cluster.ClusterId);
+        // The cluster id the node's journal holds (written at its first start), as Kafka's 22-character base64 id.
+        Assert.Equal(fixture.Node.ClusterId, cluster.ClusterId);
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", cluster.ClusterId);
         var node = Assert.Single(cluster.Nodes);
         Assert.Equal(fixture.Bootstrap, $"{node.Host}:{node.Port}");
         Assert.Equal(node.Id, cluster.Controller.Id);

@@ -134,6 +134,8 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         var (topic, values) = await TopicWithRecordsAsync("stall");
         var frame = RawKafkaConnection.Frame(ApiKey.Produce, 9, 1, KafkaRequests.Produce(topic, 0, KafkaRequests.Batch(["never"])));
         await using var stalled = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        // A client past its first request (a connection that never completes one is closed after handshake-timeout).
+        await stalled.RoundTripAsync(ApiKey.ApiVersions, 3, KafkaRequests.ApiVersions(), ApiVersionsResponse.Read);
         await stalled.SendAsync(frame[..(frame.Length / 2)]);
 
         await KafkaRequests.AssertServesAsync(Bootstrap, topic, 0, values);
@@ -336,6 +338,29 @@ public sealed class KafkaListenerBadInputSpecs(LimitedKafkaNodeFixture fixture) 
         // scheduler runs timers on its 10 ms tick, so a 300 ms long poll may be answered up to a tick early.
         Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(290), $"answered in {watch.Elapsed}");
         await KafkaRequests.AssertServesAsync(Bootstrap, topic, 0, values);
+    }
+
+    [Fact(Timeout = SpecTimeout)]
+    public async Task A_fetch_asking_for_int_MaxValue_bytes_gets_at_most_the_partition_cap_and_the_client_reads_on()
+    {
+        // Issue #12: Fetch.MaxBytes = int.MaxValue built a 20 MB reply that remoting dropped as oversized.
+        var topic = "greedy-" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.CreateTopicAsync(topic, 1);
+        var values = Enumerable.Range(0, 40).Select(i => $"{i:D3}-" + new string('g', 20_000)).ToList();
+        foreach (var chunk in values.Chunk(4)) await KafkaRequests.ProduceAsync(Bootstrap, topic, 0, chunk);
+
+        await using var connection = await RawKafkaConnection.ConnectAsync(Bootstrap);
+        var greedy = KafkaRequests.Fetch(topic, 0, 0);
+        greedy.MaxBytes = int.MaxValue;
+        greedy.Topics[0].Partitions[0].PartitionMaxBytes = int.MaxValue;
+        var response = await connection.RoundTripAsync(ApiKey.Fetch, 12, greedy, FetchResponse.Read);
+        var data = response.Responses.Single().Partitions.Single();
+        Assert.Equal(ErrorCode.None, (ErrorCode)data.ErrorCode);
+        var bytes = data.Records?.ToArray() ?? [];
+        // The cap, and at most one batch beyond it (a fetch always gets at least one batch).
+        Assert.InRange(bytes.Length, 1, LimitedKafkaNodeFixture.FetchPartitionMaxBytes + 4 * 21_000);
+        Assert.Equal(40, data.HighWatermark);
+        Assert.Equal(values, await KafkaRequests.FetchValuesAsync(Bootstrap, topic, 0));
     }
 
     [Fact(Timeout = SpecTimeout)]

@@ -72,6 +72,47 @@ public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public void Fetches_beyond_max_parked_fetches_are_answered_empty_at_once_and_the_parked_ones_get_the_next_record()
+    {
+        var topic = node.CreateTopic(Name());
+        var parked = Enumerable.Range(0, NodeFixture.MaxParkedFetches).Select(_ => node.Probe()).ToList();
+        for (var i = 0; i < parked.Count; i++) node.Node.Gateway.Tell(new Fetch(topic.TopicId, 0, 0, 1 << 20, 20_000, i), parked[i].Ref);
+        var beyond = node.Probe();
+        node.Node.Gateway.Tell(new Fetch(topic.TopicId, 0, 0, 1 << 20, 20_000, 99), beyond.Ref);
+        // Answered long before its 20 s wait, empty, without an error: the client simply fetches again.
+        var early = beyond.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(3));
+        Assert.Equal((99L, ErrorCode.None, 0), (early.CorrelationId, early.Error, early.Batches.Count));
+        foreach (var probe in parked) probe.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        node.Produce(topic, 0, "late");
+        foreach (var probe in parked)
+            Assert.Equal("late", NodeFixture.Text(RecordBatch.Decode(Assert.Single(probe.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(5)).Batches)).Single()));
+    }
+
+    [Fact]
+    public void Journal_reads_beyond_max_journal_readers_wait_in_line_and_beyond_the_line_are_answered_empty()
+    {
+        var topic = node.CreateTopic(Name());
+        var values = Enumerable.Range(0, 60).Select(i => $"record-{i:D4}-" + new string('x', 100)).ToList();
+        foreach (var chunk in values.Chunk(3)) node.Produce(topic, 0, chunk);
+        // Offset 0 is only in the journal (the tail holds 4 KiB): ten times more reads asked for than may run.
+        var fetchers = Enumerable.Range(0, NodeFixture.MaxJournalReaders * 10).Select(_ => node.Probe()).ToList();
+        for (var i = 0; i < fetchers.Count; i++) node.Node.Gateway.Tell(new Fetch(topic.TopicId, 0, 0, 1024, 0, i), fetchers[i].Ref);
+        var served = 0;
+        for (var i = 0; i < fetchers.Count; i++)
+        {
+            var result = fetchers[i].ExpectMsg<FetchResult>(TimeSpan.FromSeconds(20));
+            Assert.Equal((i, ErrorCode.None, 60L), (result.CorrelationId, result.Error, result.HighWatermark));
+            if (result.Batches.Count == 0) continue; // beyond the line: empty, and the client fetches again
+            Assert.Equal(values[0], NodeFixture.Text(RecordBatch.Decode(result.Batches[0]).First()));
+            served++;
+        }
+        // Those running and those waiting in line (as many as may park) are all served.
+        Assert.InRange(served, NodeFixture.MaxJournalReaders + NodeFixture.MaxParkedFetches, fetchers.Count);
+        Assert.Equal(values, node.ReadAll(topic, 0, from: 0, maxBytes: 1024).Select(NodeFixture.Text));
+    }
+
+    [Fact]
     public void Old_offsets_beyond_the_tail_are_read_from_the_journal_in_small_steps()
     {
         var topic = node.CreateTopic(Name());

@@ -212,7 +212,8 @@ internal sealed class TestPartition
             RetentionCheckInterval: TimeSpan.FromMinutes(1), MaxFetchWait: MaxFetchWait, MaxJournalReadEvents: 1000,
             TailMaxBytesPerPartition: tailBytes, ProducerIdExpiration: TimeSpan.FromDays(1),
             TopicLookupRetry: TimeSpan.FromSeconds(2), JournalReadTimeout: TimeSpan.FromSeconds(30),
-            LogAppendTime: false, TimestampBeforeMaxMs: long.MaxValue, TimestampAfterMaxMs: 3_600_000, MaxProducers: maxProducers);
+            LogAppendTime: false, TimestampBeforeMaxMs: long.MaxValue, TimestampAfterMaxMs: 3_600_000, MaxProducers: maxProducers,
+            MaxParkedFetches: 1000, MaxJournalReaders: 4);
         State = new PartitionState(Guid.NewGuid(), 0, settings, new TailCache(new TailCacheBudget(1 << 30), tailBytes));
     }
 

@@ -1,3 +1,4 @@
+using Platform.Actors.Storage;
 using Akka.Actor;
 using Akka.Configuration;
 using Platform.Actors;
@@ -56,6 +57,20 @@ public sealed class SerializerSpecs : IDisposable
         yield return new TopicPartitionsIncreased(id, 9);
         yield return new TopicDeleted(id);
         yield return new TopicRegistrySnapshot([Topic]);
+        // Topics with message timestamp overrides: the overrides follow the payload, after what the first release wrote.
+        var overriding = Topic with
+        {
+            Name = "stamped",
+            Config = Topic.Config with { MessageTimestampType = "LogAppendTime", MessageTimestampBeforeMaxMs = 60000, MessageTimestampAfterMaxMs = 0 },
+        };
+        yield return new TopicConfigChanged(id, overriding.Config);
+        yield return new TopicCommandResult(ErrorCode.None, null, overriding);
+        yield return new TopicsResult([new TopicLookup("a", ErrorCode.None, null, Topic), new TopicLookup("b", ErrorCode.UnknownTopicOrPartition, "no", null),
+            new TopicLookup("stamped", ErrorCode.None, null, overriding)]);
+        yield return new TopicByIdResult(id, overriding);
+        yield return new TopicsChanged([Topic, overriding]);
+        yield return new TopicCreated(overriding);
+        yield return new TopicRegistrySnapshot([overriding, Topic]);
         yield return new Produce(id, 2, Batch(), 77);
         yield return new ProduceResult(id, 2, 77, ErrorCode.MessageTooLarge, "big", 10, 3);
         yield return new Fetch(id, 1, 99, 1024, 500, 5);
@@ -68,6 +83,7 @@ public sealed class SerializerSpecs : IDisposable
         yield return new DeletePartition(id, 4);
         yield return new WakePartition(id, 4);
         yield return new ApplyTopicConfig(id, 4, new TopicConfig(1, 2, 3, "delete"));
+        yield return new ApplyTopicConfig(id, 4, new TopicConfig(1, 2, 3, "delete") { MessageTimestampAfterMaxMs = 5000 });
         yield return new DeleteRecordsBefore(id, 4, 123);
         yield return new DeleteRecordsResult(id, 4, ErrorCode.OffsetOutOfRange, "beyond", 7);
         yield return new RecordBatchAppended(Batch());
@@ -117,6 +133,10 @@ public sealed class SerializerSpecs : IDisposable
         yield return GetClusterStatus.Instance;
         yield return new ClusterStatus("a:1", [new ClusterMemberStatus("a:1", "Up", ["broker"], true, 12, 3)]);
         yield return new StorageProbed(1_700_000_000_000);
+        yield return GetClusterId.Instance;
+        yield return new ClusterIdIs("MkU3OEVBNTcwNTJENDM2Qk");
+        yield return new ClusterIdIs(null);
+        yield return new ClusterIdCreated("MkU3OEVBNTcwNTJENDM2Qk");
     }
 
     [Fact]

@@ -13,7 +13,8 @@ namespace Platform.Specs.Support;
 /// <summary>
 /// One real node shared by a spec class (starting a cluster member takes seconds), tuned so that the
 /// interesting paths happen on small data: 512-byte segments, a 4 KiB tail per partition (older reads go
-/// to the journal), a snapshot every 10 batches and a retention check every 200 ms.
+/// to the journal), a snapshot every 10 batches, a retention check every 200 ms, and at most
+/// <see cref="MaxParkedFetches"/> parked fetches and <see cref="MaxJournalReaders"/> journal readers per partition.
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
@@ -28,7 +29,13 @@ public sealed class NodeFixture : IAsyncLifetime
         platform.partition.snapshot-every = 10
         platform.partition.retention-check-interval = 200ms
         platform.tail-cache.max-bytes-per-partition = 4KiB
+        platform.partition.max-parked-fetches = 8
+        platform.partition.max-journal-readers = 2
         """;
+
+    public const int MaxParkedFetches = 8;
+
+    public const int MaxJournalReaders = 2;
 
     public async Task InitializeAsync()
     {
