@@ -18,7 +18,8 @@ public sealed record NemesisReport(
     IReadOnlyList<string> CommitsWentBack,
     IReadOnlyList<string> ReadBelowCommitted,
     IReadOnlyDictionary<int, double> LongestUnavailability,
-    IReadOnlyList<(Fault Kill, double Failover)> Failovers)
+    IReadOnlyList<(Fault Kill, double Failover)> Failovers,
+    IReadOnlyList<(Fault Fault, double Pause)> Pauses)
 {
     public IEnumerable<string> Anomalies =>
         Lost.Concat(Duplicated).Concat(Gaps).Concat(Reordered).Concat(OffsetsHandedOutTwice).Concat(CommitsWentBack).Concat(ReadBelowCommitted);
@@ -28,7 +29,8 @@ public sealed record NemesisReport(
         var text = new StringBuilder();
         string F(double value) => value.ToString("N1", CultureInfo.InvariantCulture);
         text.AppendLine($"faults: {Faults.Count} ({string.Join(", ", Faults.GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))})");
-        foreach (var fault in Faults) text.AppendLine($"  {F(fault.Start)}-{F(fault.End)} s {fault.Kind} {fault.Target}");
+        foreach (var (fault, pause) in Pauses)
+            text.AppendLine($"  {F(fault.Start)}-{F(fault.End)} s {fault.Kind} {fault.Target}: longest pause of a partition's acknowledgements {F(pause)} s");
         text.AppendLine($"records: {Acknowledged} acknowledged, {Stored} in the log, {Consumed} consumed by the group, {Commits} commits acknowledged");
         text.AppendLine($"lost {Lost.Count}, duplicated {Duplicated.Count}, offset gaps {Gaps.Count}, reordered {Reordered.Count}, " +
                         $"offsets handed out twice {OffsetsHandedOutTwice.Count}, commits gone back {CommitsWentBack.Count}, read below a commit {ReadBelowCommitted.Count}");
@@ -40,6 +42,11 @@ public sealed record NemesisReport(
             var sorted = Failovers.Select(f => f.Failover).Order().ToList();
             text.AppendLine($"failover after kill -9 (kill to every partition acknowledging again): {Failovers.Count} kills, " +
                             $"median {F(sorted[sorted.Count / 2])} s, worst {F(sorted[^1])} s ({string.Join(", ", Failovers.Select(f => F(f.Failover)))})");
+        }
+        foreach (var kind in Pauses.GroupBy(p => p.Fault.Kind).OrderBy(g => g.Key))
+        {
+            var sorted = kind.Select(p => p.Pause).Order().ToList();
+            text.AppendLine($"pause per {kind.Key}: {sorted.Count} times, median {F(sorted[sorted.Count / 2])} s, worst {F(sorted[^1])} s");
         }
         foreach (var note in notes ?? []) text.AppendLine($"note: {note}");
         return text.ToString();
@@ -139,7 +146,19 @@ public static class HistoryChecker
             if (firstAfter.All(t => !double.IsNaN(t))) failovers.Add((kill, firstAfter.Max() - kill.Start));
         }
 
-        return new NemesisReport(history.Faults.OrderBy(f => f.Start).ToList(), acknowledged.Count, log.Count, history.Consumed, commits.Count,
-            lost, duplicated, gaps, reordered, twice, wentBack, belowCommitted, longest, failovers);
+        // The pause a fault caused: the longest gap of any partition's acknowledgements from the fault's start
+        // to the next fault's (the recovery included), clipped to that window.
+        var faults = history.Faults.OrderBy(f => f.Start).ToList();
+        var pauses = new List<(Fault, double)>();
+        for (var i = 0; i < faults.Count; i++)
+        {
+            var (from, to) = (faults[i].Start, i + 1 < faults.Count ? faults[i + 1].Start : double.MaxValue);
+            var pause = byPartition.Values.SelectMany(times => times.Zip(times.Skip(1), (a, b) => (a, b)))
+                .Where(g => g.b >= from && g.a < to).Select(g => Math.Min(g.b, to) - Math.Max(g.a, from)).DefaultIfEmpty(0).Max();
+            pauses.Add((faults[i], pause));
+        }
+
+        return new NemesisReport(faults, acknowledged.Count, log.Count, history.Consumed, commits.Count,
+            lost, duplicated, gaps, reordered, twice, wentBack, belowCommitted, longest, failovers, pauses);
     }
 }

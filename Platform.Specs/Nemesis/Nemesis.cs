@@ -17,7 +17,9 @@ public sealed record NemesisOptions(int Seed, int Faults, int Partitions = 6, st
 public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Random random, IReadOnlyList<string> kinds)
 {
     /// <summary>The kinds of fault, each with the nodes it targets.</summary>
-    public static readonly string[] Kinds = ["kill", "pause", "isolate", "bridge", "pg-cut", "slow-disk"];
+    /// <remarks>"restart" is not a failure but the step of a rolling restart (SIGTERM, graceful leave, start again):
+    /// the report's pause during it is the producers' pause per node.</remarks>
+    public static readonly string[] Kinds = ["kill", "pause", "isolate", "bridge", "pg-cut", "slow-disk", "restart"];
 
     public int FalseDownings { get; private set; }
 
@@ -85,6 +87,10 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
                 await Task.Delay(hold);
                 target.Postgres.Restore();
                 break;
+            case "restart":
+                await target.Process!.TerminateAsync();
+                await cluster.StartAsync(target);
+                break;
             case "slow-disk":
                 target.Postgres.Pause();
                 await Task.Delay(hold);
@@ -104,7 +110,7 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
     /// </summary>
     public async Task SettleAsync(double since, IReadOnlyList<NemesisCluster.Node> targets, int partitions)
     {
-        var deadline = history.Now + 120;
+        var deadline = history.Now + 60;
         // A downed node may take a few seconds to notice and stop: look again before calling the cluster settled.
         for (var round = 0; round < 3 && history.Now < deadline; round++)
         {
@@ -124,10 +130,22 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
         }
     }
 
-    private Task AllPartitionsAcknowledgedAfterAsync(double since, int partitions, TimeSpan timeout) =>
-        Eventually.TrueAsync(() =>
+    /// <summary>
+    /// Waits until every partition has acknowledged a record after <paramref name="since"/>; a partition that does
+    /// not within <paramref name="timeout"/> is noted (the report's unavailability shows how long) and the run goes on.
+    /// </summary>
+    private async Task AllPartitionsAcknowledgedAfterAsync(double since, int partitions, TimeSpan timeout)
+    {
+        HashSet<int> Serving() => history.Acknowledgements.Where(a => a.At > since).Select(a => a.Partition).ToHashSet();
+        try
         {
-            var serving = history.Acknowledgements.Where(a => a.At > since).Select(a => a.Partition).ToHashSet();
-            return serving.Count == partitions;
-        }, $"every partition acknowledging records after {since:N1} s", timeout, TimeSpan.FromMilliseconds(50));
+            await Eventually.TrueAsync(() => Serving().Count == partitions, $"every partition acknowledging records after {since:N1} s",
+                timeout, TimeSpan.FromMilliseconds(50));
+        }
+        catch (TimeoutException)
+        {
+            var silent = Enumerable.Range(0, partitions).Except(Serving());
+            history.Notes.Enqueue($"{history.Now:N1} s UNAVAILABLE: partitions {string.Join(", ", silent)} acknowledged nothing for {timeout.TotalSeconds:N0} s after {since:N1} s");
+        }
+    }
 }
