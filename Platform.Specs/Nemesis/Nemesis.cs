@@ -6,7 +6,9 @@ namespace Platform.Specs.Nemesis;
 /// <summary>How a nemesis run goes: how many faults, from which seed, and over which cluster profile.</summary>
 /// <param name="Profile">HOCON over hocon/cluster.conf; empty runs the shipped production profile.</param>
 /// <param name="Kinds">The kinds of fault to choose from; null: all of <see cref="Nemesis.Kinds"/>.</param>
-public sealed record NemesisOptions(int Seed, int Faults, int Partitions = 6, string Profile = "", IReadOnlyList<string>? Kinds = null);
+/// <param name="Budget">No new fault after this long (then the checker runs): a long run that must end in time.</param>
+public sealed record NemesisOptions(int Seed, int Faults, int Partitions = 6, string Profile = "", IReadOnlyList<string>? Kinds = null,
+    TimeSpan? Budget = null);
 
 /// <summary>
 /// Injects faults at random (from a seed, so a run can be repeated) into a <see cref="NemesisCluster"/> under a
@@ -34,7 +36,7 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
         log($"node logs: {string.Join(", ", cluster.Nodes.Select(n => Path.Combine(n.DataDir, "node.log")))}");
         await using var workload = await NemesisWorkload.StartAsync(cluster.BootstrapServers, history, options.Partitions);
         await nemesis.SettleAsync(history.Now, [], options.Partitions);
-        for (var i = 0; i < options.Faults; i++)
+        for (var i = 0; i < options.Faults && (options.Budget is not { } budget || history.Now < budget.TotalSeconds); i++)
         {
             var fault = await nemesis.InjectAsync(options.Partitions);
             log($"{fault.Start:N1}-{fault.End:N1} s {fault.Kind} {fault.Target}");
