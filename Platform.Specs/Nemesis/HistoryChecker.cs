@@ -34,7 +34,9 @@ public sealed record NemesisReport(
         text.AppendLine($"records: {Acknowledged} acknowledged, {Stored} in the log, {Consumed} consumed by the group, {Commits} commits acknowledged");
         text.AppendLine($"lost {Lost.Count}, duplicated {Duplicated.Count}, offset gaps {Gaps.Count}, reordered {Reordered.Count}, " +
                         $"offsets handed out twice {OffsetsHandedOutTwice.Count}, commits gone back {CommitsWentBack.Count}, read below a commit {ReadBelowCommitted.Count}");
-        foreach (var anomaly in Anomalies.Take(50)) text.AppendLine($"  ANOMALY {anomaly}");
+        // The first few of each kind: one kind by the thousand must not hide the others.
+        foreach (var kind in new[] { Lost, Duplicated, Gaps, Reordered, OffsetsHandedOutTwice, CommitsWentBack, ReadBelowCommitted })
+            foreach (var anomaly in kind.Take(10)) text.AppendLine($"  ANOMALY {anomaly}");
         text.AppendLine("longest unavailability per partition (s): " +
                         string.Join(", ", LongestUnavailability.OrderBy(p => p.Key).Select(p => $"{p.Key}: {F(p.Value)}")));
         if (Failovers.Count > 0)
