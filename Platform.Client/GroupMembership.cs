@@ -78,6 +78,11 @@ internal sealed class GroupMembership : IAsyncDisposable
                 _consumer.FailGroup(e); // configuration errors: retrying cannot help
                 return;
             }
+            catch (Exception e) when (e is not PlatformException)
+            {
+                Unexpected("membership", e); // a bug, not the coordinator: retrying would hide it
+                return;
+            }
             catch (PlatformException)
             {
                 try
@@ -104,7 +109,7 @@ internal sealed class GroupMembership : IAsyncDisposable
         {
             if (!await JoinAndSyncAsync(topics, token)) return;
             _rejoin = NewSignal();
-            _ = HeartbeatLoopAsync(GenerationId, _rejoin, heartbeats.Token);
+            HeartbeatLoopAsync(GenerationId, _rejoin, heartbeats.Token).Observe(e => Unexpected("heartbeats", e));
             var nextCommit = DateTime.UtcNow + _settings.AutoCommitInterval;
             var nextRefresh = DateTime.UtcNow + _settings.MetadataRefresh;
             var tick = _settings.AutoCommit && _settings.AutoCommitInterval < _settings.MetadataRefresh ? _settings.AutoCommitInterval : _settings.MetadataRefresh;
@@ -286,6 +291,10 @@ internal sealed class GroupMembership : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>An exception no path expects ends the membership; the consumer's next ConsumeAsync says what it was.</summary>
+    private void Unexpected(string what, Exception e) =>
+        _consumer.FailGroup(new PlatformException(ErrorCode.UnknownServerError, $"The group's {what} of {Group} failed: {e.GetType().Name}: {e.Message}"));
 
     private async Task<IReadOnlyList<string>> SubscribedTopicsAsync()
     {

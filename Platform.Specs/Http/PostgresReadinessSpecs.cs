@@ -1,8 +1,4 @@
 using System.Net;
-using Akka.Configuration;
-using Npgsql;
-using Platform.Actors.Configuration;
-using Platform.Actors.Hosting;
 using Platform.Specs.Support;
 using Xunit.Abstractions;
 
@@ -18,15 +14,9 @@ public sealed class PostgresReadinessSpecs(ITestOutputHelper output)
     [Fact]
     public async Task A_node_on_PostgreSQL_is_not_ready_while_its_database_is_unreachable_and_ready_again_when_it_returns()
     {
-        var database = new NpgsqlConnectionStringBuilder(await TestPostgres.NewDatabaseAsync());
-        await using var proxy = new TcpProxy(database.Host!, database.Port);
-        // Short timeouts, so that a cut shows within the probe's bound instead of after Npgsql's 15 s default.
-        var throughProxy = new NpgsqlConnectionStringBuilder(database.ConnectionString)
-        {
-            Host = "127.0.0.1", Port = proxy.Port, Timeout = 2, CommandTimeout = 3,
-        };
-        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Postgres, throughProxy.ConnectionString, KafkaPort: 0, HttpPort: 0)));
+        var (node, proxy) = await ProxiedPostgres.StartNodeAsync();
+        await using var _ = proxy;
+        await using var __ = node;
         await Eventually.ValueAsync(() => OperatorEndpointSpecs.ReadyAsync(node), r => r.Status == HttpStatusCode.OK, "the node is ready");
 
         var watch = System.Diagnostics.Stopwatch.StartNew();

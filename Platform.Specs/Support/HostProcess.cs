@@ -170,10 +170,24 @@ public sealed class HostProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>Whether the process has ended (e.g. a node that the cluster downed stops by itself).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGSTOP: the process freezes as in a long GC pause or a stalled VM; <see cref="Continue"/> wakes it.</summary>
+    public void Stop() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Stop"/>.</summary>
+    public void Continue() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        if (!_process.HasExited) Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+    }
+
     /// <summary>SIGTERM, then waits for the graceful exit.</summary>
     public async Task<int> TerminateAsync()
     {
-        Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+        Signal("TERM");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
         return _process.ExitCode;

@@ -1,4 +1,5 @@
 using Akka;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
@@ -38,7 +39,8 @@ internal sealed class PartitionSourceStage<T> : GraphStage<SourceShape<T>>
         public override void PostStop()
         {
             base.PostStop();
-            _ = stage._reader.CloseAsync();
+            var log = Log;
+            stage._reader.CloseAsync().Observe(e => log.Error(e, "Closing the partition's consumer failed"));
         }
     }
 }

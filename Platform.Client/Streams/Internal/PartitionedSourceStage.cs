@@ -1,4 +1,5 @@
 using Akka;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.Stage;
@@ -175,8 +176,9 @@ internal sealed class PartitionedSourceStage<T> : GraphStageWithMaterializedValu
         {
             _control.Inner.StageStopped();
             if (_control.Inner.StopRequested) return;
-            _ = _readers.CloseAsync(null);
-            _ = _session.CloseAsync(waitForCommits: _stage._committable);
+            var log = Log;
+            _readers.CloseAsync(null).Observe(e => log.Error(e, "Closing the partitions' consumers failed"));
+            _session.CloseAsync(waitForCommits: _stage._committable).Observe(e => log.Error(e, "Closing the source's consumer failed"));
         }
     }
 }

@@ -1,3 +1,4 @@
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
@@ -73,7 +74,9 @@ internal sealed class SourceStage<T> : GraphStageWithMaterializedValue<SourceSha
             _control.StageStopped();
             // Stop keeps the consumer open for the stream's commits until Shutdown; anything else
             // (cancellation, failure, the materializer going away) closes it now.
-            if (!_control.StopRequested) _ = Session.CloseAsync(waitForCommits: _stage._committable);
+            if (_control.StopRequested) return;
+            var log = Log;
+            Session.CloseAsync(waitForCommits: _stage._committable).Observe(e => log.Error(e, "Closing the source's consumer failed"));
         }
     }
 }

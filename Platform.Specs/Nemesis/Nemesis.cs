@@ -1,0 +1,153 @@
+using Platform.Client;
+using Platform.Specs.Support;
+
+namespace Platform.Specs.Nemesis;
+
+/// <summary>How a nemesis run goes: how many faults, from which seed, and over which cluster profile.</summary>
+/// <param name="Profile">HOCON over hocon/cluster.conf; empty runs the shipped production profile.</param>
+/// <param name="Kinds">The kinds of fault to choose from; null: all of <see cref="Nemesis.Kinds"/>.</param>
+/// <param name="Budget">No new fault after this long (then the checker runs): a long run that must end in time.</param>
+public sealed record NemesisOptions(int Seed, int Faults, int Partitions = 6, string Profile = "", IReadOnlyList<string>? Kinds = null,
+    TimeSpan? Budget = null);
+
+/// <summary>
+/// Injects faults at random (from a seed, so a run can be repeated) into a <see cref="NemesisCluster"/> under a
+/// <see cref="NemesisWorkload"/>, one at a time: inject, hold, heal, then wait until every node runs again
+/// (restarting those that died or that the cluster downed) and every partition acknowledges records again.
+/// A node that stops without having been a fault's target was downed falsely, and is noted as such.
+/// </summary>
+public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Random random, IReadOnlyList<string> kinds)
+{
+    /// <summary>The kinds of fault, each with the nodes it targets.</summary>
+    /// <remarks>"restart" is not a failure but the step of a rolling restart (SIGTERM, graceful leave, start again):
+    /// the report's pause during it is the producers' pause per node.</remarks>
+    public static readonly string[] Kinds = ["kill", "pause", "isolate", "bridge", "pg-cut", "slow-disk", "restart"];
+
+    public int FalseDownings { get; private set; }
+
+    public static async Task<(NemesisReport Report, int FalseDownings, IReadOnlyList<string> Notes)> RunAsync(NemesisOptions options, Action<string> log)
+    {
+        var history = new NemesisHistory();
+        await using var cluster = await NemesisCluster.StartAsync(options.Profile);
+        log($"{history.Now:N1} s cluster up: {cluster.BootstrapServers}");
+        await using (var connection = await PlatformConnection.ConnectAsync(cluster.BootstrapServers))
+            await new PlatformAdmin(connection).CreateTopicAsync(NemesisWorkload.Topic, options.Partitions);
+        var nemesis = new Nemesis(cluster, history, new Random(options.Seed), options.Kinds ?? Kinds);
+        log($"node logs: {string.Join(", ", cluster.Nodes.Select(n => Path.Combine(n.DataDir, "node.log")))}");
+        await using var workload = await NemesisWorkload.StartAsync(cluster.BootstrapServers, history, options.Partitions);
+        await nemesis.SettleAsync(history.Now, [], options.Partitions);
+        for (var i = 0; i < options.Faults && (options.Budget is not { } budget || history.Now < budget.TotalSeconds); i++)
+        {
+            var fault = await nemesis.InjectAsync(options.Partitions);
+            log($"{fault.Start:N1}-{fault.End:N1} s {fault.Kind} {fault.Target}");
+        }
+        await workload.StopAsync();
+        var stored = await NemesisWorkload.ReadLogAsync(cluster.BootstrapServers, options.Partitions);
+        return (HistoryChecker.Check(history, stored, options.Partitions), nemesis.FalseDownings, history.Notes.ToList());
+    }
+
+    /// <summary>One fault: chosen, injected, held, healed, and recovered from.</summary>
+    public async Task<Fault> InjectAsync(int partitions)
+    {
+        var kind = kinds[random.Next(kinds.Count)];
+        var nodes = cluster.Nodes;
+        var target = nodes[random.Next(nodes.Count)];
+        var others = nodes.Where(n => n != target).ToList();
+        var hold = TimeSpan.FromSeconds(3 + random.NextDouble() * 4);
+        var start = history.Now;
+        IReadOnlyList<NemesisCluster.Node> targets = [target];
+        switch (kind)
+        {
+            case "kill":
+                target.Process!.Kill();
+                // From the moment the process is gone: an acknowledgement read after that came from a survivor
+                // (a tenth of a second for bytes the dead node had already sent to cross the proxy).
+                start = history.Now + 0.1;
+                // Failover is measured with the node down: every partition serving again on the survivors.
+                await AllPartitionsAcknowledgedAfterAsync(start, partitions, TimeSpan.FromSeconds(60));
+                break;
+            case "pause":
+                // Longer than the failure detector tolerates: the cluster downs the node while it is frozen.
+                target.Process!.Stop();
+                await Task.Delay(hold);
+                target.Process.Continue();
+                break;
+            case "isolate":
+                foreach (var other in others) NemesisCluster.Partition(target, other, cut: true);
+                await Task.Delay(hold);
+                foreach (var other in others) NemesisCluster.Partition(target, other, cut: false);
+                break;
+            case "bridge":
+                // Two nodes lose each other; the third still sees both.
+                targets = [target, others[0]];
+                NemesisCluster.Partition(target, others[0], cut: true);
+                await Task.Delay(hold);
+                NemesisCluster.Partition(target, others[0], cut: false);
+                break;
+            case "pg-cut":
+                target.Postgres.Cut();
+                await Task.Delay(hold);
+                target.Postgres.Restore();
+                break;
+            case "restart":
+                await target.Process!.TerminateAsync();
+                await cluster.StartAsync(target);
+                break;
+            case "slow-disk":
+                target.Postgres.Pause();
+                await Task.Delay(hold);
+                target.Postgres.Resume();
+                break;
+        }
+        var healed = history.Now;
+        await SettleAsync(healed, targets, partitions);
+        var fault = new Fault(kind, string.Join("+", targets.Select(t => t.Name)), start, healed);
+        history.Faults.Enqueue(fault);
+        return fault;
+    }
+
+    /// <summary>
+    /// Restarts every node that is not running (a node the cluster downed stops by itself, a moment after it
+    /// learns it), then waits until every partition has acknowledged a record since the last restart.
+    /// </summary>
+    public async Task SettleAsync(double since, IReadOnlyList<NemesisCluster.Node> targets, int partitions)
+    {
+        var deadline = history.Now + 60;
+        // A downed node may take a few seconds to notice and stop: look again before calling the cluster settled.
+        for (var round = 0; round < 3 && history.Now < deadline; round++)
+        {
+            foreach (var node in cluster.Nodes.Where(n => !n.Running))
+            {
+                if (!targets.Contains(node))
+                {
+                    FalseDownings++;
+                    history.Notes.Enqueue($"{history.Now:N1} s FALSE DOWNING: {node.Name} stopped although no fault targeted it");
+                }
+                else history.Notes.Enqueue($"{history.Now:N1} s {node.Name} stopped (downed), restarting");
+                await cluster.StartAsync(node);
+                since = history.Now;
+            }
+            await AllPartitionsAcknowledgedAfterAsync(since, partitions, TimeSpan.FromSeconds(Math.Max(1, deadline - history.Now)));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>
+    /// Waits until every partition has acknowledged a record after <paramref name="since"/>; a partition that does
+    /// not within <paramref name="timeout"/> is noted (the report's unavailability shows how long) and the run goes on.
+    /// </summary>
+    private async Task AllPartitionsAcknowledgedAfterAsync(double since, int partitions, TimeSpan timeout)
+    {
+        HashSet<int> Serving() => history.Acknowledgements.Where(a => a.At > since).Select(a => a.Partition).ToHashSet();
+        try
+        {
+            await Eventually.TrueAsync(() => Serving().Count == partitions, $"every partition acknowledging records after {since:N1} s",
+                timeout, TimeSpan.FromMilliseconds(50));
+        }
+        catch (TimeoutException)
+        {
+            var silent = Enumerable.Range(0, partitions).Except(Serving());
+            history.Notes.Enqueue($"{history.Now:N1} s UNAVAILABLE: partitions {string.Join(", ", silent)} acknowledged nothing for {timeout.TotalSeconds:N0} s after {since:N1} s");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Text;
+using Platform.Client;
+
+namespace Platform.Specs.Nemesis;
+
+/// <summary>
+/// The load a nemesis run puts on the cluster and records in a <see cref="NemesisHistory"/>: idempotent
+/// producers, each key owned by one of them and counting up with several records in flight (so the producer's
+/// ordering is what keeps per-key order), keys spread evenly over the partitions; and a group of consumers that
+/// commit what they read every second and when a partition is revoked (a clean hand-over).
+/// </summary>
+public sealed class NemesisWorkload : IAsyncDisposable
+{
+    public const string Topic = "nemesis";
+    public const string Group = "nemesis-group";
+    private const int InFlightPerKey = 4;
+
+    private readonly NemesisHistory _history;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<PlatformConnection> _connections = [];
+    private readonly List<PlatformProducer> _producers = [];
+    private readonly List<Task> _tasks = [];
+
+    private NemesisWorkload(NemesisHistory history) => _history = history;
+
+    /// <summary>
+    /// Starts <paramref name="producers"/> producers writing <paramref name="keys"/> keys at about
+    /// <paramref name="recordsPerSecond"/> in all, and <paramref name="consumers"/> group consumers.
+    /// </summary>
+    public static async Task<NemesisWorkload> StartAsync(string bootstrap, NemesisHistory history, int partitions, int keys = 24,
+        int producers = 2, int consumers = 2, int recordsPerSecond = 300)
+    {
+        var workload = new NemesisWorkload(history);
+        for (var i = 0; i < producers; i++)
+        {
+            var connection = await PlatformConnection.ConnectAsync(bootstrap);
+            workload._connections.Add(connection);
+            workload._producers.Add(new PlatformProducer(connection));
+        }
+        var pause = TimeSpan.FromSeconds((double)keys / recordsPerSecond);
+        for (var k = 0; k < keys; k++)
+            workload._tasks.Add(workload.ProduceKeyAsync($"k{k}", k % partitions, workload._producers[k % producers], pause));
+        for (var c = 0; c < consumers; c++)
+        {
+            var connection = await PlatformConnection.ConnectAsync(bootstrap);
+            workload._connections.Add(connection);
+            workload._tasks.Add(workload.ConsumeAsync($"c{c}", connection));
+        }
+        return workload;
+    }
+
+    /// <summary>One key's records, counting up, with up to <see cref="InFlightPerKey"/> awaiting their acknowledgement.</summary>
+    private async Task ProduceKeyAsync(string key, int partition, PlatformProducer producer, TimeSpan pause)
+    {
+        using var window = new SemaphoreSlim(InFlightPerKey);
+        var pending = new List<Task>();
+        for (long counter = 0; !_stop.IsCancellationRequested; counter++)
+        {
+            try
+            {
+                await window.WaitAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var value = new KeyedValue(key, counter);
+            pending.Add(Record(producer.ProduceAsync(Topic, new Message(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(counter.ToString())), partition), value, window));
+            pending.RemoveAll(t => t.IsCompleted);
+            await Task.Delay(pause);
+        }
+        await Task.WhenAll(pending);
+    }
+
+    private async Task Record(Task<DeliveryResult> produce, KeyedValue value, SemaphoreSlim window)
+    {
+        try
+        {
+            var delivery = await produce;
+            _history.Acknowledgements.Enqueue(new Acknowledged(value, delivery.Partition, delivery.Offset, _history.Now));
+        }
+        catch (Exception e)
+        {
+            _history.Unacknowledged.Enqueue(value);
+            _history.Notes.Enqueue($"{_history.Now:N1} s produce of {value} failed: {e.Message}");
+        }
+        finally
+        {
+            window.Release();
+        }
+    }
+
+    /// <summary>A group member: reads, commits every second and on revoke, and notes the first offset of each new assignment.</summary>
+    private async Task ConsumeAsync(string name, PlatformConnection connection)
+    {
+        var settings = ConsumerGroupSettings.Create(Group, Akka.Configuration.ConfigurationFactory.ParseString("platform.client.consumer.group.auto-commit = off"))
+            .WithClientId(name);
+        await using var consumer = new PlatformConsumer(connection, settings, AutoOffsetReset.Earliest);
+        var positions = new Dictionary<int, long>();
+        var awaitingFirst = new Dictionary<int, double>();
+        var gate = new SemaphoreSlim(1);
+        async Task CommitAsync(IEnumerable<int>? only)
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var offsets = positions.Where(p => only is null || only.Contains(p.Key))
+                    .Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)).ToList();
+                if (offsets.Count == 0) return;
+                var sentAt = _history.Now;
+                try
+                {
+                    await consumer.CommitAsync(offsets);
+                    foreach (var offset in offsets)
+                        _history.Commits.Enqueue(new CommitAcknowledged(name, offset.Partition, offset.Offset, sentAt, _history.Now));
+                }
+                catch (Exception e) when (e is PlatformException or TimeoutException or OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _history.CommitFailures);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        consumer.RevokingAsync = async revoked =>
+        {
+            await CommitAsync(revoked.Select(p => p.Partition).ToList());
+            await gate.WaitAsync();
+            foreach (var partition in revoked) positions.Remove(partition.Partition);
+            gate.Release();
+        };
+        consumer.PartitionsAssigned += assigned =>
+        {
+            lock (awaitingFirst)
+                foreach (var partition in assigned) awaitingFirst[partition.Partition] = _history.Now;
+        };
+        consumer.Subscribe([Topic]);
+        var lastCommit = _history.Now;
+        while (!_stop.IsCancellationRequested)
+        {
+            ConsumeResult? record;
+            try
+            {
+                record = await consumer.ConsumeAsync(TimeSpan.FromSeconds(1), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (PlatformException e)
+            {
+                _history.Notes.Enqueue($"{_history.Now:N1} s consumer {name}: {e.Message}");
+                continue;
+            }
+            if (record is not null)
+            {
+                Interlocked.Increment(ref _history.Consumed);
+                lock (awaitingFirst)
+                    if (awaitingFirst.Remove(record.Partition, out var assignedAt))
+                        _history.Assignments.Enqueue(new FirstAfterAssignment(name, record.Partition, record.Offset, assignedAt));
+                await gate.WaitAsync();
+                positions[record.Partition] = record.Offset + 1;
+                gate.Release();
+            }
+            if (_history.Now - lastCommit >= 1)
+            {
+                await CommitAsync(null);
+                lastCommit = _history.Now;
+            }
+        }
+    }
+
+    /// <summary>Stops producing and consuming; waits for what is in flight to be acknowledged or to fail.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Reads every partition from its beginning up to its high watermark: the log the checker judges.</summary>
+    public static async Task<IReadOnlyList<Stored>> ReadLogAsync(string bootstrap, int partitions)
+    {
+        await using var connection = await PlatformConnection.ConnectAsync(bootstrap);
+        var description = await new PlatformAdmin(connection).DescribeTopicAsync(Topic);
+        var end = description.Partitions.ToDictionary(p => p.Partition, p => p.HighWatermark);
+        await using var reader = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
+        reader.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(Topic, p, TopicPartitionOffset.Beginning)));
+        var log = new List<Stored>();
+        var read = new Dictionary<int, long>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (end.Any(p => read.GetValueOrDefault(p.Key) < p.Value) && DateTime.UtcNow < deadline)
+        {
+            if (await reader.ConsumeAsync(TimeSpan.FromSeconds(1)) is not { } record) continue;
+            var key = Encoding.UTF8.GetString(record.Key!);
+            log.Add(new Stored(record.Partition, record.Offset, new KeyedValue(key, long.Parse(Encoding.UTF8.GetString(record.Value!)))));
+            read[record.Partition] = record.Offset + 1;
+        }
+        return log;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
+        foreach (var producer in _producers) await producer.DisposeAsync();
+        foreach (var connection in _connections) await connection.DisposeAsync();
+    }
+}
