@@ -27,6 +27,12 @@ catch (UsageException e)
     Console.Error.WriteLine("Run 'platform help' for the commands and their options.");
     return 2;
 }
+catch (Platform.Actors.Hosting.NodeStartException e)
+{
+    // One line naming the cause and the port or path; the stack trace would only bury it (issue #17).
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 catch (PlatformException e)
 {
     Console.Error.WriteLine($"error: {e.Code}: {e.Reason}");

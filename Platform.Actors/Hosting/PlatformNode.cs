@@ -92,10 +92,24 @@ public sealed class PlatformNode : IAsyncDisposable
     {
         // Before anything is created: a node on a SQLite file of its own must not join other nodes.
         StorageChecks.RefuseSqliteInCluster(config);
-        SqliteStorage.Prepare(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
         config = remoting.Config;
+        var dataLock = await StartupGuards.PrepareStorageAsync(config);
+        try
+        {
+            return await StartLockedAsync(config, remoting, dataLock, upTimeout);
+        }
+        catch
+        {
+            dataLock?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="StartAsync"/>, once the store is checked and the data directory locked.</summary>
+    private static async Task<PlatformNode> StartLockedAsync(Config config, RemotingPlan remoting, DataDirectoryLock? dataLock, TimeSpan? upTimeout)
+    {
         // Every setting is read here, once: a missing key stops the node before anything starts.
         var kafkaSettings = KafkaSettings.Create(config);
         var nodeSettings = NodeSettings.Create(config);
@@ -112,13 +126,19 @@ public sealed class PlatformNode : IAsyncDisposable
         ActorSystem system;
         try
         {
+            StartupGuards.EnsureRemotingPortFree(config);
+            // Kestrel binds for good later, once the ActorSystem runs; a taken port should stop the node before that.
+            ExclusivePort.EnsureFree("The HTTP endpoint", StartupGuards.Resolve(httpSettings.Host), httpSettings.Port);
             system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config)));
         }
-        catch
+        catch (Exception e)
         {
             await kafka.DisposeAsync();
+            if (e is not NodeStartException && StartupGuards.RemotingBindFailure(config, e) is { } taken) throw taken;
             throw;
         }
+        // Held until the last of the node is gone, so that no second node opens the file while this one may still write.
+        if (dataLock is not null) system.RegisterOnTermination(dataLock.Dispose);
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
