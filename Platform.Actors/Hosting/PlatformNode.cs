@@ -165,7 +165,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
                 sharding.DefaultShardAllocationStrategy(shardingSettings),
                 StopPartition.Instance);
-            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings),
+            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.SupervisedProps(partitions, nodeSettings),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
             system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(producerIdSettings),
