@@ -23,6 +23,7 @@ internal sealed record NodeSettings(
     {
         var node = SettingsSection.Of(config, "platform.node");
         var topics = SettingsSection.Of(config, "platform.topic-defaults");
+        var restart = SettingsSection.Of(config, "platform.node.registry-restart-backoff");
         return new NodeSettings(
             node.Bool("auto-create-topics"),
             node.Int("auto-create-partitions"),
@@ -36,6 +37,6 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
-            RestartBackoff.Create(config, "platform.node.registry-restart-backoff"));
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor")));
     }
 }

@@ -11,8 +11,9 @@ internal sealed record ProducerIdSettings(int BlockSize, int SnapshotEvery, Time
     public static ProducerIdSettings Create(Config config)
     {
         var p = SettingsSection.Of(config, "platform.producer-ids");
-        var backoff = RestartBackoff.Create(config, "platform.producer-ids.restart-backoff");
-        var settings = new ProducerIdSettings(p.Int("block-size"), p.Int("snapshot-every"), backoff.Min, backoff.Max, backoff.RandomFactor);
+        var backoff = SettingsSection.Of(config, "platform.producer-ids.restart-backoff");
+        var settings = new ProducerIdSettings(p.Int("block-size"), p.Int("snapshot-every"),
+            backoff.Duration("min"), backoff.Duration("max"), backoff.Double("random-factor"));
         if (settings.BlockSize < 1 || settings.SnapshotEvery < 1)
             throw new ArgumentException($"platform.producer-ids: block-size and snapshot-every must be positive, got {settings}");
         return settings;

@@ -1,11 +1,10 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Pattern;
 
 namespace Platform.Actors.Configuration;
 
 /// <summary>
-/// A <c>restart-backoff { min, max, random-factor }</c> section: how a persistent singleton that stopped after a failed
+/// A <c>registry-restart-backoff { min, max, random-factor }</c> section: how a persistent singleton that stopped after a failed
 /// journal write or recovery is started again (Akka's <see cref="BackoffSupervisor"/>), so that it recovers from what
 /// the journal holds instead of staying dead until the node restarts (issue #17: the topic registry stopped after one
 /// failed write and every topic create timed out from then on).
@@ -15,12 +14,6 @@ namespace Platform.Actors.Configuration;
 /// <param name="RandomFactor">The share by which each wait is randomised.</param>
 internal sealed record RestartBackoff(TimeSpan Min, TimeSpan Max, double RandomFactor)
 {
-    public static RestartBackoff Create(Config config, string path)
-    {
-        var section = SettingsSection.Of(config, path);
-        return new RestartBackoff(section.Duration("min"), section.Duration("max"), section.Double("random-factor"));
-    }
-
     /// <summary><paramref name="child"/> (named <paramref name="childName"/>) under a backoff supervisor that restarts it when it stops.</summary>
     public Props Supervise(Props child, string childName) => BackoffSupervisor.Props(child, childName, Min, Max, RandomFactor);
 }

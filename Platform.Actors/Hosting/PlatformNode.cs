@@ -213,7 +213,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var timeout = upTimeout ?? nodeSettings.JoinTimeout;
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
+            kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
             return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http);
         }
         catch
