@@ -16,10 +16,14 @@ internal sealed class Placement
 {
     private volatile ImmutableDictionary<string, Address> _partitionShards = ImmutableDictionary<string, Address>.Empty;
     private volatile ImmutableDictionary<string, Address> _groupShards = ImmutableDictionary<string, Address>.Empty;
+    private volatile ImmutableDictionary<Address, int> _groupCoordinators = ImmutableDictionary<Address, int>.Empty;
 
     public Address? PartitionShardHome(string shardId) => _partitionShards.GetValueOrDefault(shardId);
 
     public Address? GroupShardHome(string shardId) => _groupShards.GetValueOrDefault(shardId);
+
+    /// <summary>How many group coordinators run on <paramref name="member"/>, as last seen (0 when it did not answer).</summary>
+    public int GroupCoordinatorsOn(Address member) => _groupCoordinators.GetValueOrDefault(member);
 
     internal void Update(bool partitions, ClusterShardingStats stats)
     {
@@ -27,8 +31,13 @@ internal sealed class Placement
         foreach (var (address, region) in stats.Regions)
         foreach (var shard in region.Stats.Keys)
             map[shard] = address;
-        if (partitions) _partitionShards = map.ToImmutable();
-        else _groupShards = map.ToImmutable();
+        if (partitions)
+        {
+            _partitionShards = map.ToImmutable();
+            return;
+        }
+        _groupShards = map.ToImmutable();
+        _groupCoordinators = stats.Regions.ToImmutableDictionary(r => r.Key, r => r.Value.Stats.Values.Sum());
     }
 }
 
