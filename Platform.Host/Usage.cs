@@ -10,6 +10,7 @@ internal static class Usage
                         [--kafka-port N] [--kafka-advertised HOST:PORT] [--http-port N]
                         [--storage sqlite|postgres --connection-string CS]
                         [--tls-cert FILE.p12 [--tls-cert-password PW] --tls-ca CA.crt] [--require-tls]
+                        [--log-level DEBUG|INFO|WARNING|ERROR] [--log-format text|json]
             Run a node: a cluster of one on the embedded SQLite store, or a member of the cluster its
             seeds belong to. Remoting between nodes runs over mutual TLS with certificates of the cluster's
             CA; without them a node alone binds remoting to 127.0.0.1, and a node with seeds warns (or, with

@@ -37,7 +37,11 @@ internal static class NodeCommand
         var tlsPassword = line.Option("tls-cert-password") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CERT_PASSWORD");
         var tlsCa = line.Option("tls-ca") ?? Environment.GetEnvironmentVariable("PLATFORM_TLS_CA");
         var requireTls = line.Flag("require-tls") || Environment.GetEnvironmentVariable("PLATFORM_REQUIRE_TLS") is "true" or "1" or "on";
+        var logLevel = line.Option("log-level")?.ToUpperInvariant();
+        var logFormat = line.Option("log-format");
         line.RejectUnknown();
+        if (logLevel is not (null or "DEBUG" or "INFO" or "WARNING" or "ERROR")) throw new UsageException($"--log-level takes DEBUG, INFO, WARNING or ERROR, got '{logLevel}'");
+        if (logFormat is not (null or "text" or "json")) throw new UsageException($"--log-format takes text or json, got '{logFormat}'");
         if (string.IsNullOrEmpty(tlsCert) != string.IsNullOrEmpty(tlsCa))
             throw new UsageException("--tls-cert and --tls-ca go together: the node's PKCS#12 certificate and the cluster CA's certificate (platform certs create makes both)");
         var tls = string.IsNullOrEmpty(tlsCert) ? null : new TlsOptions(tlsCert, tlsPassword, tlsCa!);
@@ -49,6 +53,9 @@ internal static class NodeCommand
             if (!File.Exists(configFile)) throw new UsageException($"Config file '{configFile}' does not exist");
             extra = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configFile));
         }
+        // akka.loglevel and platform.log.format as switches: over the --config file, as every switch.
+        var logging = (logLevel is null ? "" : $"akka.loglevel = {logLevel}\n") + (logFormat is null ? "" : $"platform.log.format = {logFormat}\n");
+        if (logging.Length > 0) extra = ConfigurationFactory.ParseString(logging).WithFallback(extra ?? Config.Empty);
         var config = PlatformConfig.ForNode(new NodeOptions(dataDir, host, port, extra, seeds, storage, connectionString, kafkaPort, kafkaAdvertised, tls, requireTls, httpPort),
             Profile(seeds.Count > 0 || storage == StorageKind.Postgres ? "cluster.conf" : "single-node.conf"));
         // Before the node starts, so that it is the first thing an operator sees (and refused at once with --require-tls).

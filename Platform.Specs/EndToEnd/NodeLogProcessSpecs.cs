@@ -47,13 +47,10 @@ public sealed class NodeLogProcessSpecs
     }
 
     [Fact]
-    public async Task With_platform_log_format_json_every_line_is_a_JSON_object_with_the_template_values_as_fields()
+    public async Task With_log_format_json_every_line_is_a_JSON_object_with_the_template_values_as_fields()
     {
-        var dataDir = TestNode.NewDataDir();
-        var config = Path.Combine(dataDir, "log.conf");
-        await File.WriteAllTextAsync(config, "platform.log.format = json\n");
         var kafkaPort = HostProcess.FreePort();
-        await using var node = await HostProcess.StartNodeAsync(dataDir, HostProcess.FreePort(), ["--config", config], kafkaPort: kafkaPort);
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), HostProcess.FreePort(), ["--log-format", "json"], kafkaPort: kafkaPort);
         var created = await HostProcess.RunAsync(null, "topics", "create", "json-topic", "--partitions", "2", "--bootstrap-server", $"127.0.0.1:{kafkaPort}");
         Assert.True(created.ExitCode == 0, created.Stderr);
 
@@ -66,5 +63,13 @@ public sealed class NodeLogProcessSpecs
         Assert.Equal("Information", created_.RootElement.GetProperty("LogLevel").GetString());
         foreach (var each in Lines(node.Stdout))
             using (JsonDocument.Parse(each)) { }
+    }
+
+    [Fact]
+    public async Task With_log_level_WARNING_a_healthy_node_logs_nothing()
+    {
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), HostProcess.FreePort(), ["--log-level", "warning"]);
+        Assert.Contains("Platform node up", node.Stderr);
+        Assert.Equal("", node.Stdout.Trim());
     }
 }
