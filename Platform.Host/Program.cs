@@ -26,6 +26,12 @@ catch (UsageException e)
     Console.Error.WriteLine($"Run '{ParseErrors.HelpCommand(result)}' for its options.");
     return 2;
 }
+catch (Platform.Actors.Hosting.NodeStartException e)
+{
+    // One line naming the cause and the port or path; the stack trace would only bury it (issue #17).
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 catch (PlatformException e)
 {
     Console.Error.WriteLine($"error: {e.Code}: {e.Reason}");

@@ -11,6 +11,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="RegistryResubscribeDelay">When the gateway and the Kafka topic cache first subscribe to the topic registry again.</param>
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
 /// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
+/// <param name="RegistryRestart">How the topic registry is started again after it stopped on a journal failure.</param>
 internal sealed record NodeSettings(
     bool AutoCreateTopics,
     int AutoCreatePartitions,
@@ -23,12 +24,14 @@ internal sealed record NodeSettings(
     TimeSpan JoinTimeout,
     TimeSpan RegistryResubscribeDelay,
     TimeSpan RegistryResubscribeInterval,
-    TimeSpan ShardStatsGrace)
+    TimeSpan ShardStatsGrace,
+    RestartBackoff RegistryRestart)
 {
     public static NodeSettings Create(Config config)
     {
         var node = SettingsSection.Of(config, "platform.node");
         var topics = SettingsSection.Of(config, "platform.topic-defaults");
+        var restart = SettingsSection.Of(config, "platform.node.registry-restart-backoff");
         return new NodeSettings(
             node.Bool("auto-create-topics"),
             node.Int("auto-create-partitions"),
@@ -45,6 +48,7 @@ internal sealed record NodeSettings(
             node.Duration("join-timeout"),
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
-            node.Duration("shard-stats-grace"));
+            node.Duration("shard-stats-grace"),
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor")));
     }
 }

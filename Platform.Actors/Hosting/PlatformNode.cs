@@ -99,10 +99,24 @@ public sealed class PlatformNode : IAsyncDisposable
     {
         // Before anything is created: a node on a SQLite file of its own must not join other nodes.
         StorageChecks.RefuseSqliteInCluster(config);
-        SqliteStorage.Prepare(config);
         // Remoting is for cluster members only: mutual TLS, or loopback for a node alone without certificates.
         var remoting = RemotingSecurity.Plan(config);
         config = remoting.Config;
+        var dataLock = await StartupGuards.PrepareStorageAsync(config);
+        try
+        {
+            return await StartLockedAsync(config, remoting, dataLock, upTimeout);
+        }
+        catch
+        {
+            dataLock?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="StartAsync"/>, once the store is checked and the data directory locked.</summary>
+    private static async Task<PlatformNode> StartLockedAsync(Config config, RemotingPlan remoting, DataDirectoryLock? dataLock, TimeSpan? upTimeout)
+    {
         // Every setting is read here, once: a missing key stops the node before anything starts.
         var kafkaSettings = KafkaSettings.Create(config);
         var nodeSettings = NodeSettings.Create(config);
@@ -123,13 +137,19 @@ public sealed class PlatformNode : IAsyncDisposable
         ActorSystem system;
         try
         {
+            StartupGuards.EnsureRemotingPortFree(config);
+            // Kestrel binds for good later, once the ActorSystem runs; a taken port should stop the node before that.
+            ExclusivePort.EnsureFree("The HTTP endpoint", StartupGuards.Resolve(httpSettings.Host), httpSettings.Port);
             system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config)));
         }
-        catch
+        catch (Exception e)
         {
             await kafka.DisposeAsync();
+            if (e is not NodeStartException && StartupGuards.RemotingBindFailure(config, e) is { } taken) throw taken;
             throw;
         }
+        // Held until the last of the node is gone, so that no second node opens the file while this one may still write.
+        if (dataLock is not null) system.RegisterOnTermination(dataLock.Dispose);
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
@@ -162,7 +182,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
                 sharding.DefaultShardAllocationStrategy(shardingSettings),
                 StopPartition.Instance);
-            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.Props(partitions, nodeSettings, TopicLimits.Of(nodeSettings, kafkaSettings)),
+            system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.SupervisedProps(partitions, nodeSettings, TopicLimits.Of(nodeSettings, kafkaSettings)),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 
             system.ActorOf(ClusterSingletonManager.Props(ProducerIdAllocator.SupervisedProps(producerIdSettings),
@@ -211,7 +231,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var timeout = upTimeout ?? nodeSettings.JoinTimeout;
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
-            kafka.Start(KafkaServer.CreateApis(services), Logging.GetLogger(system, "kafka"));
+            kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
             return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId);
         }
         catch

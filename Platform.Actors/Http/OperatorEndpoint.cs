@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Actors.Configuration;
 using Platform.Actors.Health;
+using Platform.Actors.Hosting;
 using Platform.Actors.Kafka;
 using Platform.Actors.Metrics;
 
@@ -57,8 +58,7 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
         var exporter = new PrometheusExporter(metrics.Meter);
         var console = new WebConsole(system, $"{kafka.AdvertisedHost}:{kafka.AdvertisedPort}", partitions, settings);
 
-        var address = IPAddress.TryParse(settings.Host, out var ip) ? ip
-            : (await Dns.GetHostAddressesAsync(settings.Host)).FirstOrDefault() ?? throw new ArgumentException($"Cannot resolve {settings.Host}");
+        var address = StartupGuards.Resolve(settings.Host);
         // The empty builder: no configuration files, no console logging, no routing; three paths need none of it.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
@@ -66,6 +66,9 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
             options.AddServerHeader = false;
             options.Listen(address, settings.Port);
         });
+        // Kestrel's own socket sets .NET's ReuseAddress, which on Linux lets a second node share the port.
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+            ExclusivePort.Listen("The HTTP endpoint", ((IPEndPoint)endpoint).Address, ((IPEndPoint)endpoint).Port));
         var app = builder.Build();
         app.Run(context => context.Request.Path.Value switch
         {
@@ -79,12 +82,15 @@ internal sealed class OperatorEndpoint : IAsyncDisposable
         {
             await app.StartAsync();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or NodeStartException)
         {
             await console.DisposeAsync();
             exporter.Dispose();
             await app.DisposeAsync();
-            throw new InvalidOperationException($"The HTTP endpoint cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
+            // Kestrel may wrap what the listen socket's factory threw in an IOException of its own.
+            for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+                if (cause is NodeStartException taken) throw taken;
+            throw new NodeStartException($"The HTTP endpoint cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).First();
         return new OperatorEndpoint(app, exporter, console, settings.Host, bound.Port);

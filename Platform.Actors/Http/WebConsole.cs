@@ -31,7 +31,7 @@ internal sealed class WebConsole : IAsyncDisposable
         _settings = settings.Console;
         _client = new ConsoleClient(kafkaEndpoint, _settings);
         _history = new ConsoleHistory(_settings.HistorySamples, _settings.MaxSampledSeries);
-        _sampler = new ConsoleSampler(_client, _history, _settings, Logging.GetLogger(system, "console"));
+        _sampler = new ConsoleSampler(_client, _history, _settings, Akka.Event.Logging.GetLogger(system, "console"));
         _partitions = partitions;
         _askTimeout = settings.AskTimeout;
         _node = kafkaEndpoint;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Event;
 using Platform.Actors.Configuration;
+using Platform.Actors.Hosting;
 
 namespace Platform.Actors.Kafka;
 
@@ -50,23 +51,8 @@ internal sealed class KafkaListener : IAsyncDisposable
     /// <summary>Binds the listening socket; no client is accepted until <see cref="Start"/>.</summary>
     public static KafkaListener Bind(KafkaSettings settings)
     {
-        var address = IPAddress.TryParse(settings.Host, out var ip) ? ip
-            : Dns.GetHostAddresses(settings.Host).FirstOrDefault() ?? throw new ArgumentException($"Cannot resolve {settings.Host}");
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            // No SO_REUSEADDR: on Linux .NET also sets SO_REUSEPORT with it, and a second node on the same
-            // port would silently share the clients instead of failing to start.
-            socket.ExclusiveAddressUse = false;
-            socket.Bind(new IPEndPoint(address, settings.Port));
-            socket.Listen(512);
-            return new KafkaListener(socket, settings);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new InvalidOperationException($"The Kafka listener cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
-        }
+        var socket = ExclusivePort.Listen("The Kafka listener", StartupGuards.Resolve(settings.Host), settings.Port);
+        return new KafkaListener(socket, settings);
     }
 
     /// <summary>Starts accepting clients; each gets a connection that dispatches to <paramref name="apis"/>.</summary>

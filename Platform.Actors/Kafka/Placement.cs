@@ -19,12 +19,16 @@ internal sealed class Placement
     // Partition shards that have had a home once: one of them without a live home now has partitions nobody
     // serves (its node died or left and nothing has touched them since), unlike a shard never allocated yet.
     private volatile ImmutableHashSet<string> _placedBefore = ImmutableHashSet<string>.Empty;
+    private volatile ImmutableDictionary<Address, int> _groupCoordinators = ImmutableDictionary<Address, int>.Empty;
 
     public Address? PartitionShardHome(string shardId) => _partitionShards.GetValueOrDefault(shardId);
 
     public Address? GroupShardHome(string shardId) => _groupShards.GetValueOrDefault(shardId);
 
     public bool PartitionShardPlacedBefore(string shardId) => _placedBefore.Contains(shardId);
+
+    /// <summary>How many group coordinators run on <paramref name="member"/>, as last seen (0 when it did not answer).</summary>
+    public int GroupCoordinatorsOn(Address member) => _groupCoordinators.GetValueOrDefault(member);
 
     internal void Update(bool partitions, ClusterShardingStats stats)
     {
@@ -36,8 +40,10 @@ internal sealed class Placement
         {
             _partitionShards = map.ToImmutable();
             _placedBefore = _placedBefore.Union(map.Keys);
+            return;
         }
-        else _groupShards = map.ToImmutable();
+        _groupShards = map.ToImmutable();
+        _groupCoordinators = stats.Regions.ToImmutableDictionary(r => r.Key, r => r.Value.Stats.Values.Sum());
     }
 }
 

@@ -30,16 +30,19 @@ internal static class SqliteStorage
     public static bool IsSqlite(Config config) =>
         config.GetString(JournalErrors.ProviderNamePath) is { } provider && provider.StartsWith("SQLite", StringComparison.Ordinal);
 
+    /// <summary>The full path of the journal's SQLite file; its directory is the node's data directory.</summary>
+    public static string DatabasePath(Config config) =>
+        Path.GetFullPath(new SqliteConnectionStringBuilder(config.GetString("akka.persistence.journal.sql.connection-string")).DataSource);
+
     /// <summary>
-    /// Creates the data directory and puts the file in WAL mode (a property of the file, so every later connection
-    /// uses it: readers of old offsets then never block the journal's writer), before the ActorSystem opens it.
+    /// Puts the file in WAL mode (a property of the file, so every later connection uses it: readers of old offsets
+    /// then never block the journal's writer), before the ActorSystem opens it. The data directory exists already
+    /// (<see cref="Hosting.StartupGuards"/> checked and created it).
     /// </summary>
     public static void Prepare(Config config)
     {
         if (!IsSqlite(config)) return;
         var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();

@@ -33,6 +33,8 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
     private readonly LinkedList<(Guid TopicId, int From, int To)> _toWake = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TopicRegistryState _state = TopicRegistryState.Empty;
+    // Who waits for the one write in flight (Persist stashes every other command meanwhile), to be told if it fails.
+    private IActorRef? _writing;
 
     public TopicRegistry(IActorRef partitions, NodeSettings settings, TopicLimits limits)
     {
@@ -110,6 +112,20 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
     public static Props Props(IActorRef partitions, NodeSettings settings, TopicLimits limits) =>
         Akka.Actor.Props.Create(() => new TopicRegistry(partitions, settings, limits));
 
+    /// <summary>What the cluster singleton manager runs: the registry under a backoff supervisor (see <see cref="RestartBackoff"/>).</summary>
+    public static Props SupervisedProps(IActorRef partitions, NodeSettings settings, TopicLimits limits) =>
+        settings.RegistryRestart.Supervise(Props(partitions, settings, limits), "registry");
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // Akka stops the registry after this; the supervisor starts it again from the journal. The requester learns
+        // now, with Kafka's error for a failed log write, instead of at its timeout.
+        _log.Error(cause, "Topic registry: journal write {SequenceNr} failed; restarting from the journal after a backoff", sequenceNr);
+        _writing?.Tell(new TopicCommandResult(ErrorCode.KafkaStorageError, $"The topic registry's journal write failed: {cause.Message}", null));
+        _writing = null;
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
     private void Handle(TopicRegistryState.Decision decision, bool validateOnly)
     {
         if (decision.Event is null)
@@ -122,9 +138,10 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
             Sender.Tell(new TopicCommandResult(ErrorCode.None, null, _state.TopicAfter(decision.Event)));
             return;
         }
-        var replyTo = Sender;
+        var replyTo = _writing = Sender;
         Persist(decision.Event, e =>
         {
+            _writing = null;
             var topic = Applied(e);
             replyTo.Tell(new TopicCommandResult(ErrorCode.None, null, topic));
         });

@@ -145,6 +145,7 @@ public sealed class SettingsSpecs
         TlsSettings.Create(config);
         SqliteSettings.Create(config);
         HttpSettings.Create(config);
+        Platform.Actors.Logging.LogSettings.Create(config);
     }
 
     /// <summary>A fresh parse of the embedded defaults with one key (or section) taken out.</summary>

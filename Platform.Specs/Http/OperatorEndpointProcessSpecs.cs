@@ -31,6 +31,6 @@ public sealed class OperatorEndpointProcessSpecs
         var result = await HostProcess.RunAsync(null, "node", "--data-dir", TestNode.NewDataDir(), "--port", HostProcess.FreePort().ToString(),
             "--kafka-port", "0", "--http-port", port.ToString());
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains($"The HTTP endpoint cannot bind 127.0.0.1:{port}", result.Stderr);
+        Assert.Contains($"The HTTP endpoint port 127.0.0.1:{port} is already in use", result.Stderr);
     }
 }
