@@ -192,7 +192,17 @@ internal sealed class WebConsole : IAsyncDisposable
             using var deadline = new CancellationTokenSource(_settings.BrowseTimeout);
             while (records.Count < _settings.MaxRecords && !deadline.IsCancellationRequested)
             {
-                var record = await consumer.ConsumeAsync(_settings.BrowseTimeout, deadline.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+                // The browse deadline ends the page; a consumer's error (a corrupt batch, a lost node) is the page's
+                // answer through the handler's refusal, never a silently shorter list.
+                ConsumeResult? record;
+                try
+                {
+                    record = await consumer.ConsumeAsync(_settings.BrowseTimeout, deadline.Token);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    break;
+                }
                 if (record is null) break;
                 records.Add(record);
                 if (record.Offset + 1 >= described.HighWatermark) break;
