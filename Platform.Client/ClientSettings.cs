@@ -54,6 +54,7 @@ public sealed record ClientSettings(
             RetryBackoffMax = c.GetTimeSpan("retry-backoff-max"),
             Retries = c.GetInt("producer.retries"),
             DeliveryTimeout = c.GetTimeSpan("producer.delivery-timeout"),
+            StorageErrorTimeout = c.GetTimeSpan("producer.storage-error-timeout", allowInfinite: true),
             EnableIdempotence = c.GetBoolean("producer.enable-idempotence"),
             ProduceTimeout = c.GetTimeSpan("producer.request-timeout"),
             FetchTimeout = c.GetTimeSpan("consumer.request-timeout"),
@@ -90,6 +91,14 @@ public sealed record ClientSettings(
 
     /// <summary>The longest a record may wait for its acknowledgement, retries included (Kafka's delivery.timeout.ms).</summary>
     public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a batch keeps being re-sent while its partition answers KAFKA_STORAGE_ERROR in a row: infinite
+    /// (the default, Kafka's behaviour) leaves it to <see cref="DeliveryTimeout"/>. Kafka has no non-retriable
+    /// storage error, so a node cannot say "this will not heal soon" (a full disk, a read-only database); a caller
+    /// that would rather hear of it in seconds, as <c>platform produce</c> does, sets this.
+    /// </summary>
+    public TimeSpan StorageErrorTimeout { get; init; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>
     /// Kafka's enable.idempotence: batches carry a producer id and sequence numbers, so a partition
@@ -144,6 +153,7 @@ public sealed record ClientSettings(
     public ClientSettings WithFetchTimeout(TimeSpan timeout) => this with { FetchTimeout = timeout };
     public ClientSettings WithRetries(int retries) => this with { Retries = retries };
     public ClientSettings WithDeliveryTimeout(TimeSpan timeout) => this with { DeliveryTimeout = timeout };
+    public ClientSettings WithStorageErrorTimeout(TimeSpan timeout) => this with { StorageErrorTimeout = timeout };
     public ClientSettings WithIdempotence(bool enabled) => this with { EnableIdempotence = enabled };
     public ClientSettings WithFetchMaxWait(TimeSpan wait) => this with { FetchMaxWait = wait };
     public ClientSettings WithMaxPartitionFetchBytes(int bytes) => this with { MaxPartitionFetchBytes = bytes };

@@ -34,6 +34,8 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     private sealed record SealedBatch(byte[] Bytes, List<Pending> Records, long BufferedBytes, long Ordinal, DateTime Deadline)
     {
         public int Attempts { get; set; }
+        /// <summary>When this batch first met KAFKA_STORAGE_ERROR in the run of them it is in; null once another answer came.</summary>
+        public DateTime? StorageFailingSince { get; set; }
     }
 
     /// <summary>Everything about one partition the producer writes to; guarded by the producer's lock.</summary>
@@ -116,7 +118,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
-        _retry = _settings.Retry;
+        _retry = new RetryPolicy(_settings.RetryBackoff, _settings.RetryBackoffMax) { StorageErrorTimeout = _settings.StorageErrorTimeout };
         if (_settings.EnableIdempotence && _settings.MaxInFlight > MaxInFlightWithIdempotence)
             throw new ArgumentException($"max-in-flight must be at most {MaxInFlightWithIdempotence} with idempotence on");
         _lingerTicks = (long)(_settings.Linger.TotalSeconds * Stopwatch.Frequency);
@@ -557,7 +559,13 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         TaskCompletionSource? signal = null;
         var retriable = RetryPolicy.IsRetriableProduce(result.Error);
-        var retry = retriable && batch.Attempts < _settings.Retries && DateTime.UtcNow < batch.Deadline &&
+        var now = DateTime.UtcNow;
+        // A node's storage that keeps failing (a full disk, a read-only or lost database) is retried for
+        // storage-error-timeout only, so a caller who asked for that learns it in seconds, not at the delivery timeout.
+        var storageFailingSince = batch.StorageFailingSince;
+        var storageGaveUp = _retry.StorageGaveUp(result.Error, ref storageFailingSince);
+        batch.StorageFailingSince = storageFailingSince;
+        var retry = retriable && !storageGaveUp && batch.Attempts < _settings.Retries && now < batch.Deadline &&
                     !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
         lock (_lock)
         {
@@ -604,7 +612,9 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         {
             var error = new PlatformException(result.Error, result.Message ?? result.Error.ToString());
             // Retries ran out (delivery timeout or retries): say so, with the error last seen and the time it took.
-            if (retriable) error = RetryPolicy.GaveUp(error, batch.Attempts + 1, DateTime.UtcNow - (batch.Deadline - _settings.DeliveryTimeout), _settings.DeliveryTimeout);
+            if (storageGaveUp)
+                error = _retry.StorageFailed(error, storageFailingSince!.Value, batch.Attempts + 1);
+            else if (retriable) error = RetryPolicy.GaveUp(error, batch.Attempts + 1, now - (batch.Deadline - _settings.DeliveryTimeout), _settings.DeliveryTimeout);
             foreach (var record in batch.Records) record.Completion.TrySetException(error);
             return;
         }

@@ -37,6 +37,12 @@ internal sealed class RetryPolicy
     /// </summary>
     public static bool IsRetriableProduce(ErrorCode code) => IsRetriable(code) || code == ErrorCode.UnknownProducerId;
 
+    /// <summary>
+    /// How long KAFKA_STORAGE_ERROR may answer in a row before <see cref="RunAsync{T}"/> gives up on it (the
+    /// producer's storage-error-timeout); infinite leaves it to the deadline.
+    /// </summary>
+    public TimeSpan StorageErrorTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>The pause after the <paramref name="failures"/>-th failure in a row (1 for the first), jittered.</summary>
     public TimeSpan Backoff(int failures)
     {
@@ -58,12 +64,17 @@ internal sealed class RetryPolicy
     {
         var started = DateTime.UtcNow;
         var deadline = started + timeout;
+        DateTime? storageFailingSince = null;
         for (var failures = 1; ; failures++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 return await request();
+            }
+            catch (PlatformException e) when (StorageGaveUp(e.Code, ref storageFailingSince))
+            {
+                throw StorageFailed(e, storageFailingSince!.Value, failures);
             }
             catch (PlatformException e) when (ShouldRetry(e.Code, failures) && Pause(failures, deadline) is { } pause)
             {
@@ -85,6 +96,22 @@ internal sealed class RetryPolicy
     public static PlatformException GaveUp(PlatformException last, int tries, TimeSpan elapsed, TimeSpan timeout) =>
         new(last.Code, string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{last.Reason} (the last error of {tries} tries over {elapsed.TotalSeconds:0.0} s; the deadline was {timeout.TotalSeconds:0.###} s)"));
+
+    /// <summary>
+    /// Tracks a run of KAFKA_STORAGE_ERROR answers (<paramref name="since"/> is when it began, null after any other
+    /// answer) and says whether it has outlasted <see cref="StorageErrorTimeout"/>.
+    /// </summary>
+    public bool StorageGaveUp(ErrorCode code, ref DateTime? since)
+    {
+        var now = DateTime.UtcNow;
+        since = code == ErrorCode.KafkaStorageError ? since ?? now : null;
+        return since is { } start && StorageErrorTimeout != Timeout.InfiniteTimeSpan && now - start >= StorageErrorTimeout;
+    }
+
+    /// <summary>The message of an error given up on because the node's storage kept failing.</summary>
+    public PlatformException StorageFailed(PlatformException last, DateTime since, int tries) =>
+        new(last.Code, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{last.Reason} (the node's storage kept failing for {(DateTime.UtcNow - since).TotalSeconds:0.0} s over {tries} tries; storage-error-timeout is {StorageErrorTimeout.TotalSeconds:0.###} s)"));
 
     /// <summary>The pause before the next try, or null when that try would start after the deadline.</summary>
     private TimeSpan? Pause(int failures, DateTime deadline)

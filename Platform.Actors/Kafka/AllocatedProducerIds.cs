@@ -25,28 +25,28 @@ internal sealed class AllocatedProducerIds(IActorRef allocator, TimeSpan timeout
         return joined && producerId < await Refresh().Task;
     }
 
+    /// <summary>
+    /// The refresh under way, or a new one. A finished refresh is never shared: before, the refresh cleared itself
+    /// in a finally block, and when the allocator answered before the Ask's await (it often does: it is a local
+    /// actor on another thread) that ran inside FetchAsync, before the caller stored the task, which then stayed
+    /// as a completed refresh forever. Every id handed out after it got UNKNOWN_PRODUCER_ID for good, and
+    /// producers re-initialised and retried until their delivery timeout (the hang `bench --rate` met).
+    /// </summary>
     private (Task<long> Task, bool Joined) Refresh()
     {
         lock (_gate)
         {
-            if (_refresh is { } running) return (running, true);
+            if (_refresh is { IsCompleted: false } running) return (running, true);
             return (_refresh = FetchAsync(), false);
         }
     }
 
     private async Task<long> FetchAsync()
     {
-        try
-        {
-            var bound = await allocator.Ask<ProducerIdBound>(GetProducerIdBound.Instance, timeout);
-            long seen;
-            while ((seen = Volatile.Read(ref _handedOutUpTo)) < bound.HandedOutUpTo)
-                Interlocked.CompareExchange(ref _handedOutUpTo, bound.HandedOutUpTo, seen);
-            return Volatile.Read(ref _handedOutUpTo);
-        }
-        finally
-        {
-            lock (_gate) _refresh = null;
-        }
+        var bound = await allocator.Ask<ProducerIdBound>(GetProducerIdBound.Instance, timeout);
+        long seen;
+        while ((seen = Volatile.Read(ref _handedOutUpTo)) < bound.HandedOutUpTo)
+            Interlocked.CompareExchange(ref _handedOutUpTo, bound.HandedOutUpTo, seen);
+        return Volatile.Read(ref _handedOutUpTo);
     }
 }

@@ -33,13 +33,15 @@ internal static class ProduceCommand
             "How long a record may wait for its acknowledgement, retries included (Kafka's delivery.timeout.ms; default: platform.client.producer.delivery-timeout, 120 s)", min: 1);
         var requestTimeoutOption = CliOptions.Number<int>("--request-timeout-ms",
             "How long one request may wait for its answer before it is retried (Kafka's request.timeout.ms; default: platform.client.producer.request-timeout, 5 s)", min: 1);
+        var storageTimeoutOption = CliOptions.Number<int>("--storage-error-timeout-ms",
+            "How long records are re-sent while the node answers KAFKA_STORAGE_ERROR in a row (a full disk, a lost database) before produce gives up (default: 10000; the client library's default is the delivery timeout)", min: 1);
         var bootstrap = ClientCommand.BootstrapOption();
         var command = new Command("produce", """
             Write records to a topic. Line mode (the default): one record per line of standard input, the line's bytes
             without its end (\n or \r\n), read as UTF-8 text (--line-format hex or base64 for other bytes). With --file:
             one record per file, byte for byte. Exits 0 only when every record was acknowledged. A progress line on
             standard error when that is a terminal.
-            """).With(topicArgument, fileOption, separatorOption, lineFormatOption, rateOption, deliveryTimeoutOption, requestTimeoutOption, bootstrap);
+            """).With(topicArgument, fileOption, separatorOption, lineFormatOption, rateOption, deliveryTimeoutOption, requestTimeoutOption, storageTimeoutOption, bootstrap);
         command.Validators.Add(result =>
         {
             if (result.GetResult(fileOption) is not { Implicit: false }) return;
@@ -61,7 +63,7 @@ internal static class ProduceCommand
             var files = parse.GetValue(fileOption) is { Length: > 0 } given ? given : null; // absent: an empty array, not null
             foreach (var file in files ?? [])
                 if (!File.Exists(file)) throw new UsageException($"--file {file}: no such file");
-            await using var connection = await ClientCommand.ConnectAsync(parse, bootstrap, Timeouts(delivery, request));
+            await using var connection = await ClientCommand.ConnectAsync(parse, bootstrap, Timeouts(delivery, request, parse.GetValue(storageTimeoutOption) ?? DefaultStorageErrorTimeoutMs));
             var input = new Input(parse.GetValue(topicArgument)!, files, parse.GetValue(separatorOption), parse.GetValue(lineFormatOption)!, parse.GetValue(rateOption));
             return await RunAsync(connection, input);
         });
@@ -70,17 +72,23 @@ internal static class ProduceCommand
 
     private sealed record Input(string Topic, string[]? Files, string? Separator, string LineFormat, long? Rate);
 
+    /// <summary>
+    /// A journal write that fails makes its partition restart from the journal within seconds; storage errors for
+    /// longer than this mean the node's storage needs an operator, which the user should hear now, not after 120 s.
+    /// </summary>
+    private const int DefaultStorageErrorTimeoutMs = 10_000;
+
     /// <summary>The timeouts as the client's HOCON keys, so they are read where every other client setting is.</summary>
-    private static Config? Timeouts(int? deliveryMs, int? requestMs)
+    private static Config Timeouts(int? deliveryMs, int? requestMs, int storageErrorMs)
     {
-        var lines = new List<string>();
+        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"platform.client.producer.storage-error-timeout = {storageErrorMs}ms") };
         if (deliveryMs is { } d) lines.Add(string.Create(CultureInfo.InvariantCulture, $"platform.client.producer.delivery-timeout = {d}ms"));
         if (requestMs is { } r)
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"platform.client.producer.request-timeout = {r}ms"));
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"platform.client.request-timeout = {r}ms"));
         }
-        return lines.Count == 0 ? null : ConfigurationFactory.ParseString(string.Join('\n', lines));
+        return ConfigurationFactory.ParseString(string.Join('\n', lines));
     }
 
     private static async Task<int> RunAsync(PlatformConnection connection, Input input)

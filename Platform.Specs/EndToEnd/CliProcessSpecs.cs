@@ -136,4 +136,38 @@ public sealed class CliProcessSpecs
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Console.WriteLine($"a 20 MB line failed with MessageTooLarge after {watch.ElapsedMilliseconds} ms (the whole process, start-up included)");
     }
+
+    [Fact]
+    public async Task Produce_gives_up_within_seconds_when_the_nodes_storage_keeps_failing_and_says_it_was_the_storage()
+    {
+        var kafkaPort = HostProcess.FreePort();
+        var server = $"127.0.0.1:{kafkaPort}";
+        var dataDir = TestNode.NewDataDir();
+        await using var node = await HostProcess.StartNodeAsync(dataDir, HostProcess.FreePort(), kafkaPort: kafkaPort);
+        await HostProcess.RunAsync(null, "topics", "create", "disk", "--partitions", "1", "--bootstrap-server", server);
+        var before = await HostProcess.RunAsync("stored\n", "produce", "disk", "--bootstrap-server", server);
+        Assert.True(before.ExitCode == 0, before.Stderr);
+
+        // Every journal insert fails from now on, as on a full disk: the node answers KAFKA_STORAGE_ERROR, which Kafka
+        // calls retriable. Before, produce retried it for the whole delivery timeout (120 s) and then blamed a timeout.
+        await NodeDatabase.ExecuteAsync(dataDir, """
+            CREATE TRIGGER disk_full BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full (spec)'); END;
+            """);
+        var watch = Stopwatch.StartNew();
+        var failed = await HostProcess.RunAsync("lost-1\nlost-2\n", "produce", "disk", "--bootstrap-server", server);
+        watch.Stop();
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("KafkaStorageError", failed.Stderr);
+        Assert.Contains("storage-error-timeout is 10 s", failed.Stderr);
+        Assert.Contains("0 of 2 records acknowledged", failed.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}"); // 10 s of storage errors, not 120 s
+        Console.WriteLine($"produce gave up on a failing disk after {watch.ElapsedMilliseconds} ms: {failed.Stderr.Trim()}");
+
+        // The node kept serving: once the disk takes writes again, produce and consume work, and nothing acknowledged went.
+        await NodeDatabase.ExecuteAsync(dataDir, "DROP TRIGGER disk_full");
+        var after = await HostProcess.RunAsync("healed\n", "produce", "disk", "--bootstrap-server", server);
+        Assert.True(after.ExitCode == 0, after.Stderr);
+        var back = await HostProcess.RunAsync(null, "consume", "disk", "--from-beginning", "--max-messages", "2", "--bootstrap-server", server);
+        Assert.Equal(["stored", "healed"], back.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

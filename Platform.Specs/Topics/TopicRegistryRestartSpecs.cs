@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
 using Platform.Actors;
 using Platform.Client;
 using Platform.Specs.Support;
@@ -14,15 +13,6 @@ namespace Platform.Specs.Topics;
 /// </summary>
 public sealed class TopicRegistryRestartSpecs
 {
-    private static async Task Sql(string dataDir, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "platform.db")};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
     [Fact]
     public async Task A_failed_registry_write_is_answered_with_a_storage_error_at_once_and_the_registry_comes_back()
     {
@@ -32,7 +22,7 @@ public sealed class TopicRegistryRestartSpecs
         var admin = new PlatformAdmin(connection);
         await admin.CreateTopicAsync("before", 1);
 
-        await Sql(dataDir, """
+        await NodeDatabase.ExecuteAsync(dataDir, """
             CREATE TRIGGER fail_registry BEFORE INSERT ON journal WHEN NEW.persistence_id = 'topic-registry'
             BEGIN SELECT RAISE(ABORT, 'disk full (spec)'); END;
             """);
@@ -41,7 +31,7 @@ public sealed class TopicRegistryRestartSpecs
         Assert.Equal(ErrorCode.KafkaStorageError, failed.Code);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"answered after {watch.Elapsed}");
 
-        await Sql(dataDir, "DROP TRIGGER fail_registry");
+        await NodeDatabase.ExecuteAsync(dataDir, "DROP TRIGGER fail_registry");
         var created = await Eventually.ValueAsync<TopicMetadata?>(async () =>
             {
                 try
