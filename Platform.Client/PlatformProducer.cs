@@ -34,8 +34,6 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     private sealed record SealedBatch(byte[] Bytes, List<Pending> Records, long BufferedBytes, long Ordinal, DateTime Deadline)
     {
         public int Attempts { get; set; }
-        /// <summary>When this batch first met KAFKA_STORAGE_ERROR in the run of them it is in; null once another answer came.</summary>
-        public DateTime? StorageFailingSince { get; set; }
     }
 
     /// <summary>Everything about one partition the producer writes to; guarded by the producer's lock.</summary>
@@ -73,6 +71,11 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         public short Epoch { get; set; } = -1;
         /// <summary>Set when the partition keeps reporting a gap no unacknowledged batch can fill (see <see cref="Acknowledged"/>).</summary>
         public bool ResetSequences { get; set; }
+        /// <summary>
+        /// When the partition's answers became KAFKA_STORAGE_ERROR, for every batch, without another answer since;
+        /// null otherwise. Per partition, not per batch: the batches queued behind one share its storage.
+        /// </summary>
+        public DateTime? StorageFailingSince { get; set; }
     }
 
     /// <summary>A RecordBatch v2 header's bytes: what a record alone in its batch costs beyond its own encoding.</summary>
@@ -560,15 +563,29 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         TaskCompletionSource? signal = null;
         var retriable = RetryPolicy.IsRetriableProduce(result.Error);
         var now = DateTime.UtcNow;
-        // A node's storage that keeps failing (a full disk, a read-only or lost database) is retried for
-        // storage-error-timeout only, so a caller who asked for that learns it in seconds, not at the delivery timeout.
-        var storageFailingSince = batch.StorageFailingSince;
-        var storageGaveUp = _retry.StorageGaveUp(result.Error, ref storageFailingSince);
-        batch.StorageFailingSince = storageFailingSince;
-        var retry = retriable && !storageGaveUp && batch.Attempts < _settings.Retries && now < batch.Deadline &&
-                    !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
+        bool retry, storageGaveUp;
+        DateTime? storageFailingSince;
+        List<SealedBatch>? doomed = null;
         lock (_lock)
         {
+            // A node's storage that keeps failing (a full disk, a read-only or lost database) is retried for
+            // storage-error-timeout only, so a caller who asked for that learns it in seconds, not at the delivery
+            // timeout; the batches queued behind this one would only meet the same storage, so they fail with it.
+            storageFailingSince = buffer.StorageFailingSince;
+            storageGaveUp = _retry.StorageGaveUp(result.Error, ref storageFailingSince);
+            buffer.StorageFailingSince = storageFailingSince;
+            retry = retriable && !storageGaveUp && batch.Attempts < _settings.Retries && now < batch.Deadline &&
+                    !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
+            if (storageGaveUp)
+            {
+                doomed = [.. buffer.Retry, .. buffer.Ready];
+                buffer.Retry.Clear();
+                buffer.Ready.Clear();
+                foreach (var queued in doomed) _bufferedBytes -= queued.BufferedBytes;
+                // Their sequence numbers are gone with them: what is produced next starts afresh under a new id.
+                buffer.ResetSequences = true;
+                buffer.Paused = true;
+            }
             buffer.InFlight--;
             if (result.Error is ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable or ErrorCode.NetworkException or ErrorCode.RequestTimedOut
                 or ErrorCode.UnknownTopicOrPartition)
@@ -613,7 +630,12 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             var error = new PlatformException(result.Error, result.Message ?? result.Error.ToString());
             // Retries ran out (delivery timeout or retries): say so, with the error last seen and the time it took.
             if (storageGaveUp)
+            {
                 error = _retry.StorageFailed(error, storageFailingSince!.Value, batch.Attempts + 1);
+                foreach (var queued in doomed!)
+                foreach (var record in queued.Records)
+                    record.Completion.TrySetException(error);
+            }
             else if (retriable) error = RetryPolicy.GaveUp(error, batch.Attempts + 1, now - (batch.Deadline - _settings.DeliveryTimeout), _settings.DeliveryTimeout);
             foreach (var record in batch.Records) record.Completion.TrySetException(error);
             return;

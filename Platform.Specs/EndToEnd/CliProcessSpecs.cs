@@ -154,12 +154,15 @@ public sealed class CliProcessSpecs
             CREATE TRIGGER disk_full BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full (spec)'); END;
             """);
         var watch = Stopwatch.StartNew();
-        var failed = await HostProcess.RunAsync("lost-1\nlost-2\n", "produce", "disk", "--bootstrap-server", server);
+        // Paced, so that many batches queue behind the first: they share its storage and fail with it, instead of
+        // each waiting out storage-error-timeout in turn until the delivery timeout.
+        var lines = string.Concat(Enumerable.Range(0, 5_000).Select(i => $"lost-{i}\n"));
+        var failed = await HostProcess.RunAsync(lines, "produce", "disk", "--rate", "2000", "--bootstrap-server", server);
         watch.Stop();
         Assert.Equal(1, failed.ExitCode);
         Assert.Contains("KafkaStorageError", failed.Stderr);
         Assert.Contains("storage-error-timeout is 10 s", failed.Stderr);
-        Assert.Contains("0 of 2 records acknowledged", failed.Stderr);
+        Assert.Contains("0 of 5000 records acknowledged", failed.Stderr);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}"); // 10 s of storage errors, not 120 s
         Console.WriteLine($"produce gave up on a failing disk after {watch.ElapsedMilliseconds} ms: {failed.Stderr.Trim()}");
 
