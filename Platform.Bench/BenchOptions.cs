@@ -6,7 +6,10 @@ namespace Platform.Bench;
 // ClientConfig is the configuration every connection of a benchmark starts from (the Host's: Akka quiet, so that
 // standard output carries the figures alone).
 
-/// <summary><c>platform bench</c>: produce N records, consume them back (<see cref="ThroughputBench"/>).</summary>
+/// <summary><c>platform bench</c>: produce N records, consume them back (<see cref="ThroughputBench"/>).
+/// <paramref name="ConnectionPerProducer"/> gives every producer a connection of its own, as separate processes
+/// would have (a curve over producers measures the node's connections, not one client's batching);
+/// <paramref name="ResetPeak"/> reports the node's peak memory of this run alone (each step of a curve).</summary>
 public sealed record BenchOptions(
     string BootstrapServer,
     Config ClientConfig,
@@ -19,7 +22,26 @@ public sealed record BenchOptions(
     int LingerMs,
     long WarmupRecords,
     bool Keep,
-    int? NodePid = null);
+    int? NodePid = null,
+    bool ConnectionPerProducer = false,
+    bool ResetPeak = false);
+
+/// <summary><c>platform bench --curve</c> (<see cref="CurveBench"/>): <paramref name="Step"/> is the run every step
+/// repeats, with the partitions (or producers) of the curve's step in place of its own.</summary>
+public sealed record CurveBenchOptions(BenchOptions Step, string Curve, IReadOnlyList<int> Steps);
+
+/// <summary><c>platform bench --recovery N</c> (<see cref="RecoveryBench"/>): <paramref name="Platform"/> is the
+/// command that runs this executable, to start the node it fills, kills and restarts in <paramref name="DataDir"/>
+/// with its Kafka listener on <paramref name="KafkaPort"/>.</summary>
+public sealed record RecoveryBenchOptions(
+    Config ClientConfig,
+    IReadOnlyList<string> Platform,
+    long Records,
+    int RecordSize,
+    int BatchSize,
+    int LingerMs,
+    string DataDir,
+    int KafkaPort);
 
 /// <summary><c>platform bench --groups</c> (<see cref="GroupBench"/>). <paramref name="Platform"/> is the command
 /// that runs this platform executable (<c>platform</c>, or <c>dotnet platform.dll</c>): the crashed member is a

@@ -7,10 +7,23 @@ namespace Platform.Bench;
 /// What a produce-and-consume run prints: a line per figure as it is measured, then the machine's load average
 /// (a figure means little without it on a shared machine) and the node's peak memory when its pid is known, and
 /// last one JSON line with every figure, for scripts (<c>platform bench ... | tail -n 1</c>).
+/// With <paramref name="resetPeak"/> the node's peak is reset first (Linux clear_refs), so that each step of a curve
+/// reports its own peak rather than the highest of every step before it.
 /// </summary>
-internal sealed class BenchReport(string bench, int? nodePid)
+internal sealed class BenchReport
 {
-    private readonly Dictionary<string, object?> _figures = new() { ["bench"] = bench, ["load_average_start"] = LoadAverage() };
+    private readonly Dictionary<string, object?> _figures;
+    private readonly int? _nodePid;
+
+    public BenchReport(string bench, int? nodePid, bool resetPeak = false)
+    {
+        _nodePid = nodePid;
+        if (resetPeak && nodePid is { } pid) ResetPeak(pid);
+        _figures = new() { ["bench"] = bench, ["load_average_start"] = LoadAverage() };
+    }
+
+    /// <summary>Every figure so far, as the JSON line has them.</summary>
+    public IReadOnlyDictionary<string, object?> Figures => _figures;
 
     public void Set(string key, object? value) => _figures[key] = value;
 
@@ -48,7 +61,7 @@ internal sealed class BenchReport(string bench, int? nodePid)
         var load = LoadAverage();
         _figures["load_average_end"] = load;
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {load ?? "n/a"} (at start {_figures["load_average_start"] ?? "n/a"})");
-        if (nodePid is { } pid && NodeMemory(pid) is var (rss, peak) && peak > 0)
+        if (_nodePid is { } pid && NodeMemory(pid) is var (rss, peak) && peak > 0)
         {
             Console.WriteLine($"node (pid {pid}): RSS {rss / 1024:N0} MiB, peak RSS {peak / 1024:N0} MiB");
             _figures["node_rss_mib"] = rss / 1024;
@@ -74,8 +87,24 @@ internal sealed class BenchReport(string bench, int? nodePid)
         }
     }
 
+    /// <summary>
+    /// Resets a local process's VmHWM to its current RSS (writing 5 to /proc/PID/clear_refs, Linux 4.0 on; only for a
+    /// process of the same user). Where that is refused the peak stays the process's lifetime peak, as without it.
+    /// </summary>
+    private static void ResetPeak(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"bench: could not reset the peak RSS of pid {pid} ({e.Message}); peaks are since the node started");
+        }
+    }
+
     /// <summary>VmRSS and VmHWM (peak) of a local process in KiB, from /proc; zeros when unreadable.</summary>
-    private static (long Rss, long Peak) NodeMemory(int pid)
+    internal static (long Rss, long Peak) NodeMemory(int pid)
     {
         try
         {

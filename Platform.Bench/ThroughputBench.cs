@@ -13,7 +13,10 @@ namespace Platform.Bench;
 /// </summary>
 public static class ThroughputBench
 {
-    public static async Task<int> RunAsync(BenchOptions options)
+    public static async Task<int> RunAsync(BenchOptions options) => (await RunStepAsync(options)).ExitCode;
+
+    /// <summary>One run; its figures (the JSON line's) too, for a curve's table.</summary>
+    internal static async Task<(int ExitCode, IReadOnlyDictionary<string, object?> Figures)> RunStepAsync(BenchOptions options)
     {
         var (records, recordSize, partitions, producers, rate) = (options.Records, options.RecordSize, options.Partitions, options.Producers, options.Rate);
         var (batchSize, lingerMs, keep, warmup) = (options.BatchSize, options.LingerMs, options.Keep, options.WarmupRecords);
@@ -21,14 +24,15 @@ public static class ThroughputBench
             platform.client.producer.batch-size = {batchSize}
             platform.client.producer.linger = {lingerMs}ms
             """));
-        await using var connection = await PlatformConnection.ConnectAsync(options.BootstrapServer, clientConfig.WithFallback(options.ClientConfig));
+        Task<PlatformConnection> Connect() => PlatformConnection.ConnectAsync(options.BootstrapServer, clientConfig.WithFallback(options.ClientConfig));
+        await using var connection = await Connect();
         var admin = new PlatformAdmin(connection);
 
         var topic = $"bench-{Guid.NewGuid():N}"[..14];
         await admin.CreateTopicAsync(topic, partitions);
         // Every partition started and recovered before the clock runs: the figures are the steady state,
         // not the time to bring a new topic's actors up.
-        await admin.DescribeTopicAsync(topic);
+        var described = await admin.DescribeTopicAsync(topic);
         if (warmup > 0)
         {
             // JIT and connection pools, on both sides, through a topic of its own.
@@ -39,9 +43,12 @@ public static class ThroughputBench
         }
         Console.WriteLine($"bench: {records:N0} records of {recordSize} B into {partitions} partitions of {topic}, " +
                           $"{producers} producer(s), batch {batchSize} B, linger {lingerMs} ms{(rate is null ? "" : $", {rate:N0} records/s")}");
-        var report = new BenchReport("platform-client", options.NodePid);
+        var report = new BenchReport("platform-client", options.NodePid, options.ResetPeak);
+        report.Set("topic", topic);
         report.Set("record_size", recordSize);
         report.Set("partitions", partitions);
+        // What the node answered for the new topic, beside what was asked: a curve step stands for what it claims.
+        report.Set("partitions_described", described.Partitions.Count);
         report.Set("producers", producers);
         report.Set("rate", rate);
         report.Set("linger_ms", lingerMs);
@@ -54,13 +61,16 @@ public static class ThroughputBench
             : ConsumeAll(connection, topic, partitions, records, TopicPartitionOffset.Beginning, (i, r) =>
                 e2e[i] = (DateTimeOffset.UtcNow - r.Timestamp).Ticks);
 
+        // Connected before the clock runs, as the topic is created: a step measures producing, not connecting.
+        var own = options.ConnectionPerProducer ? await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Connect())) : [];
+        report.Set("producer_connections", options.ConnectionPerProducer ? producers : 1);
         var ackLatencies = new long[records];
         var produceWatch = Stopwatch.StartNew();
         var producing = new TerminalProgress("produced");
         try
         {
             await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
-                Produce(connection, topic, p, producers, records, recordSize, rate, ackLatencies, producing)));
+                Produce(own.Length > 0 ? own[p] : connection, topic, p, producers, records, recordSize, rate, ackLatencies, producing)));
         }
         catch
         {
@@ -72,6 +82,7 @@ public static class ThroughputBench
         finally
         {
             producing.Dispose();
+            foreach (var c in own) await c.DisposeAsync();
         }
         report.Throughput("produce", records, recordSize, produceWatch.Elapsed.TotalSeconds);
         report.Latency("ack", "ack latency ms", ackLatencies);
@@ -92,14 +103,14 @@ public static class ThroughputBench
         // Deleting a topic deletes its rows, which holds SQLite's single writer for a while: only after measuring.
         if (!keep) await admin.DeleteTopicAsync(topic);
         if (!keep && warmup > 0) await admin.DeleteTopicAsync(topic + "-w");
-        return consumed == records ? 0 : 1;
+        return (consumed == records ? 0 : 1, report.Figures);
     }
 
     /// <summary>
     /// One producer's share of the records. Paced runs produce from a thread of their own (see <see cref="Pacer"/>);
     /// the producer's own work still runs on the thread pool, as in an application.
     /// </summary>
-    private static async Task Produce(PlatformConnection connection, string topic, int index, int producers, long records,
+    internal static async Task Produce(PlatformConnection connection, string topic, int index, int producers, long records,
         int recordSize, long? rate, long[] latencies, TerminalProgress? progress = null)
     {
         await using var producer = new PlatformProducer(connection);

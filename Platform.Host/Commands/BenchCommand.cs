@@ -35,6 +35,11 @@ internal static class BenchCommand
         var parallelism = CliOptions.Number<int>("--parallelism", "With --streams: records the producer stage keeps in flight (default: platform.client.producer.parallelism)", min: 1);
         var idempotence = CliOptions.Choice("--idempotence", "With --kafka: the Kafka producer's enable.idempotence", "true", "false");
         var compression = CliOptions.Choice("--compression", "With --kafka: the Kafka producer's compression.type", "none", "gzip", "snappy", "lz4", "zstd");
+        var curve = CliOptions.Text("--curve", "Run bench once per step: partitions (1, 10, 100, 1,000) or producers (1, 10, 100, each its own connection); a table closes the run",
+            string.Join('|', CurveBench.Curves.Keys));
+        curve.OneOf(StringComparer.Ordinal, [.. CurveBench.Curves.Keys]);
+        var steps = CliOptions.Text("--steps", "With --curve: its steps, comma-separated (default: the curve's)", "N,N,...");
+        var recovery = CliOptions.Number<long>("--recovery", "Start a node of its own, fill one partition with N records, kill -9 it, restart it and time until the partition answers a produce and a fetch of its last offset", min: 1);
         var bootstrap = ClientCommand.BootstrapOption();
 
         var command = new Command("bench", """
@@ -42,7 +47,7 @@ internal static class BenchCommand
             the load average (and the node's peak memory with --node-pid), then one JSON line with every figure.
             A progress line on standard error while it produces, when that is a terminal.
             """).With(groups, streams, kafka, scenario, records, recordSize, partitions, producers, rate, batchSize, lingerMs, warmup,
-            nodePid, keep, members, rebalanceDelay, rounds, parallelism, idempotence, compression, bootstrap);
+            nodePid, keep, members, rebalanceDelay, rounds, parallelism, idempotence, compression, curve, steps, recovery, bootstrap);
 
         // Which options each benchmark reads: any other given is a mistake, as the hand-written parser had it.
         Option[] shared = [records, recordSize, partitions, batchSize, lingerMs, warmup, keep, bootstrap];
@@ -52,6 +57,9 @@ internal static class BenchCommand
             [groups] = [groups, partitions, members, rebalanceDelay, bootstrap],
             [streams] = [.. shared, streams, rounds, parallelism],
             [kafka] = [.. throughput.Except([producers]), kafka, idempotence, compression],
+            [curve] = [.. throughput, curve, steps],
+            // The recovery bench starts its own node: on the port of --bootstrap-server when given, else a free one.
+            [recovery] = [recovery, recordSize, batchSize, lingerMs, bootstrap],
         };
         command.Validators.Add(result =>
         {
@@ -62,6 +70,8 @@ internal static class BenchCommand
                 return;
             }
             var allowed = modes.Count == 1 ? readBy[modes[0]] : throughput;
+            if (result.GetResult(steps) is { Implicit: false } && ParseSteps(result.GetValue(steps)) is null)
+                result.AddError($"--steps takes positive numbers separated by commas, got '{result.GetValue(steps)}'");
             if (command.Options.FirstOrDefault(o => !allowed.Contains(o) && result.GetResult(o) is { Implicit: false }) is { } stray)
                 result.AddError($"{stray.Name} does not apply to bench{(modes.Count == 1 ? " " + modes[0].Name : "")}");
         });
@@ -85,6 +95,14 @@ internal static class BenchCommand
                     Rounds: parse.GetValue(rounds)!.Value,
                     Parallelism: parse.GetValue(parallelism),
                     Keep: parse.GetValue(keep)));
+            if (parse.GetValue(recovery) is { } filled)
+                return RunRecoveryAsync(new RecoveryBenchOptions(ClientCommand.QuietConfig, Platform(),
+                    Records: filled,
+                    RecordSize: parse.GetValue(recordSize) ?? 100,
+                    BatchSize: parse.GetValue(batchSize)!.Value,
+                    LingerMs: parse.GetValue(lingerMs) ?? 5,
+                    DataDir: Path.Combine(Path.GetTempPath(), $"platform-recovery-{Guid.NewGuid():N}"),
+                    KafkaPort: parse.GetValue(bootstrap) is null ? FreePort() : PortOf(servers.Split(',')[0])));
             var preset = parse.GetValue(scenario) is { } name ? BenchScenario.All[name] : BenchScenario.Default;
             if (parse.GetValue(kafka))
                 return KafkaBench.RunAsync(new KafkaBenchOptions(
@@ -101,7 +119,7 @@ internal static class BenchCommand
                     WarmupRecords: parse.GetValue(warmup)!.Value,
                     Keep: parse.GetValue(keep),
                     NodePid: parse.GetValue(nodePid)));
-            return ThroughputBench.RunAsync(new BenchOptions(servers, ClientCommand.QuietConfig,
+            var run = new BenchOptions(servers, ClientCommand.QuietConfig,
                 Records: parse.GetValue(records) ?? preset.Records,
                 RecordSize: parse.GetValue(recordSize) ?? preset.RecordSize,
                 Partitions: parse.GetValue(partitions) ?? 6,
@@ -111,9 +129,44 @@ internal static class BenchCommand
                 LingerMs: parse.GetValue(lingerMs) ?? preset.LingerMs,
                 WarmupRecords: parse.GetValue(warmup)!.Value,
                 Keep: parse.GetValue(keep),
-                NodePid: parse.GetValue(nodePid)));
+                NodePid: parse.GetValue(nodePid));
+            return parse.GetValue(curve) is { } over
+                ? CurveBench.RunAsync(new CurveBenchOptions(run, over, ParseSteps(parse.GetValue(steps)) ?? CurveBench.Curves[over]))
+                : ThroughputBench.RunAsync(run);
         });
         return command;
+    }
+
+    /// <summary>"1,10,100" as numbers; null unless every one is a positive integer.</summary>
+    private static IReadOnlyList<int>? ParseSteps(string? text)
+    {
+        var parts = (text ?? "").Split(',', StringSplitOptions.TrimEntries);
+        var numbers = parts.Select(p => int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0).ToList();
+        return numbers.Count > 0 && numbers.All(n => n > 0) ? numbers : null;
+    }
+
+    /// <summary>The recovery bench's node lives in a directory of the bench's own, removed afterwards.</summary>
+    private static async Task<int> RunRecoveryAsync(RecoveryBenchOptions options)
+    {
+        try
+        {
+            return await RecoveryBench.RunAsync(options);
+        }
+        finally
+        {
+            if (Directory.Exists(options.DataDir)) Directory.Delete(options.DataDir, recursive: true);
+        }
+    }
+
+    /// <summary>The port of a HOST:PORT that <see cref="ClientCommand.BootstrapServer"/> has checked.</summary>
+    private static int PortOf(string server) => int.Parse(server[(server.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A port free now, for the recovery bench's node: it must keep one port across its restart.</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The command that runs this executable: itself, or `dotnet platform.dll` when run as a dll.</summary>

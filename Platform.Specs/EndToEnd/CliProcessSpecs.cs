@@ -47,6 +47,9 @@ public sealed class CliProcessSpecs
         await Refused("unknown command 'consme' (did you mean consume?)", "consme", "t");
         await Refused("--key-separator applies to line mode only", "produce", "t", "--file", "/etc/hostname", "--key-separator", ":");
         await Refused("--rate does not apply to bench --groups", "bench", "--groups", "--rate", "5");
+        await Refused("--steps does not apply to bench", "bench", "--steps", "1,2");
+        await Refused("--steps takes positive numbers separated by commas, got '1,x'", "bench", "--curve", "partitions", "--steps", "1,x");
+        await Refused("--partitions does not apply to bench --recovery", "bench", "--recovery", "10", "--partitions", "3");
         await Refused("--offset needs --partition", "consume", "t", "--offset", "3");
         await Refused("--storage takes sqlite, postgres or postgresql, got 'mysql'", "node", "--storage", "mysql");
         await Refused("Required argument missing for option: '--format'", "consume", "t", "--format"); // not a crash in a validator
