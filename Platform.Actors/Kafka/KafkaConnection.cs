@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
@@ -190,49 +189,52 @@ internal sealed class KafkaConnection
         return response is null ? null : new Pending(correlationId, api.ResponseHeaderVersion(apiVersion), apiVersion, response);
     }
 
+    /// <summary>
+    /// Sends the responses in request order, everything already answered in one flush. Responses are written into a
+    /// <see cref="PipeWriter"/>'s pooled segments, not one growing array: a fetch response of tens of megabytes
+    /// used to double an <see cref="ArrayBufferWriter{T}"/> up to its size on the large object heap for every
+    /// response (copies, and hundreds of MiB of heap left fragmented after a 1 KiB consume).
+    /// </summary>
     private async Task WriteLoop(Stream stream, CancellationToken token)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        var writer = new KafkaWriter(buffer);
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         var reader = _pending.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        try
         {
-            // Everything already answered goes out in one write; then wait for the next in line.
-            while (reader.TryPeek(out var next))
+            while (await reader.WaitToReadAsync(CancellationToken.None))
             {
-                if (!next.Response.IsCompleted && buffer.WrittenCount > 0) break;
-                reader.TryRead(out _);
-                IKafkaMessage? response;
-                try
+                // Everything already answered goes out in one flush; then wait for the next in line.
+                while (reader.TryPeek(out var next))
                 {
-                    response = await next.Response.WaitAsync(token);
+                    if (!next.Response.IsCompleted && output.UnflushedBytes > 0) break;
+                    reader.TryRead(out _);
+                    IKafkaMessage? response;
+                    try
+                    {
+                        response = await next.Response.WaitAsync(token);
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception e)
+                    {
+                        // A handler failed beyond its own error handling: the client cannot be answered in order.
+                        _log.Error(e, "Kafka connection {Client}: a request failed without a response; closing", _remote);
+                        _closed.Cancel();
+                        return;
+                    }
+                    if (response is null) continue;
+                    KafkaFrame.WriteResponse(output, next.CorrelationId, next.ResponseHeaderVersion, response, next.ApiVersion);
+                    if (output.UnflushedBytes >= 1024 * 1024) break;
                 }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    // A handler failed beyond its own error handling: the client cannot be answered in order.
-                    _log.Error(e, "Kafka connection {Client}: a request failed without a response; closing", _remote);
-                    _closed.Cancel();
-                    return;
-                }
-                if (response is null) continue;
-                var start = buffer.WrittenCount;
-                buffer.GetSpan(4);
-                buffer.Advance(4);
-                new ResponseHeader { CorrelationId = next.CorrelationId }.Write(writer, next.ResponseHeaderVersion);
-                response.Write(writer, next.ApiVersion);
-                var written = MemoryMarshal.AsMemory(buffer.WrittenMemory);
-                BinaryPrimitives.WriteInt32BigEndian(written.Span[start..], buffer.WrittenCount - start - 4);
-                if (buffer.WrittenCount >= 1024 * 1024) break;
+                if (output.UnflushedBytes == 0) continue;
+                await output.FlushAsync(token);
             }
-            if (buffer.WrittenCount == 0) continue;
-            await stream.WriteAsync(buffer.WrittenMemory, token);
-            if (buffer.Capacity > 4 * 1024 * 1024) buffer = new ArrayBufferWriter<byte>(64 * 1024); // give a big fetch's memory back
-            else buffer.ResetWrittenCount();
-            writer = new KafkaWriter(buffer);
+        }
+        finally
+        {
+            await output.CompleteAsync();
         }
     }
 

@@ -11,6 +11,18 @@ namespace Platform.Actors.Partitions;
 /// </summary>
 internal static class PartitionFormats
 {
+    /// <summary>
+    /// The manifest of <see cref="RecordBatchAppended"/>: its stored bytes are the RecordBatch itself, so a journal
+    /// read serves them as they are (<see cref="Storage.JournalBatchReader"/> looks rows up by this manifest).
+    /// </summary>
+    public const string BatchManifest = "E-RB";
+
+    /// <summary>A stored batch as read back: its CRC still matches, or the read fails rather than serve corrupt bytes.</summary>
+    public static byte[] ReadStoredBatch(byte[] bytes) =>
+        RecordBatch.Validate(bytes) is var error and not BatchError.None
+            ? throw new InvalidDataException($"Stored record batch is unreadable: {error}")
+            : bytes;
+
     public static void AddTo(MessageFormats formats)
     {
         formats.Add<Produce>("PP", (w, m) =>
@@ -103,10 +115,7 @@ internal static class PartitionFormats
         }, (ref WireReader r) => new DeleteRecordsResult(r.Guid(), r.Int32(), (ErrorCode)r.Int16(), r.NullableString(), r.Int64()));
 
         // The journal's records: the bare RecordBatch v2, whose magic byte is its version; validated before it is replayed.
-        formats.AddUnversioned<RecordBatchAppended>("E-RB", m => m.Batch, bytes =>
-            RecordBatch.Validate(bytes) is var error and not BatchError.None
-                ? throw new InvalidDataException($"Stored record batch is unreadable: {error}")
-                : new RecordBatchAppended(bytes));
+        formats.AddUnversioned<RecordBatchAppended>(BatchManifest, m => m.Batch, bytes => new RecordBatchAppended(ReadStoredBatch(bytes)));
         formats.Add<LogStartAdvanced>("E-LS", (w, m) =>
         {
             w.Int64(m.LogStartOffset);

@@ -188,8 +188,16 @@ public sealed class KafkaWriter
             _written += bytes.Length;
             return;
         }
-        bytes.CopyTo(_output.GetSpan(bytes.Length));
-        Advance(bytes.Length);
+        // In pieces of whatever the output has at hand: a stored batch of a megabyte then never asks a pooled
+        // output (a PipeWriter) for one segment of a megabyte.
+        while (bytes.Length > 0)
+        {
+            var span = _output.GetSpan(Math.Min(bytes.Length, 4096));
+            var length = Math.Min(span.Length, bytes.Length);
+            bytes[..length].CopyTo(span);
+            Advance(length);
+            bytes = bytes[length..];
+        }
     }
 
     private void WriteLength(int length, bool compact)

@@ -37,7 +37,7 @@ public sealed class SettingsSpecs
             RetentionCheckInterval: TimeSpan.FromSeconds(60),
             MaxFetchWait: TimeSpan.FromSeconds(30),
             MaxJournalReadEvents: 2000,
-            TailMaxBytesPerPartition: 64L * 1024 * 1024,
+            TailMaxBytesPerPartition: 32L * 1024 * 1024,
             ProducerIdExpiration: TimeSpan.FromDays(1),
             TopicLookupRetry: TimeSpan.FromSeconds(2),
             JournalReadTimeout: TimeSpan.FromSeconds(30),
@@ -50,7 +50,7 @@ public sealed class SettingsSpecs
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>
-        Assert.Equal(new TailCacheSettings(MaxBytes: 256L * 1024 * 1024, MaxBytesPerPartition: 64L * 1024 * 1024), TailCacheSettings.Create(Defaults));
+        Assert.Equal(new TailCacheSettings(MaxBytes: 64L * 1024 * 1024, MaxBytesPerPartition: 32L * 1024 * 1024), TailCacheSettings.Create(Defaults));
 
     [Fact]
     public void Group_settings_load_from_the_embedded_defaults() =>

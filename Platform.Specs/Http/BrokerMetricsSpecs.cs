@@ -48,7 +48,7 @@ public sealed class BrokerMetricsSpecs
         Assert.Equal(1, metrics["platform_tail_cache_misses_total"]);
         Assert.Equal(0.5, metrics["platform_tail_cache_hit_ratio"]);
         Assert.InRange(metrics["platform_tail_cache_bytes"], 1000, 1500); // the newest batch only
-        Assert.Equal(256 * 1024 * 1024, metrics["platform_tail_cache_max_bytes"]);
+        Assert.Equal(64 * 1024 * 1024, metrics["platform_tail_cache_max_bytes"]);
         Assert.Equal(0, metrics["kafka_controller_kafkacontroller_offlinepartitionscount"]);
 
         // One consumer joins a group: one rebalance (Empty -> PreparingRebalance -> ... -> Stable).
