@@ -34,12 +34,16 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
     private long _tailHitCount;
     private long _tailMissCount;
 
-    public BrokerMetrics(JournalCommits? commits = null)
+    public BrokerMetrics(StorageCommits? commits = null)
     {
         Meter = new Meter(MeterName);
         if (commits is not null)
-            Meter.CreateObservableCounter("platform_journal_transactions", () => commits.Count, null,
+        {
+            Meter.CreateObservableCounter("platform_journal_transactions", () => commits.Journal, null,
                 "Write transactions (each one fsync) the journal committed to the node's SQLite file: fewer than the batches written when the group commit works");
+            Meter.CreateObservableCounter("platform_snapshot_transactions", () => commits.Snapshots, null,
+                "Write transactions the snapshot store committed to the node's SQLite file (each holds SQLite's write lock, which the journal then waits for)");
+        }
         _messagesIn = Meter.CreateCounter<long>("kafka_server_brokertopicmetrics_messagesin", null,
             "Records appended to the log through this node's Kafka listener, by topic");
         _bytesIn = Meter.CreateCounter<long>("kafka_server_brokertopicmetrics_bytesin", null,
@@ -168,5 +172,5 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
 internal sealed class BrokerMetricsProvider : ExtensionIdProvider<BrokerMetrics>
 {
     public override BrokerMetrics CreateExtension(ExtendedActorSystem system) =>
-        new(system.Settings.Setup.Get<JournalCommits>().GetOrElse(null!));
+        new(system.Settings.Setup.Get<StorageCommits>().GetOrElse(null!));
 }

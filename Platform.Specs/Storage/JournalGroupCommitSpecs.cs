@@ -15,7 +15,8 @@ namespace Platform.Specs.Storage;
 /// <summary>
 /// The journal's write path on a real node's SQLite file, by mechanism rather than by timing (issue #16, item 5):
 /// batches of different partitions that arrive together share one transaction and one fsync (the group commit), and
-/// record batches reach SQLite as bound parameters, not hex-encoded into the SQL text.
+/// record batches reach SQLite as bound parameters, not hex-encoded into the SQL text, and snapshots take the write
+/// lock from the journal as seldom as they can.
 /// </summary>
 public sealed partial class JournalGroupCommitSpecs
 {
@@ -32,8 +33,8 @@ public sealed partial class JournalGroupCommitSpecs
         // One batch each first: every partition is up and recovered, so the burst below meets only the journal.
         for (var p = 0; p < Partitions; p++) node.Gateway.Tell(new Produce(topic.TopicId, p, NodeFixture.Batch($"warm-{p}"), p), probe.Ref);
         for (var p = 0; p < Partitions; p++) Assert.Equal(ErrorCode.None, probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(20)).Error);
-        var commits = node.System.Settings.Setup.Get<JournalCommits>().Value;
-        var before = commits.Count;
+        var commits = node.System.Settings.Setup.Get<StorageCommits>().Value;
+        var before = commits.Journal;
 
         // Then eight batches to each of the 32 partitions at once.
         for (var r = 0; r < Rounds; r++)
@@ -42,7 +43,7 @@ public sealed partial class JournalGroupCommitSpecs
 
         Assert.All(acks, ack => Assert.Equal(ErrorCode.None, ack.Error));
         Assert.Equal(Enumerable.Range(1, Rounds).Select(o => (long)o), acks.Where(a => a.Partition == 0).Select(a => a.BaseOffset));
-        var transactions = commits.Count - before;
+        var transactions = commits.Journal - before;
         // Every acknowledged batch was committed, and they shared transactions: one per batch would be 256. Measured:
         // about 64, i.e. 4 batches per fsync. A lone batch still gets a transaction of its own (32 batches one
         // apiece across 32 partitions became 32 commits): the writer only groups what queued while it committed.
@@ -55,6 +56,40 @@ public sealed partial class JournalGroupCommitSpecs
     }
 
     [Fact]
+    public async Task A_partition_deletes_its_older_snapshots_once_per_ten_saves_not_after_every_save()
+    {
+        // A snapshot after every batch: 15 batches, 15 saves. The older ones go at the 10th save (one delete), so
+        // the partition then holds the 10th to the 15th: six snapshots, after sixteen snapshot-store transactions.
+        // Deleting after every save kept one snapshot and took thirty transactions.
+        await using var node = await TestNode.StartAsync(extraHocon: "platform.partition.snapshot-every = 1");
+        using var kit = new TestKit(node.System);
+        var topic = CreateTopic(node, kit, partitions: 1);
+        var commits = node.System.Settings.Setup.Get<StorageCommits>().Value;
+        var before = commits.Snapshots;
+        var probe = kit.CreateTestProbe();
+        for (var n = 0; n < 15; n++)
+        {
+            node.Gateway.Tell(new Produce(topic.TopicId, 0, NodeFixture.Batch($"r{n}"), n), probe.Ref);
+            Assert.Equal(ErrorCode.None, probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(20)).Error);
+        }
+
+        var database = SqliteStorage.DatabasePath(node.System.Settings.Config);
+        await Eventually.TrueAsync(() => Snapshots(database, PartitionEntity.PersistenceId(topic.TopicId, 0)) == 6,
+            "the partition holds its 10th to 15th snapshots");
+        Assert.Equal(16, commits.Snapshots - before);
+    }
+
+    private static long Snapshots(string database, string persistenceId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id";
+        command.Parameters.AddWithValue("$id", persistenceId);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
     public void Record_batches_are_written_as_parameters_not_as_SQL_text()
     {
         // Without it Akka.Persistence.Sql writes a multi-row insert as SQL text with every batch hex-encoded in it.
@@ -64,10 +99,10 @@ public sealed partial class JournalGroupCommitSpecs
         Assert.Equal(1, journal.DaoConfig.Parallelism); // one writer: the group commit above
     }
 
-    private static TopicInfo CreateTopic(Platform.Actors.Hosting.PlatformNode node, TestKit kit)
+    private static TopicInfo CreateTopic(Platform.Actors.Hosting.PlatformNode node, TestKit kit, int partitions = Partitions)
     {
         var probe = kit.CreateTestProbe();
-        node.Gateway.Tell(new CreateTopic($"gc-{Guid.NewGuid():N}"[..12], Partitions, new Dictionary<string, string>()), probe.Ref);
+        node.Gateway.Tell(new CreateTopic($"gc-{Guid.NewGuid():N}"[..12], partitions, new Dictionary<string, string>()), probe.Ref);
         var result = probe.ExpectMsg<TopicCommandResult>(TimeSpan.FromSeconds(10));
         Assert.Equal(ErrorCode.None, result.Error);
         return result.Topic!;
