@@ -58,7 +58,12 @@ public static class KafkaBench
             e2e[i] = (DateTimeOffset.UtcNow - ts).Ticks));
         var acks = new long[records];
         var watch = Stopwatch.StartNew();
-        Produce(producerConfig, topic, records, recordSize, rate, acks);
+        // Produce blocks this thread (librdkafka's own pacing and flush); a failure still waits for the live consumer.
+        await LiveConsumer.ProduceBesideAsync(live, () =>
+        {
+            Produce(producerConfig, topic, records, recordSize, rate, acks);
+            return Task.CompletedTask;
+        });
         report.Throughput("produce", records, recordSize, watch.Elapsed.TotalSeconds);
         report.Latency("ack", "ack latency ms", acks);
         if (rate is not null)

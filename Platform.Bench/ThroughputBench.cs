@@ -69,15 +69,8 @@ public static class ThroughputBench
         var producing = new TerminalProgress("produced");
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
-                Produce(own.Length > 0 ? own[p] : connection, topic, p, producers, records, recordSize, rate, ackLatencies, producing)));
-        }
-        catch
-        {
-            // The live consumer is this run's too: it is awaited (and its own failure reported) before the error goes up.
-            try { await live.WaitAsync(TimeSpan.FromSeconds(5)); }
-            catch (Exception e) { Console.Error.WriteLine($"bench: the live consumer failed too: {e.Message}"); }
-            throw;
+            await LiveConsumer.ProduceBesideAsync(live, () => Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
+                Produce(own.Length > 0 ? own[p] : connection, topic, p, producers, records, recordSize, rate, ackLatencies, producing))));
         }
         finally
         {

@@ -10,6 +10,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="TimestampAfterMaxMs">How far ahead of it (difference.max.ms applied).</param>
 /// <param name="MaxParkedFetches">Fetches one partition holds at its log end (long polls), and as many again waiting for a journal reader.</param>
 /// <param name="MaxJournalReaders">Journal reads one partition runs at once; more wait for one to finish.</param>
+/// <param name="SnapshotDeleteEvery">Saves of a snapshot between two deletes of the older ones.</param>
 /// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
 internal sealed record PartitionSettings(
     int NumberOfShards,
@@ -27,7 +28,8 @@ internal sealed record PartitionSettings(
     long TimestampAfterMaxMs,
     int MaxProducers,
     int MaxParkedFetches,
-    int MaxJournalReaders)
+    int MaxJournalReaders,
+    int SnapshotDeleteEvery)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -48,7 +50,8 @@ internal sealed record PartitionSettings(
             NonNegative(Math.Min(p.Long("message-timestamp-after-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-after-max-ms"),
             (int)NonNegative(p.Int("max-producers"), "max-producers"),
             Math.Max(1, p.Int("max-parked-fetches")),
-            Math.Max(1, p.Int("max-journal-readers")));
+            Math.Max(1, p.Int("max-journal-readers")),
+            Math.Max(1, p.Int("snapshot-delete-every")));
     }
 
     /// <summary>

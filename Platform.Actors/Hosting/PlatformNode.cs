@@ -140,7 +140,8 @@ public sealed class PlatformNode : IAsyncDisposable
             StartupGuards.EnsureRemotingPortFree(config);
             // Kestrel binds for good later, once the ActorSystem runs; a taken port should stop the node before that.
             ExclusivePort.EnsureFree("The HTTP endpoint", StartupGuards.Resolve(httpSettings.Host), httpSettings.Port);
-            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config)));
+            var commits = new StorageCommits();
+            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config, commits)).And(commits));
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
+using Platform.Actors.Storage;
 using Platform.Protocol.Messages;
 
 namespace Platform.Actors.Metrics;
@@ -33,9 +34,16 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
     private long _tailHitCount;
     private long _tailMissCount;
 
-    public BrokerMetrics()
+    public BrokerMetrics(StorageCommits? commits = null)
     {
         Meter = new Meter(MeterName);
+        if (commits is not null)
+        {
+            Meter.CreateObservableCounter("platform_journal_transactions", () => commits.Journal, null,
+                "Write transactions (each one fsync) the journal committed to the node's SQLite file: fewer than the batches written when the group commit works");
+            Meter.CreateObservableCounter("platform_snapshot_transactions", () => commits.Snapshots, null,
+                "Write transactions the snapshot store committed to the node's SQLite file (each holds SQLite's write lock, which the journal then waits for)");
+        }
         _messagesIn = Meter.CreateCounter<long>("kafka_server_brokertopicmetrics_messagesin", null,
             "Records appended to the log through this node's Kafka listener, by topic");
         _bytesIn = Meter.CreateCounter<long>("kafka_server_brokertopicmetrics_bytesin", null,
@@ -163,5 +171,6 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
 
 internal sealed class BrokerMetricsProvider : ExtensionIdProvider<BrokerMetrics>
 {
-    public override BrokerMetrics CreateExtension(ExtendedActorSystem system) => new();
+    public override BrokerMetrics CreateExtension(ExtendedActorSystem system) =>
+        new(system.Settings.Setup.Get<StorageCommits>().GetOrElse(null!));
 }

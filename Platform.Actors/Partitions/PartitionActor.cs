@@ -53,6 +53,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private long _nextParkedId;
     private long _recoveryMs;
     private long _eventsSinceSnapshot;
+    private int _snapshotsSinceDelete;
 
     public PartitionActor(Guid topicId, int partition, IActorRef registry, PartitionSettings settings, IJournalErrors journalErrors)
     {
@@ -159,8 +160,14 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         Command<ApplyTopicConfig>(apply => _config = apply.Config);
         Command<DeleteRecordsBefore>(HandleDeleteRecords);
         Command<AskTopicAgain>(_ => { });
+        // The older snapshots go once per snapshot-delete-every saves: each delete is a write transaction that the
+        // journal's commits would wait for.
         Command<SaveSnapshotSuccess>(success =>
-            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
+        {
+            if (++_snapshotsSinceDelete < _settings.SnapshotDeleteEvery) return;
+            _snapshotsSinceDelete = 0;
+            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+        });
         Command<SaveSnapshotFailure>(failure =>
             _log.Warning("Partition {TopicId}-{Partition}: snapshot failed: {Reason}", _topicId, _partition, failure.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });

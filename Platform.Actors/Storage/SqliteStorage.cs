@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Platform.Actors.Configuration;
 
 namespace Platform.Actors.Storage;
@@ -25,7 +26,9 @@ namespace Platform.Actors.Storage;
 internal static class SqliteStorage
 {
     /// <summary>Akka.Persistence.Sql's plugins that open connections to the node's database.</summary>
-    private static readonly string[] Plugins = ["akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql"];
+    private static readonly string[] Plugins = [JournalPlugin, "akka.persistence.snapshot-store.sql"];
+
+    private const string JournalPlugin = "akka.persistence.journal.sql";
 
     public static bool IsSqlite(Config config) =>
         config.GetString(JournalErrors.ProviderNamePath) is { } provider && provider.StartsWith("SQLite", StringComparison.Ordinal);
@@ -50,17 +53,21 @@ internal static class SqliteStorage
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The setup that makes every persistence connection apply <see cref="Pragmas"/>; null for other stores.</summary>
-    public static Setup? Setup(Config config)
+    /// <summary>
+    /// The setup that makes every persistence connection apply <see cref="Pragmas"/>, and count its commits into
+    /// <paramref name="commits"/> when given; null for other stores.
+    /// </summary>
+    public static Setup? Setup(Config config, StorageCommits? commits = null)
     {
         if (!IsSqlite(config)) return null;
         var pragmas = Pragmas(SqliteSettings.Create(config).BusyTimeout);
         var setup = new MultiDataOptionsSetup();
         foreach (var plugin in Plugins)
         {
+            delegate_commit? hook = commits is null ? null : plugin == JournalPlugin ? commits.JournalCommitted : commits.SnapshotCommitted;
             var options = new DataOptions()
                 .UseConnectionString(config.GetString($"{plugin}.provider-name"), config.GetString($"{plugin}.connection-string"))
-                .UseAfterConnectionOpened(connection => Apply(connection, pragmas), (connection, token) => ApplyAsync(connection, pragmas, token));
+                .UseAfterConnectionOpened(connection => Apply(connection, pragmas, hook), (connection, token) => ApplyAsync(connection, pragmas, hook, token));
             setup.AddDataOptions(plugin, options);
         }
         return setup;
@@ -70,17 +77,29 @@ internal static class SqliteStorage
     public static string Pragmas(TimeSpan busyTimeout) =>
         $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;";
 
-    private static void Apply(System.Data.Common.DbConnection connection, string pragmas)
+    private static void Apply(System.Data.Common.DbConnection connection, string pragmas, delegate_commit? hook)
     {
         using var command = connection.CreateCommand();
         command.CommandText = pragmas;
         command.ExecuteNonQuery();
+        Hook(connection, hook);
     }
 
-    private static async Task ApplyAsync(System.Data.Common.DbConnection connection, string pragmas, CancellationToken token)
+    private static async Task ApplyAsync(System.Data.Common.DbConnection connection, string pragmas, delegate_commit? hook, CancellationToken token)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = pragmas;
         await command.ExecuteNonQueryAsync(token);
+        Hook(connection, hook);
+    }
+
+    /// <summary>
+    /// Installs the commit hook on the native connection. A pooled connection keeps its hook; opening it again
+    /// installs the same one over it, so every commit is counted once.
+    /// </summary>
+    private static void Hook(System.Data.Common.DbConnection connection, delegate_commit? hook)
+    {
+        if (hook is not null && connection is SqliteConnection { Handle: { } handle })
+            raw.sqlite3_commit_hook(handle, hook, null);
     }
 }
