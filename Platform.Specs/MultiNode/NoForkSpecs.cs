@@ -61,4 +61,49 @@ public sealed class NoForkSpecs
         while (await consumer.ConsumeAsync(TimeSpan.FromSeconds(2)) is { } r) values.Add(System.Text.Encoding.UTF8.GetString(r.Value!));
         Assert.Equal(["a", "b", "c"], values);
     }
+
+    /// <summary>
+    /// The nemesis's duplicates and its records "not read back": a stale incarnation whose producer's batches all
+    /// come after ones it never saw refuses them as out of order, so it never writes and the unique key never stops
+    /// it. It answered stale log ends for as long as it lived, and its refusals made the client start the partition
+    /// afresh under a new producer id, re-sending batches the live incarnation had stored. Now a gap makes it ask
+    /// the journal: it finds itself stale, answers NOT_LEADER_OR_FOLLOWER (the client retries elsewhere) and stops.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_incarnation_that_only_refuses_out_of_order_batches_finds_itself_stale_and_stops()
+    {
+        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Sqlite, null, KafkaPort: 0, HttpPort: 0)));
+        using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
+        await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
+        var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
+        var probe = kit.CreateTestProbe();
+        ProduceResult Send(Akka.Actor.IActorRef to, int sequence, string value)
+        {
+            var batch = NodeFixture.Batch(value);
+            Platform.Protocol.Records.RecordBatch.SetProducer(batch, 7000, 0, sequence);
+            to.Tell(new Produce(topic.TopicId, 0, batch, sequence), probe.Ref);
+            return probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(10));
+        }
+        var a = Send(node.Partitions, 0, "a");
+        Assert.Equal((ErrorCode.None, 0L), (a.Error, a.BaseOffset));
+
+        var config = node.System.Settings.Config;
+        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(config), JournalErrors.ForJournal(config)));
+        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
+        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
+        probe.Watch(stale);
+
+        // The live incarnation stores sequence 1; the producer's next batch (sequence 2) reaches the stale one.
+        var b = Send(node.Partitions, 1, "b");
+        Assert.Equal((ErrorCode.None, 1L), (b.Error, b.BaseOffset));
+        var refused = Send(stale, 2, "c");
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, refused.Error);
+        probe.ExpectTerminated(stale, TimeSpan.FromSeconds(10));
+
+        // The retry at the live incarnation follows on; a gap that is real is still refused as out of order.
+        var c = Send(node.Partitions, 2, "c");
+        Assert.Equal((ErrorCode.None, 2L), (c.Error, c.BaseOffset));
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, Send(node.Partitions, 9, "z").Error);
+    }
 }
