@@ -11,6 +11,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="MaxParkedFetches">Fetches one partition holds at its log end (long polls), and as many again waiting for a journal reader.</param>
 /// <param name="MaxJournalReaders">Journal reads one partition runs at once; more wait for one to finish.</param>
 /// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
+/// <param name="IdleJournalCheck">How long a partition serves fetches at its log end without writing before it asks the journal whether another incarnation wrote meanwhile.</param>
 internal sealed record PartitionSettings(
     int NumberOfShards,
     int SnapshotEvery,
@@ -27,7 +28,8 @@ internal sealed record PartitionSettings(
     long TimestampAfterMaxMs,
     int MaxProducers,
     int MaxParkedFetches,
-    int MaxJournalReaders)
+    int MaxJournalReaders,
+    TimeSpan IdleJournalCheck)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -48,7 +50,8 @@ internal sealed record PartitionSettings(
             NonNegative(Math.Min(p.Long("message-timestamp-after-max-ms"), p.Long("message-timestamp-difference-max-ms")), "message-timestamp-after-max-ms"),
             (int)NonNegative(p.Int("max-producers"), "max-producers"),
             Math.Max(1, p.Int("max-parked-fetches")),
-            Math.Max(1, p.Int("max-journal-readers")));
+            Math.Max(1, p.Int("max-journal-readers")),
+            p.Duration("idle-journal-check"));
     }
 
     /// <summary>

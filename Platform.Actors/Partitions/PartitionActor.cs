@@ -51,6 +51,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     /// says whether this incarnation is stale (see <see cref="HoldUntilJournalChecked"/>); non-empty while a probe runs.
     /// </summary>
     private readonly List<(Produce Request, IActorRef ReplyTo, ProduceDecision.Reject Reject)> _awaitingProbe = [];
+    private bool _probing;
+    /// <summary>When this incarnation last knew itself current: recovered, wrote, or asked the journal.</summary>
+    private long _knownCurrentMs = NowMs;
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
     private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
     private readonly string _leader;
@@ -232,6 +235,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         {
             _metrics.JournalWritten(started, written.Batch.Length, Platform.Protocol.Records.RecordBatch.RecordCount(written.Batch));
             _unwritten.TryDequeue(out _);
+            _knownCurrentMs = NowMs;
             _state.Apply(written, LastSequenceNr, NowMs);
             replyTo.Tell(_state.Acknowledge(produce, baseOffset));
             ServeParked();
@@ -253,14 +257,22 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void HoldUntilJournalChecked(Produce produce, ProduceDecision.Reject gap)
     {
         _awaitingProbe.Add((produce, Sender, gap));
-        if (_awaitingProbe.Count == 1)
-            Context.ActorOf(JournalHighestProbe.Props(PersistenceId, LastSequenceNr + 1, _settings.JournalReadTimeout));
+        ProbeJournal();
+    }
+
+    private void ProbeJournal()
+    {
+        if (_probing) return;
+        _probing = true;
+        Context.ActorOf(JournalHighestProbe.Props(PersistenceId, LastSequenceNr + 1, _settings.JournalReadTimeout));
     }
 
     private void JournalChecked(JournalHighest highest)
     {
         // Writes still in flight are this incarnation's own: only events beyond them were written by another.
+        _probing = false;
         var stale = highest.SequenceNr is { } journal && journal > LastSequenceNr + _unwritten.Count;
+        if (!stale && highest.SequenceNr is not null) _knownCurrentMs = NowMs;
         if (stale)
             _log.Warning("Partition {TopicId}-{Partition}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +
                          "another incarnation wrote since this one recovered; this one stops", _topicId, _partition, highest.SequenceNr, LastSequenceNr);
@@ -269,7 +281,14 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 ? produce.Reject(ErrorCode.NotLeaderOrFollower, "This incarnation of the partition was stale; it restarts from the journal")
                 : produce.Reject(gap.Error, gap.Message));
         _awaitingProbe.Clear();
-        if (stale) Context.Stop(Self);
+        if (!stale) return;
+        foreach (var (id, parked) in _parked)
+        {
+            Timers.Cancel(("parked", id));
+            parked.ReplyTo.Tell(parked.Request.Reject(ErrorCode.NotLeaderOrFollower, "This incarnation of the partition was stale; it restarts from the journal"));
+        }
+        _parked.Clear();
+        Context.Stop(Self);
     }
 
     private void HandleFetch(Fetch fetch) => Carry(_state.Decide(fetch), fetch, Sender);
@@ -295,6 +314,8 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 var id = _nextParkedId++;
                 _parked[id] = (fetch, replyTo);
                 Timers.StartSingleTimer(("parked", id), new ParkedFetchExpired(id), park.Wait);
+                // Read at its end and not written for a while: a stale incarnation would look just like this.
+                if (NowMs - _knownCurrentMs >= (long)_settings.IdleJournalCheck.TotalMilliseconds) ProbeJournal();
                 break;
             case FetchDecision.ReadJournal read:
                 _metrics.TailCacheRead(hit: false);

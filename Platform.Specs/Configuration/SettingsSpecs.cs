@@ -46,7 +46,8 @@ public sealed class SettingsSpecs
             TimestampAfterMaxMs: 3_600_000,
             MaxProducers: 10_000,
             MaxParkedFetches: 1000,
-            MaxJournalReaders: 4), PartitionSettings.Create(Defaults));
+            MaxJournalReaders: 4,
+            IdleJournalCheck: TimeSpan.FromSeconds(10)), PartitionSettings.Create(Defaults));
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>

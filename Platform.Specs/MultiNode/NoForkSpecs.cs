@@ -106,4 +106,37 @@ public sealed class NoForkSpecs
         Assert.Equal((ErrorCode.None, 2L), (c.Error, c.BaseOffset));
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, Send(node.Partitions, 9, "z").Error);
     }
+
+    /// <summary>
+    /// The nemesis's 6,300 records "not read back": after a network partition downed two nodes at once, a stale
+    /// incarnation lived on, never written to, and answered the final read's ListOffsets and fetches with the log
+    /// end it had recovered, while the producers' acknowledgements came from the live incarnation. A fetch parked
+    /// at its end after a while without writing now makes it ask the journal; it finds itself stale and stops.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_incarnation_read_at_its_log_end_finds_itself_stale_and_stops_instead_of_answering_a_stale_log_end()
+    {
+        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Sqlite, null, KafkaPort: 0, HttpPort: 0)));
+        using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
+        await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
+        var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
+        await using var producer = new PlatformProducer(connection);
+        await producer.ProduceAsync("ledger", null, "a");
+
+        var config = node.System.Settings.Config;
+        var settings = PartitionSettings.Create(config) with { IdleJournalCheck = TimeSpan.Zero };
+        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, settings, JournalErrors.ForJournal(config)));
+        var probe = kit.CreateTestProbe();
+        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
+        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
+        probe.Watch(stale);
+
+        Assert.Equal(1, (await producer.ProduceAsync("ledger", null, "b")).Offset);
+        // A reader at the stale incarnation's log end: it used to wait there and answer nothing, high watermark 1.
+        stale.Tell(new Fetch(topic.TopicId, 0, 1, 1 << 20, 5000, 42), probe.Ref);
+        var answer = probe.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(10));
+        Assert.Equal((ErrorCode.NotLeaderOrFollower, 42L), (answer.Error, answer.CorrelationId));
+        probe.ExpectTerminated(stale, TimeSpan.FromSeconds(10));
+    }
 }
