@@ -29,21 +29,15 @@ public sealed class NoForkSpecs
 
     private static async Task StaleIncarnationIsRefused(StorageKind storage, string? connectionString)
     {
-        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0, HttpPort: 0)));
+        await using var node = await StartNodeAsync(storage, connectionString);
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
         await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
         await using var producer = new PlatformProducer(connection);
         await producer.ProduceAsync("ledger", null, "a");
 
-        // A second incarnation of partition 0, outside sharding, recovers the same log: HW 1, like the first.
-        var config = node.System.Settings.Config;
-        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(config), JournalErrors.ForJournal(config)));
         var probe = kit.CreateTestProbe();
-        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
-        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
-        probe.Watch(stale);
+        var stale = StartStale(node, topic.TopicId, probe);
 
         // The live incarnation appends sequence number 2; then the stale one tries to append its own 2.
         Assert.Equal(1, (await producer.ProduceAsync("ledger", null, "b")).Offset);
@@ -72,8 +66,7 @@ public sealed class NoForkSpecs
     [Fact]
     public async Task A_stale_incarnation_that_only_refuses_out_of_order_batches_finds_itself_stale_and_stops()
     {
-        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Sqlite, null, KafkaPort: 0, HttpPort: 0)));
+        await using var node = await StartNodeAsync(StorageKind.Sqlite, null);
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
         await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
@@ -87,12 +80,7 @@ public sealed class NoForkSpecs
         }
         var a = Send(node.Partitions, 0, "a");
         Assert.Equal((ErrorCode.None, 0L), (a.Error, a.BaseOffset));
-
-        var config = node.System.Settings.Config;
-        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, PartitionSettings.Create(config), JournalErrors.ForJournal(config)));
-        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
-        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
-        probe.Watch(stale);
+        var stale = StartStale(node, topic.TopicId, probe);
 
         // The live incarnation stores sequence 1; the producer's next batch (sequence 2) reaches the stale one.
         var b = Send(node.Partitions, 1, "b");
@@ -116,21 +104,14 @@ public sealed class NoForkSpecs
     [Fact]
     public async Task A_stale_incarnation_read_at_its_log_end_finds_itself_stale_and_stops_instead_of_answering_a_stale_log_end()
     {
-        await using var node = await PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
-            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, StorageKind.Sqlite, null, KafkaPort: 0, HttpPort: 0)));
+        await using var node = await StartNodeAsync(StorageKind.Sqlite, null);
         using var kit = new Akka.TestKit.Xunit2.TestKit(node.System);
         await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint);
         var topic = await new PlatformAdmin(connection).CreateTopicAsync("ledger", 1);
         await using var producer = new PlatformProducer(connection);
         await producer.ProduceAsync("ledger", null, "a");
-
-        var config = node.System.Settings.Config;
-        var settings = PartitionSettings.Create(config) with { IdleJournalCheck = TimeSpan.Zero };
-        var stale = node.System.ActorOf(PartitionActor.Props(topic.TopicId, 0, node.Registry, settings, JournalErrors.ForJournal(config)));
         var probe = kit.CreateTestProbe();
-        stale.Tell(new GetPartitionStatus(topic.TopicId, 0), probe.Ref);
-        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
-        probe.Watch(stale);
+        var stale = StartStale(node, topic.TopicId, probe, s => s with { IdleJournalCheck = TimeSpan.Zero });
 
         Assert.Equal(1, (await producer.ProduceAsync("ledger", null, "b")).Offset);
         // A reader at the stale incarnation's log end: it used to wait there and answer nothing, high watermark 1.
@@ -138,5 +119,21 @@ public sealed class NoForkSpecs
         var answer = probe.ExpectMsg<FetchResult>(TimeSpan.FromSeconds(10));
         Assert.Equal((ErrorCode.NotLeaderOrFollower, 42L), (answer.Error, answer.CorrelationId));
         probe.ExpectTerminated(stale, TimeSpan.FromSeconds(10));
+    }
+
+    private static Task<PlatformNode> StartNodeAsync(StorageKind storage, string? connectionString) =>
+        PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
+            ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0, HttpPort: 0)));
+
+    /// <summary>A second incarnation of partition 0, outside sharding, that recovers the same log (one record: HW 1), watched by <paramref name="probe"/>.</summary>
+    private static Akka.Actor.IActorRef StartStale(PlatformNode node, Guid topicId, Akka.TestKit.TestProbe probe, Func<PartitionSettings, PartitionSettings>? adjust = null)
+    {
+        var config = node.System.Settings.Config;
+        var settings = PartitionSettings.Create(config);
+        var stale = node.System.ActorOf(PartitionActor.Props(topicId, 0, node.Registry, adjust?.Invoke(settings) ?? settings, JournalErrors.ForJournal(config)));
+        stale.Tell(new GetPartitionStatus(topicId, 0), probe.Ref);
+        Assert.Equal(1, probe.ExpectMsg<PartitionStatus>(TimeSpan.FromSeconds(10)).HighWatermark);
+        probe.Watch(stale);
+        return stale;
     }
 }
