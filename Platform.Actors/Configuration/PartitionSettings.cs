@@ -12,6 +12,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="MaxJournalReaders">Journal reads one partition runs at once; more wait for one to finish.</param>
 /// <param name="SnapshotDeleteEvery">Saves of a snapshot between two deletes of the older ones.</param>
 /// <param name="MaxProducers">Idempotent producers one partition remembers; the longest silent goes first beyond it.</param>
+/// <param name="IdleJournalCheck">How long a partition serves fetches at its log end without writing before it asks the journal whether another incarnation wrote meanwhile.</param>
 internal sealed record PartitionSettings(
     int NumberOfShards,
     int SnapshotEvery,
@@ -29,7 +30,8 @@ internal sealed record PartitionSettings(
     int MaxProducers,
     int MaxParkedFetches,
     int MaxJournalReaders,
-    int SnapshotDeleteEvery)
+    int SnapshotDeleteEvery,
+    TimeSpan IdleJournalCheck)
 {
     public static PartitionSettings Create(Config config)
     {
@@ -51,7 +53,8 @@ internal sealed record PartitionSettings(
             (int)NonNegative(p.Int("max-producers"), "max-producers"),
             Math.Max(1, p.Int("max-parked-fetches")),
             Math.Max(1, p.Int("max-journal-readers")),
-            Math.Max(1, p.Int("snapshot-delete-every")));
+            Math.Max(1, p.Int("snapshot-delete-every")),
+            p.Duration("idle-journal-check"));
     }
 
     /// <summary>

@@ -46,6 +46,14 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private int _readers;
     /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
     private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
+    /// <summary>
+    /// Produces refused for a gap in their producer's sequence (or an unknown producer), held until the journal
+    /// says whether this incarnation is stale (see <see cref="HoldUntilJournalChecked"/>); non-empty while a probe runs.
+    /// </summary>
+    private readonly List<(Produce Request, IActorRef ReplyTo, ProduceDecision.Reject Reject)> _awaitingProbe = [];
+    private bool _probing;
+    /// <summary>When this incarnation last knew itself current: recovered, wrote, or asked the journal.</summary>
+    private long _knownCurrentMs = NowMs;
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
     private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
     private readonly string _leader;
@@ -139,6 +147,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             if (_parked.Remove(expired.Id, out var parked)) parked.ReplyTo.Tell(_state.Empty(parked.Request));
         });
         Command<RetentionTick>(_ => ApplyRetention());
+        Command<JournalHighest>(JournalChecked);
         // A journal reader finished: the oldest read waiting for one is decided again (the tail may now hold it).
         Command<Terminated>(_ =>
         {
@@ -202,6 +211,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         switch (_state.Decide(produce.Batch, _config!, NowMs))
         {
+            case ProduceDecision.Reject { Error: ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId } gap:
+                HoldUntilJournalChecked(produce, gap);
+                break;
             case ProduceDecision.Reject reject:
                 Sender.Tell(produce.Reject(reject.Error, reject.Message));
                 break;
@@ -230,11 +242,60 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         {
             _metrics.JournalWritten(started, written.Batch.Length, Platform.Protocol.Records.RecordBatch.RecordCount(written.Batch));
             _unwritten.TryDequeue(out _);
+            _knownCurrentMs = NowMs;
             _state.Apply(written, LastSequenceNr, NowMs);
             replyTo.Tell(_state.Acknowledge(produce, baseOffset));
             ServeParked();
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
         });
+    }
+
+    /// <summary>
+    /// A producer whose batch leaves a gap (or that this partition does not know) has had acknowledgements this
+    /// incarnation never saw, or this incarnation is stale: another one of this partition (on the far side of a
+    /// network partition whose sharding allocation forked, or one that recovered while this one still ran) wrote
+    /// and acknowledged batches after this one recovered. A stale incarnation that only ever refuses never writes,
+    /// so the journal's unique key never stops it: it would answer stale log ends and fetches for as long as it
+    /// lives, and its refusals make the client start the partition afresh under a new producer id, re-sending
+    /// batches another incarnation already stored (the nemesis's duplicates). So the refusal waits for the
+    /// journal's highest sequence number: beyond this incarnation's, it stops, answering NOT_LEADER_OR_FOLLOWER so
+    /// the client retries at a fresh incarnation that recovers everything; otherwise the refusal stands.
+    /// </summary>
+    private void HoldUntilJournalChecked(Produce produce, ProduceDecision.Reject gap)
+    {
+        _awaitingProbe.Add((produce, Sender, gap));
+        ProbeJournal();
+    }
+
+    private void ProbeJournal()
+    {
+        if (_probing) return;
+        _probing = true;
+        Context.ActorOf(JournalHighestProbe.Props(PersistenceId, LastSequenceNr + 1, _settings.JournalReadTimeout));
+    }
+
+    private void JournalChecked(JournalHighest highest)
+    {
+        // Writes still in flight are this incarnation's own: only events beyond them were written by another.
+        _probing = false;
+        var stale = highest.SequenceNr is { } journal && journal > LastSequenceNr + _unwritten.Count;
+        if (!stale && highest.SequenceNr is not null) _knownCurrentMs = NowMs;
+        if (stale)
+            _log.Warning("Partition {TopicId}-{Partition}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +
+                         "another incarnation wrote since this one recovered; this one stops", _topicId, _partition, highest.SequenceNr, LastSequenceNr);
+        foreach (var (produce, replyTo, gap) in _awaitingProbe)
+            replyTo.Tell(stale
+                ? produce.Reject(ErrorCode.NotLeaderOrFollower, "This incarnation of the partition was stale; it restarts from the journal")
+                : produce.Reject(gap.Error, gap.Message));
+        _awaitingProbe.Clear();
+        if (!stale) return;
+        foreach (var (id, parked) in _parked)
+        {
+            Timers.Cancel(("parked", id));
+            parked.ReplyTo.Tell(parked.Request.Reject(ErrorCode.NotLeaderOrFollower, "This incarnation of the partition was stale; it restarts from the journal"));
+        }
+        _parked.Clear();
+        Context.Stop(Self);
     }
 
     private void HandleFetch(Fetch fetch) => Carry(_state.Decide(fetch), fetch, Sender);
@@ -260,6 +321,8 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 var id = _nextParkedId++;
                 _parked[id] = (fetch, replyTo);
                 Timers.StartSingleTimer(("parked", id), new ParkedFetchExpired(id), park.Wait);
+                // Read at its end and not written for a while: a stale incarnation would look just like this.
+                if (NowMs - _knownCurrentMs >= (long)_settings.IdleJournalCheck.TotalMilliseconds) ProbeJournal();
                 break;
             case FetchDecision.ReadJournal read:
                 _metrics.TailCacheRead(hit: false);

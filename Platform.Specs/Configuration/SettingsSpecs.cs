@@ -47,7 +47,8 @@ public sealed class SettingsSpecs
             MaxProducers: 10_000,
             MaxParkedFetches: 1000,
             MaxJournalReaders: 4,
-            SnapshotDeleteEvery: 10), PartitionSettings.Create(Defaults));
+            SnapshotDeleteEvery: 10,
+            IdleJournalCheck: TimeSpan.FromSeconds(10)), PartitionSettings.Create(Defaults));
 
     [Fact]
     public void Tail_cache_settings_load_from_the_embedded_defaults() =>

@@ -7,8 +7,9 @@ namespace Platform.Specs.Nemesis;
 /// <param name="Profile">HOCON over hocon/cluster.conf; empty runs the shipped production profile.</param>
 /// <param name="Kinds">The kinds of fault to choose from; null: all of <see cref="Nemesis.Kinds"/>.</param>
 /// <param name="Budget">No new fault after this long (then the checker runs): a long run that must end in time.</param>
+/// <param name="LogDirectory">Where the nodes' logs are copied at the end (to take an anomaly apart); null keeps none.</param>
 public sealed record NemesisOptions(int Seed, int Faults, int Partitions = 6, string Profile = "", IReadOnlyList<string>? Kinds = null,
-    TimeSpan? Budget = null);
+    TimeSpan? Budget = null, string? LogDirectory = null);
 
 /// <summary>
 /// Injects faults at random (from a seed, so a run can be repeated) into a <see cref="NemesisCluster"/> under a
@@ -29,6 +30,7 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
     {
         var history = new NemesisHistory();
         await using var cluster = await NemesisCluster.StartAsync(options.Profile);
+        cluster.KeepLogsIn = options.LogDirectory;
         log($"{history.Now:N1} s cluster up: {cluster.BootstrapServers}");
         await using (var connection = await PlatformConnection.ConnectAsync(cluster.BootstrapServers))
             await new PlatformAdmin(connection).CreateTopicAsync(NemesisWorkload.Topic, options.Partitions);
@@ -42,7 +44,7 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
             log($"{fault.Start:N1}-{fault.End:N1} s {fault.Kind} {fault.Target}");
         }
         await workload.StopAsync();
-        var stored = await NemesisWorkload.ReadLogAsync(cluster.BootstrapServers, options.Partitions);
+        var stored = await NemesisWorkload.ReadLogAsync(cluster.BootstrapServers, options.Partitions, history);
         return (HistoryChecker.Check(history, stored, options.Partitions), nemesis.FalseDownings, history.Notes.ToList());
     }
 

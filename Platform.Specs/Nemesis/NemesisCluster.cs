@@ -36,6 +36,9 @@ public sealed class NemesisCluster : IAsyncDisposable
 
     public IReadOnlyList<Node> Nodes => _nodes;
 
+    /// <summary>A directory to copy every node's log into when the cluster is disposed (the data directories are removed with the test process): null keeps none.</summary>
+    public string? KeepLogsIn { get; set; }
+
     /// <summary>Every node's Kafka address, for clients' bootstrap lists.</summary>
     public string BootstrapServers => string.Join(",", _nodes.Select(n => n.KafkaAddress));
 
@@ -111,6 +114,11 @@ public sealed class NemesisCluster : IAsyncDisposable
             await node.Remoting.DisposeAsync();
             await node.Kafka.DisposeAsync();
             await node.Postgres.DisposeAsync();
+            if (KeepLogsIn is { } directory && File.Exists(Path.Combine(node.DataDir, "node.log")))
+            {
+                Directory.CreateDirectory(directory);
+                File.Copy(Path.Combine(node.DataDir, "node.log"), Path.Combine(directory, $"{node.Name}.log"), overwrite: true);
+            }
         }
     }
 }

@@ -20,11 +20,13 @@ public sealed class NemesisSpecs(Xunit.Abstractions.ITestOutputHelper output)
         var seed = int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 13;
         var kinds = Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_KINDS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         output.WriteLine($"nemesis: seed {seed}, {faults} faults, production profile (hocon/cluster.conf as shipped)");
+        var file = Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_REPORT") is { Length: > 0 } path ? path : null;
         var (report, falseDownings, notes) = await Nemesis.RunAsync(new NemesisOptions(seed, faults, Kinds: kinds,
-            Budget: double.TryParse(Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) ? TimeSpan.FromMinutes(m) : null), line => output.WriteLine(line));
+            Budget: double.TryParse(Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) ? TimeSpan.FromMinutes(m) : null,
+            LogDirectory: file is null ? null : $"{file}.logs"), line => output.WriteLine(line));
         var text = $"seed {seed}\n{report.Render(notes)}false downings of a node no fault targeted: {falseDownings}\n";
         output.WriteLine(text);
-        if (Environment.GetEnvironmentVariable("PLATFORM_NEMESIS_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, text);
+        if (file is not null) await File.WriteAllTextAsync(file, text);
         Assert.Empty(report.Anomalies);
         Assert.True(report.Acknowledged > 0, "the workload got records acknowledged");
         Assert.True(report.Consumed > 0, "the group consumed records");

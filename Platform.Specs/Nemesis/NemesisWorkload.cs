@@ -1,5 +1,8 @@
 using System.Text;
 using Platform.Client;
+using Platform.Client.Kafka;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
 
 namespace Platform.Specs.Nemesis;
 
@@ -179,25 +182,101 @@ public sealed class NemesisWorkload : IAsyncDisposable
         await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromMinutes(3));
     }
 
-    /// <summary>Reads every partition from its beginning up to its high watermark: the log the checker judges.</summary>
-    public static async Task<IReadOnlyList<Stored>> ReadLogAsync(string bootstrap, int partitions)
+    /// <summary>
+    /// Reads every partition from its beginning to its log end: the log the checker judges. The end is asked of
+    /// every node (ListOffsets latest, each node's answer comes from the incarnation its own shard region routes
+    /// to), retried while partitions are still moving, and asked again after the read until two rounds agree, so
+    /// a stale answer (a node whose view of a partition's home lags, or an incarnation that should be gone) is
+    /// seen and noted instead of silently shortening the log. Where the nodes disagree the highest end is read.
+    /// </summary>
+    public static async Task<IReadOnlyList<Stored>> ReadLogAsync(string bootstrap, int partitions, NemesisHistory history)
     {
         await using var connection = await PlatformConnection.ConnectAsync(bootstrap);
-        var description = await new PlatformAdmin(connection).DescribeTopicAsync(Topic);
-        var end = description.Partitions.ToDictionary(p => p.Partition, p => p.HighWatermark);
         await using var reader = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
         reader.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(Topic, p, TopicPartitionOffset.Beginning)));
         var log = new List<Stored>();
         var read = new Dictionary<int, long>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (end.Any(p => read.GetValueOrDefault(p.Key) < p.Value) && DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        var end = await LogEndsAsync(connection, partitions, history);
+        while (DateTime.UtcNow < deadline)
         {
-            if (await reader.ConsumeAsync(TimeSpan.FromSeconds(1)) is not { } record) continue;
-            var key = Encoding.UTF8.GetString(record.Key!);
-            log.Add(new Stored(record.Partition, record.Offset, new KeyedValue(key, long.Parse(Encoding.UTF8.GetString(record.Value!)))));
-            read[record.Partition] = record.Offset + 1;
+            while (end.Any(p => read.GetValueOrDefault(p.Key) < p.Value) && DateTime.UtcNow < deadline)
+            {
+                if (await reader.ConsumeAsync(TimeSpan.FromSeconds(1)) is not { } record) continue;
+                var key = Encoding.UTF8.GetString(record.Key!);
+                log.Add(new Stored(record.Partition, record.Offset, new KeyedValue(key, long.Parse(Encoding.UTF8.GetString(record.Value!)))));
+                read[record.Partition] = record.Offset + 1;
+            }
+            var again = await LogEndsAsync(connection, partitions, history);
+            if (again.All(p => p.Value == end[p.Key])) break;
+            history.Notes.Enqueue($"{history.Now:N1} s final read: the log ends moved from {Render(end)} to {Render(again)}; reading on");
+            end = again;
         }
+        var shortOf = end.Where(p => read.GetValueOrDefault(p.Key) < p.Value).ToList();
+        if (shortOf.Count > 0)
+            history.Notes.Enqueue($"final read: stopped at its deadline below the log end on partitions {string.Join(", ", shortOf.Select(p => $"{p.Key} ({read.GetValueOrDefault(p.Key)} of {p.Value})"))}");
         return log;
+    }
+
+    private static string Render(IReadOnlyDictionary<int, long> ends) => string.Join(" ", ends.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
+
+    /// <summary>
+    /// Every partition's log end (ListOffsets latest) as each node answers it, retried for up to a minute while a
+    /// node fails to answer; differences between nodes are noted. Returns the highest end per partition.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<int, long>> LogEndsAsync(PlatformConnection connection, int partitions, NemesisHistory history)
+    {
+        var tps = Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topic, p)).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            try
+            {
+                await connection.Cluster.RefreshAsync([Topic]);
+                var answers = new Dictionary<int, IReadOnlyDictionary<int, long>>();
+                foreach (var broker in connection.Cluster.Brokers.Keys.Order())
+                    answers[broker] = await ListOffsetsOfAsync(connection, broker, tps);
+                var highest = Enumerable.Range(0, partitions).ToDictionary(p => p, p => answers.Values.Max(a => a[p]));
+                if (answers.Values.Any(a => a.Any(p => p.Value != highest[p.Key])))
+                    history.Notes.Enqueue($"{history.Now:N1} s final read: the nodes answer different log ends: " +
+                                          string.Join("; ", answers.Select(a => $"node {a.Key}: {Render(a.Value)}")));
+                return highest;
+            }
+            catch (Exception e) when (e is PlatformException or TimeoutException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    /// <summary>ListOffsets latest sent to one node, whichever partitions it leads: it answers through its own shard region.</summary>
+    private static async Task<IReadOnlyDictionary<int, long>> ListOffsetsOfAsync(PlatformConnection connection, int broker,
+        IReadOnlyList<TopicPartition> tps)
+    {
+        var node = await connection.Cluster.NodeAsync(broker);
+        var request = new ListOffsetsRequest
+        {
+            ReplicaId = -1,
+            Topics =
+            [
+                new ListOffsetsRequest.ListOffsetsTopic
+                {
+                    Name = Topic,
+                    Partitions = tps.Select(tp => new ListOffsetsRequest.ListOffsetsPartition
+                        { PartitionIndex = tp.Partition, Timestamp = -1, CurrentLeaderEpoch = -1 }).ToList(),
+                },
+            ],
+        };
+        var response = await node.RequestAsync<ListOffsetsResponse>(ApiKey.ListOffsets, 7, request,
+            TimeSpan.FromSeconds(10), minVersion: 1);
+        var ends = new Dictionary<int, long>();
+        foreach (var partition in response.Topics.SelectMany(t => t.Partitions))
+        {
+            if (partition.ErrorCode != 0)
+                throw new PlatformException((ErrorCode)partition.ErrorCode, $"ListOffsets of partition {partition.PartitionIndex} at node {broker} failed");
+            ends[partition.PartitionIndex] = partition.Offset;
+        }
+        return ends;
     }
 
     public async ValueTask DisposeAsync()

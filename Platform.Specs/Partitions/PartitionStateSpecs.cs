@@ -213,7 +213,7 @@ internal sealed class TestPartition
             TailMaxBytesPerPartition: tailBytes, ProducerIdExpiration: TimeSpan.FromDays(1),
             TopicLookupRetry: TimeSpan.FromSeconds(2), JournalReadTimeout: TimeSpan.FromSeconds(30),
             LogAppendTime: false, TimestampBeforeMaxMs: long.MaxValue, TimestampAfterMaxMs: 3_600_000, MaxProducers: maxProducers,
-            MaxParkedFetches: 1000, MaxJournalReaders: 4, SnapshotDeleteEvery: 10);
+            MaxParkedFetches: 1000, MaxJournalReaders: 4, SnapshotDeleteEvery: 10, IdleJournalCheck: TimeSpan.FromSeconds(10));
         State = new PartitionState(Guid.NewGuid(), 0, settings, new TailCache(new TailCacheBudget(1 << 30), tailBytes));
     }
 
