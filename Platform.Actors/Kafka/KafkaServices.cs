@@ -32,7 +32,7 @@ internal sealed record KafkaServices(
     public TimeSpan RequestTimeout => Settings.RequestTimeout;
 
     /// <summary>Which producer ids the cluster has handed out, as far as this node knows (a produce checks its batch's).</summary>
-    internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.RequestTimeout);
+    internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.SingletonRequestTimeout);
 
     /// <summary>The cluster id of the node's journal (<see cref="Storage.ClusterIdentity"/>), which Metadata and DescribeCluster report.</summary>
     public required string ClusterId { get; init; }
