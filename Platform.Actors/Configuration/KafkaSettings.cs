@@ -24,7 +24,8 @@ internal sealed record KafkaSettings(
     TimeSpan ConnectionsMaxIdle,
     TimeSpan RequestTimeout,
     TimeSpan PlacementRefresh,
-    TimeSpan PlacementRefreshMinTimeout)
+    TimeSpan PlacementRefreshMinTimeout,
+    TimeSpan SingletonRequestTimeout)
 {
     public static KafkaSettings Create(Config config)
     {
@@ -46,6 +47,7 @@ internal sealed record KafkaSettings(
             k.Duration("connections-max-idle"),
             k.Duration("request-timeout"),
             k.Duration("placement-refresh"),
-            k.Duration("placement-refresh-min-timeout"));
+            k.Duration("placement-refresh-min-timeout"),
+            k.Duration("singleton-request-timeout"));
     }
 }

@@ -210,8 +210,11 @@ public sealed class PlatformNode : IAsyncDisposable
             system.ActorOf(TopicCacheSubscriber.Props(topicCache, registryProxy, nodeSettings), "kafka-topic-cache");
             var placement = new Placement();
             system.ActorOf(PlacementTracker.Props(placement, partitions, groups, kafkaSettings, nodeSettings), "kafka-placement");
+            var memberLoss = new MemberLoss(cluster.SelfAddress);
+            system.ActorOf(MemberLossTracker.Props(memberLoss), "kafka-member-loss");
             var services = new KafkaServices(system, partitions, groups, groupRouter, registryProxy, directoryProxy, gateway, producerIds, topicCache, placement,
-                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings) { Metrics = metrics, ClusterId = clusterId };
+                new KafkaBrokers(cluster), kafkaSettings, nodeSettings, partitionSettings, groupSettings)
+                { Metrics = metrics, ClusterId = clusterId, MemberLoss = memberLoss };
             // Clients go elsewhere as soon as the node starts leaving; their requests in flight still finish.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "kafka-listener", async () =>
             {

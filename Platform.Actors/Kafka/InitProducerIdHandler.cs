@@ -24,7 +24,7 @@ internal static class InitProducerIdHandler
             return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.UnsupportedVersion, ProducerId = -1, ProducerEpoch = -1 };
         try
         {
-            var allocated = await services.ProducerIds.Ask<ProducerIdAllocated>(AllocateProducerId.Instance, services.RequestTimeout);
+            var allocated = await services.ProducerIds.Ask<ProducerIdAllocated>(AllocateProducerId.Instance, services.Settings.SingletonRequestTimeout);
             return allocated.Error == ErrorCode.None
                 ? new InitProducerIdResponse { ProducerId = allocated.ProducerId, ProducerEpoch = allocated.ProducerEpoch }
                 : new InitProducerIdResponse { ErrorCode = (short)CoordinatorError(allocated.Error), ProducerId = -1, ProducerEpoch = -1 };

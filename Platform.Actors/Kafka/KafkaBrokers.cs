@@ -45,8 +45,11 @@ internal sealed class KafkaBrokers(Cluster cluster)
         {
             // An unreachable member is left out at once: clients then send its partitions' requests to a live
             // node, which forwards them through sharding once the member is downed and its shards have moved.
+            // So is a leaving one: its Kafka listener closes first thing in its shutdown, and it turns Leaving
+            // only after its shards were handed off; named as a leader then, it only cost clients refused
+            // connections until the next placement refresh (part of a rolling restart's pause).
             if (member.Address != cluster.SelfAddress &&
-                (member.Status is not (MemberStatus.Up or MemberStatus.Leaving) || state.Unreachable.Contains(member))) continue;
+                (member.Status != MemberStatus.Up || state.Unreachable.Contains(member))) continue;
             if (FromMember(member) is { } broker) brokers.Add(broker);
         }
         if (brokers.All(b => b.Member != cluster.SelfAddress) && FromMember(cluster.SelfMember) is { } self) brokers.Add(self);

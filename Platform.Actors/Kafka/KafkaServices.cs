@@ -32,7 +32,7 @@ internal sealed record KafkaServices(
     public TimeSpan RequestTimeout => Settings.RequestTimeout;
 
     /// <summary>Which producer ids the cluster has handed out, as far as this node knows (a produce checks its batch's).</summary>
-    internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.RequestTimeout);
+    internal AllocatedProducerIds AllocatedProducerIds { get; } = new(ProducerIds, Settings.SingletonRequestTimeout);
 
     /// <summary>The cluster id of the node's journal (<see cref="Storage.ClusterIdentity"/>), which Metadata and DescribeCluster report.</summary>
     public required string ClusterId { get; init; }
@@ -40,12 +40,25 @@ internal sealed record KafkaServices(
     /// <summary>The node's instruments the handlers record into; null where a spec builds handlers without a node.</summary>
     internal Metrics.BrokerMetrics? Metrics { get; init; }
 
+    /// <summary>Tells when a member a request went to can no longer answer it; null where a spec builds handlers without a node.</summary>
+    internal MemberLoss? MemberLoss { get; init; }
+
     /// <summary>The node id of the member hosting the partition (its leader), or this node's if not known yet.</summary>
-    public int LeaderOf(Guid topicId, int partition)
+    public int LeaderOf(Guid topicId, int partition) => Brokers.NodeIdOf(PartitionHome(topicId, partition));
+
+    /// <summary>The member hosting the partition as last seen, or null if not known yet.</summary>
+    public Akka.Actor.Address? PartitionHome(Guid topicId, int partition)
     {
         var shard = PartitionEntity.ShardOf(PartitionEntity.EntityId(topicId, partition), PartitionSettings.NumberOfShards);
-        return Brokers.NodeIdOf(Placement.PartitionShardHome(shard.ToString(CultureInfo.InvariantCulture)));
+        return Placement.PartitionShardHome(shard.ToString(CultureInfo.InvariantCulture));
     }
+
+    /// <summary>
+    /// Cancelled when the member hosting the partition (as last seen) is lost: a request sent there through
+    /// sharding will not be answered (<see cref="Kafka.MemberLoss"/>).
+    /// </summary>
+    public CancellationToken PartitionHomeLost(Guid topicId, int partition) =>
+        MemberLoss?.Of(PartitionHome(topicId, partition)) ?? CancellationToken.None;
 
     /// <summary>The node id of the member hosting the group's coordinator, or this node's if not known yet.</summary>
     public int CoordinatorOf(string groupId)

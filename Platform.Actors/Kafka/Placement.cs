@@ -33,6 +33,12 @@ internal sealed class Placement
     internal void Update(bool partitions, ClusterShardingStats stats)
     {
         var map = ImmutableDictionary.CreateBuilder<string, Address>();
+        // Sharding's answer is partial: a region that did not answer in time (its member unreachable or busy)
+        // is missing, not empty. Its shards keep the home last seen, so that a request for one of them is known
+        // to go to that member (MemberLoss fails it at once when the member is lost) and under-served partitions
+        // stay counted, until another region reports the shard.
+        foreach (var (shard, home) in partitions ? _partitionShards : _groupShards)
+            if (!stats.Regions.ContainsKey(home)) map[shard] = home;
         foreach (var (address, region) in stats.Regions)
         foreach (var shard in region.Stats.Keys)
             map[shard] = address;

@@ -65,7 +65,8 @@ internal static class ProduceHandler
                     continue;
                 }
                 var produce = new Produce(lookup.Topic!.TopicId, partitionData.Index, batch!, context.CorrelationId);
-                pending.Add((partition, topicData.Name, batch!, services.Partitions.Ask<ProduceResult>(produce, timeout)));
+                var lost = services.PartitionHomeLost(lookup.Topic.TopicId, partitionData.Index);
+                pending.Add((partition, topicData.Name, batch!, UnlessHomeLost(services.Partitions.Ask<ProduceResult>(produce, timeout), produce, lost)));
             }
         }
         foreach (var (partition, topic, batch, task) in pending)
@@ -89,6 +90,27 @@ internal static class ProduceHandler
         }
         services.Metrics?.Responded(response);
         return response;
+    }
+
+    /// <summary>
+    /// The partition's answer, or NOT_LEADER_OR_FOLLOWER as soon as its home is lost: sharding sent the request
+    /// to a member that will not answer it (<see cref="MemberLoss"/>), and the client's retry after a metadata
+    /// refresh reaches the partition's next home long before the ask would time out.
+    /// </summary>
+    private static async Task<ProduceResult> UnlessHomeLost(Task<ProduceResult> ask, Produce produce, CancellationToken lost)
+    {
+        if (!lost.CanBeCanceled) return await ask;
+        try
+        {
+            return await ask.WaitAsync(lost);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
+        {
+            // The ask still ends (answered or timed out): observe it, nobody else will.
+            _ = ask.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return new ProduceResult(produce.TopicId, produce.Partition, produce.CorrelationId, ErrorCode.NotLeaderOrFollower,
+                $"The member hosting partition {produce.Partition} is unreachable or gone; its partitions are moving to a survivor", -1, -1);
+        }
     }
 
     private readonly record struct TopicLookupResult(Topics.TopicInfo? Topic, ErrorCode Error, string? Message);

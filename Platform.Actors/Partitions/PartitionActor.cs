@@ -33,6 +33,15 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         public static readonly AskTopicAgain Instance = new();
     }
 
+    /// <summary>
+    /// Sent to itself once the writes pending at the hand-off are done: the requests queued before it have been
+    /// answered by then (DeferAsync runs its handler at once when nothing is pending, and a stop there would drop them).
+    /// </summary>
+    private sealed class StopNow
+    {
+        public static readonly StopNow Instance = new();
+    }
+
     private readonly Guid _topicId;
     private readonly int _partition;
     private readonly IActorRef _registry;
@@ -160,7 +169,19 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
         Command<DeletePartition>(_ => DeleteEverything());
-        Command<StopPartition>(stop => DeferAsync(stop, _ => Context.Stop(Self)));
+        Command<StopPartition>(stop =>
+        {
+            // Handed off (a graceful leave or a rebalance): requests that reach this incarnation from now on are
+            // answered with the retriable NOT_LEADER_OR_FOLLOWER instead of being accepted into writes that
+            // stop with it or left in its mailbox when it stops; both went unanswered and held the producer for
+            // its whole request timeout (5 s in InProcessClusterSpecs' rolling restart). The retry reaches the
+            // next incarnation, which sharding starts once this one has stopped. Parked fetches get their empty
+            // answer now rather than never.
+            Become(Stopping);
+            foreach (var (_, parked) in _parked) parked.ReplyTo.Tell(_state.Empty(parked.Request));
+            _parked.Clear();
+            DeferAsync(stop, _ => Self.Tell(StopNow.Instance));
+        });
         Command<WakePartition>(_ => { });
         Command<TopicByIdResult>(result =>
         {
@@ -184,6 +205,19 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(failure =>
             _log.Warning("Partition {TopicId}-{Partition}: deleting old events failed: {Reason}", _topicId, _partition, failure.Cause.Message));
+    }
+
+    /// <summary>Handed off, waiting for its last journal writes before it stops: every request is sent elsewhere.</summary>
+    private void Stopping()
+    {
+        Command<StopNow>(_ => Context.Stop(Self));
+        CommandAny(message =>
+        {
+            // Persist callbacks of writes accepted before the hand-off still run; anything else has nothing left to do.
+            if (message is IPartitionRequest request)
+                Sender.Tell(request.Reject(ErrorCode.NotLeaderOrFollower,
+                    $"Partition {_partition} of topic {_topicId} is moving to another node: ask for metadata and send again"));
+        });
     }
 
     /// <summary>The topic is gone (or never had this partition): answer every request with an error.</summary>

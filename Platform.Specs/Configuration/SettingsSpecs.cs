@@ -88,7 +88,8 @@ public sealed class SettingsSpecs
             ConnectionsMaxIdle: TimeSpan.FromMinutes(10),
             RequestTimeout: TimeSpan.FromSeconds(30),
             PlacementRefresh: TimeSpan.FromSeconds(2),
-            PlacementRefreshMinTimeout: TimeSpan.FromSeconds(1)), KafkaSettings.Create(Defaults));
+            PlacementRefreshMinTimeout: TimeSpan.FromSeconds(1),
+            SingletonRequestTimeout: TimeSpan.FromSeconds(3)), KafkaSettings.Create(Defaults));
 
     [Fact]
     public void Gateway_settings_load_from_the_embedded_defaults() =>

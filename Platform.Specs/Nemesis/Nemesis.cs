@@ -61,12 +61,15 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
         switch (kind)
         {
             case "kill":
+                var killedAt = DateTime.UtcNow;
                 target.Process!.Kill();
                 // From the moment the process is gone: an acknowledgement read after that came from a survivor
                 // (a tenth of a second for bytes the dead node had already sent to cross the proxy).
                 start = history.Now + 0.1;
                 // Failover is measured with the node down: every partition serving again on the survivors.
                 await AllPartitionsAcknowledgedAfterAsync(start, partitions, TimeSpan.FromSeconds(60));
+                history.Notes.Enqueue($"{history.Now:N1} s " + FailoverTimeline.Render(target.Name, killedAt, start,
+                    others.Select(o => o.Process?.Stderr + o.Process?.Stdout), history.Acknowledgements));
                 break;
             case "pause":
                 // Longer than the failure detector tolerates: the cluster downs the node while it is frozen.

@@ -45,6 +45,23 @@ public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public async Task A_produce_reaching_a_partition_after_its_hand_off_stop_is_answered_NotLeaderOrFollower_instead_of_dropped()
+    {
+        var topic = node.CreateTopic(Name());
+        node.Produce(topic, 0, "a");
+        var entity = await node.Node.System.ActorSelection(
+            $"/system/sharding/{PartitionEntity.TypeName}/*/{PartitionEntity.EntityId(topic.TopicId, 0)}").ResolveOne(TimeSpan.FromSeconds(5));
+        var probe = node.Probe();
+        // Sharding's hand-off (a graceful leave, a rebalance) followed by a request already on its way.
+        entity.Tell(StopPartition.Instance, probe.Ref);
+        entity.Tell(new Produce(topic.TopicId, 0, NodeFixture.Batch("b"), 1), probe.Ref);
+        var result = probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(5));
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, result.Error);
+        // The retry reaches the next incarnation, which continues the offsets.
+        Assert.Equal(1, node.Produce(topic, 0, "b").BaseOffset);
+    }
+
+    [Fact]
     public void Fetch_at_log_end_waits_until_a_record_arrives()
     {
         var topic = node.CreateTopic(Name());
