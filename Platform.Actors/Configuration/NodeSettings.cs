@@ -49,6 +49,6 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
-            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor")));
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")));
     }
 }
