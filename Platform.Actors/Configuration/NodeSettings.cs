@@ -6,7 +6,7 @@ namespace Platform.Actors.Configuration;
 /// <summary>The <c>platform.node</c> and <c>platform.topic-defaults</c> settings, read once per node.</summary>
 /// <param name="MaxTopics">Topics in the cluster, at most.</param>
 /// <param name="MaxPartitions">Partitions of all topics in the cluster, at most.</param>
-/// <param name="PartitionWakeBatch">Partitions the topic registry starts at a time (after a create, a growth, its own recovery or a member's loss).</param>
+/// <param name="PartitionWakeBatch">Partitions the topic registry starts (after a create, a growth, its own recovery or a member's loss), or tells of a config change or deletion, at a time.</param>
 /// <param name="PartitionWakeInterval">The pause between two such batches.</param>
 /// <param name="RegistryResubscribeDelay">When the gateway and the Kafka topic cache first subscribe to the topic registry again.</param>
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
@@ -49,6 +49,6 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
-            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor")));
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")));
     }
 }

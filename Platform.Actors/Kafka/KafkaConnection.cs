@@ -34,6 +34,11 @@ internal sealed class KafkaConnection
     private readonly CancellationTokenSource _closed = new();
     private readonly string _remote;
     private Action? _handshakeDone;
+    // What the connection last did, for Describe (a spec naming the connections left open): written by the read
+    // loop only, read racily, which is good enough for a diagnostic.
+    private readonly long _openedAt = Environment.TickCount64;
+    private string _lastRequest = "none";
+    private string _phase = "reading";
 
     /// <param name="handshakeDone">Called once: on the first complete request, or when the connection closes before one.</param>
     public KafkaConnection(long id, Socket socket, KafkaApis apis, KafkaSettings settings, ILoggingAdapter log, Action handshakeDone)
@@ -53,6 +58,10 @@ internal sealed class KafkaConnection
     }
 
     public void Close() => _closed.Cancel();
+
+    /// <summary>One line on this connection for diagnostics: the client, its last request and what the connection waits for.</summary>
+    public string Describe() =>
+        $"{_remote} open {(Environment.TickCount64 - _openedAt) / 1000.0:F1} s, last request {_lastRequest}, {_phase}";
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -88,6 +97,7 @@ internal sealed class KafkaConnection
             // The client is gone (or broke the protocol) and reads nothing more: stop waiting for responses still
             // being worked on, such as long polls parked for up to max-fetch-wait, so the connection's slot under
             // max-connections and its socket are freed now, as Kafka closes a channel on EOF.
+            _phase = "closing: waiting for the write loop";
             _closed.Cancel();
             EndHandshake();
             _pending.Writer.TryComplete();
@@ -102,6 +112,7 @@ internal sealed class KafkaConnection
             {
                 _log.Error(e, "Kafka connection {Client}: writing responses failed", _remote);
             }
+            _phase = "closed";
             _apis.System.Stop(actor);
         }
     }
@@ -185,6 +196,7 @@ internal sealed class KafkaConnection
         var reader = new KafkaReader(frame);
         var header = RequestHeader.Read(ref reader, api.RequestHeaderVersion(apiVersion));
         var request = new RequestContext(context, header.ClientId ?? "", apiVersion, correlationId);
+        _lastRequest = $"{apiKey} v{apiVersion} from client id '{header.ClientId}'";
         var response = api.Invoke(request, ref reader);
         return response is null ? null : new Pending(correlationId, api.ResponseHeaderVersion(apiVersion), apiVersion, response);
     }

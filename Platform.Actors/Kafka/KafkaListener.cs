@@ -45,6 +45,9 @@ internal sealed class KafkaListener : IAsyncDisposable
     /// <summary>Clients connected now.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>One line per client connected now (see <see cref="KafkaConnection.Describe"/>), for diagnostics.</summary>
+    public IReadOnlyList<string> DescribeConnections() => _connections.Values.Select(c => c.Describe()).ToList();
+
     /// <summary>Clients connected now that have not yet sent one complete request.</summary>
     public int HandshakingCount => Volatile.Read(ref _handshaking);
 

@@ -76,6 +76,9 @@ public sealed class PlatformLogger : ReceiveActor, IRequiresMessageQueue<ILogger
     {
         var level = Level(e.LogLevel());
         var (template, args) = e.Message is LogMessage message ? (message.Format, message.Parameters().ToArray()) : ("{Message}", new[] { e.Message });
+        var cause = e.Cause;
+        if (RemotingFrameRefusal.Remote(e) is { } remote)
+            (level, template, args, cause) = (LogLevel.Warning, RemotingFrameRefusal.Template, [remote, cause!.Message], null);
         // Warnings and errors are what repeats when something is broken (every partition, every write); information
         // is one line per event of the node's life (a topic created, a member removed) and is written as it comes.
         if (level >= LogLevel.Warning && !_repeats.Admit((int)level, template, e.LogSource, DateTime.UtcNow, _settings.RepeatInterval)) return;
@@ -84,16 +87,16 @@ public sealed class PlatformLogger : ReceiveActor, IRequiresMessageQueue<ILogger
         var logger = Logger(e.LogSource);
         try
         {
-            if (e.Cause is { } cause && !_settings.Json)
+            if (cause is not null && !_settings.Json)
                 // A stack trace would take a screen of lines: text keeps the cause on the event's one line.
                 logger.Log(level, template + " ({ErrorType}: {Error})", [.. args, cause.GetType().Name, cause.Message.ReplaceLineEndings(" ")]);
             else
-                logger.Log(level, e.Cause, template, args);
+                logger.Log(level, cause, template, args);
         }
         catch (FormatException)
         {
             // A message whose braces are not a template (Akka formats some itself): written as it is.
-            logger.Log(level, e.Cause, "{Message}", e.Message?.ToString());
+            logger.Log(level, cause, "{Message}", e.Message?.ToString());
         }
     }
 

@@ -10,16 +10,25 @@ namespace Platform.Actors.Topics;
 /// <summary>
 /// The persistent list of topics (Kafka keeps it in ZooKeeper or KRaft). It runs as a cluster singleton;
 /// the Kafka listener's admin requests reach it through the node's proxy, and the gateways and the
-/// listener's topic caches subscribe to its changes. It also tells partitions when
-/// their topic is deleted and starts every partition once it has recovered, so retention runs without a
-/// client request: a batch of <c>platform.node.partition-wake-batch</c> per interval, never thousands at once.
+/// listener's topic caches subscribe to its changes. It also tells partitions when their topic is deleted or its
+/// configs change, and starts every partition once it has recovered, so retention runs without a client request:
+/// all of these a batch of <c>platform.node.partition-wake-batch</c> per interval, never thousands at once (each
+/// message starts its partition's actor, and 10,000 starting together flood the node and its journal).
 /// </summary>
 internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
 {
-    /// <summary>Time to start the next batch of partitions waiting to be woken.</summary>
-    private sealed record WakeNextBatch
+    /// <summary>Time to send the next batch of paced partition messages.</summary>
+    private sealed record NotifyNextBatch
     {
-        public static readonly WakeNextBatch Instance = new();
+        public static readonly NotifyNextBatch Instance = new();
+    }
+
+    /// <summary>What the registry tells every partition of a topic, paced: start, take the topic's configs, delete yourself.</summary>
+    private enum PartitionNotice
+    {
+        Wake,
+        ApplyConfig,
+        Delete,
     }
 
     public const string PersistenceIdValue = "topic-registry";
@@ -29,8 +38,8 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
     private readonly NodeSettings _settings;
     private readonly TopicLimits _limits;
     private readonly HashSet<IActorRef> _subscribers = [];
-    // Partitions still to wake, as ranges of one topic's partition numbers [From, To), oldest first.
-    private readonly LinkedList<(Guid TopicId, int From, int To)> _toWake = new();
+    // Partitions still to be told, as ranges of one topic's partition numbers [From, To), oldest first.
+    private readonly LinkedList<(PartitionNotice Notice, Guid TopicId, int From, int To)> _toNotify = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TopicRegistryState _state = TopicRegistryState.Empty;
     // Who waits for the one write in flight (Persist stashes every other command meanwhile), to be told if it fails.
@@ -59,7 +68,7 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
         Command<CreateTopic>(command => Handle(_state.Decide(command, _settings.TopicDefaults, Guid.NewGuid(), _limits), command.ValidateOnly));
         Command<CreatePartitions>(command => Handle(_state.Decide(command, _limits), command.ValidateOnly));
         Command<AlterTopicConfig>(command => Handle(_state.Decide(command, _settings.TopicDefaults, _limits), command.ValidateOnly));
-        Command<WakeNextBatch>(_ => WakeNextBatchOfPartitions());
+        Command<NotifyNextBatch>(_ => NotifyNextBatchOfPartitions());
         Command<DeleteTopic>(command => Handle(_state.Decide(command), validateOnly: false));
         Command<GetTopics>(HandleGetTopics);
         Command<GetTopicById>(query => Sender.Tell(new TopicByIdResult(query.TopicId, _state.FindById(query.TopicId))));
@@ -178,47 +187,65 @@ internal sealed class TopicRegistry : ReceivePersistentActor, IWithTimers
             case TopicConfigChanged configChanged:
                 var altered = _state.FindById(configChanged.TopicId)!;
                 _log.Info("Topic {Topic} configs are now {Config}", altered.Name, altered.Config);
-                for (var p = 0; p < altered.PartitionCount; p++) _partitions.Tell(new ApplyTopicConfig(altered.TopicId, p, altered.Config));
+                Notify(PartitionNotice.ApplyConfig, altered.TopicId, 0, altered.PartitionCount);
                 return altered;
             case TopicDeleted:
                 _log.Info("Deleted topic {Topic} ({TopicId})", before!.Name, before.TopicId);
-                for (var p = 0; p < before.PartitionCount; p++) _partitions.Tell(new DeletePartition(before.TopicId, p));
+                Notify(PartitionNotice.Delete, before.TopicId, 0, before.PartitionCount);
                 return before;
             default:
                 return null;
         }
     }
 
-    /// <summary>Every partition of every topic: what was waiting to be woken is part of it.</summary>
+    /// <summary>Every partition of every topic: what was waiting to be woken is part of it (deletes and configs still go out).</summary>
     private void WakeAll()
     {
-        _toWake.Clear();
+        for (var node = _toNotify.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Notice == PartitionNotice.Wake) _toNotify.Remove(node);
+            node = next;
+        }
         foreach (var topic in _state.Topics) Wake(topic, 0);
     }
 
-    /// <summary>Queues the topic's partitions from <paramref name="fromPartition"/> on; the first batch starts now.</summary>
-    private void Wake(TopicInfo topic, int fromPartition)
+    /// <summary>Queues the topic's partitions from <paramref name="fromPartition"/> on to be woken.</summary>
+    private void Wake(TopicInfo topic, int fromPartition) => Notify(PartitionNotice.Wake, topic.TopicId, fromPartition, topic.PartitionCount);
+
+    /// <summary>Queues partitions [<paramref name="from"/>, <paramref name="to"/>) of a topic to be told; the first batch goes now.</summary>
+    private void Notify(PartitionNotice notice, Guid topicId, int from, int to)
     {
-        if (fromPartition >= topic.PartitionCount) return;
-        _toWake.AddLast((topic.TopicId, fromPartition, topic.PartitionCount));
-        if (!Timers.IsTimerActive(nameof(WakeNextBatch))) WakeNextBatchOfPartitions();
+        if (from >= to) return;
+        _toNotify.AddLast((notice, topicId, from, to));
+        if (!Timers.IsTimerActive(nameof(NotifyNextBatch))) NotifyNextBatchOfPartitions();
     }
 
-    private void WakeNextBatchOfPartitions()
+    private void NotifyNextBatchOfPartitions()
     {
         var budget = _settings.PartitionWakeBatch;
-        while (budget > 0 && _toWake.First is { } first)
+        while (budget > 0 && _toNotify.First is { } first)
         {
-            var (topicId, from, to) = first.Value;
-            // A topic deleted (or shrunk by a delete and re-create) since it was queued is not woken.
-            var end = Math.Min(to, _state.FindById(topicId)?.PartitionCount ?? 0);
+            var (notice, topicId, from, to) = first.Value;
+            var topic = _state.FindById(topicId);
+            // A wake or config of a topic deleted (or shrunk by a delete and re-create) since it was queued is not sent;
+            // a delete goes to every partition the topic had. A config sent is the one in force when it goes.
+            var end = notice == PartitionNotice.Delete ? to : Math.Min(to, topic?.PartitionCount ?? 0);
             var take = Math.Min(budget, Math.Max(0, end - from));
-            for (var p = from; p < from + take; p++) _partitions.Tell(new WakePartition(topicId, p));
+            for (var p = from; p < from + take; p++)
+            {
+                _partitions.Tell(notice switch
+                {
+                    PartitionNotice.Wake => new WakePartition(topicId, p),
+                    PartitionNotice.ApplyConfig => new ApplyTopicConfig(topicId, p, topic!.Config),
+                    _ => (object)new DeletePartition(topicId, p),
+                });
+            }
             budget -= Math.Max(1, take);
-            if (from + take >= end) _toWake.RemoveFirst();
-            else first.Value = (topicId, from + take, to);
+            if (from + take >= end) _toNotify.RemoveFirst();
+            else first.Value = (notice, topicId, from + take, to);
         }
-        if (_toWake.Count > 0) Timers.StartSingleTimer(nameof(WakeNextBatch), WakeNextBatch.Instance, _settings.PartitionWakeInterval);
+        if (_toNotify.Count > 0) Timers.StartSingleTimer(nameof(NotifyNextBatch), NotifyNextBatch.Instance, _settings.PartitionWakeInterval);
     }
 
     private void HandleGetTopics(GetTopics query)

@@ -1,3 +1,5 @@
+using Platform.Specs.Support;
+
 namespace Platform.Specs.Client;
 
 /// <summary>
@@ -12,10 +14,7 @@ public sealed class SampleDependencySpecs
         var specsOutput = new DirectoryInfo(AppContext.BaseDirectory);
         var framework = specsOutput.Name; // .../Platform.Specs/bin/<Configuration>/<framework>/
         var configuration = specsOutput.Parent!.Name;
-        var root = specsOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Platform.sln"))) root = root.Parent;
-        Assert.NotNull(root);
-        var sampleOutput = Path.Combine(root.FullName, "samples", "TopicTransformer", "bin", configuration, framework);
+        var sampleOutput = Path.Combine(Repository.Root, "samples", "TopicTransformer", "bin", configuration, framework);
         Assert.True(File.Exists(Path.Combine(sampleOutput, "TopicTransformer.dll")), $"the sample is built into {sampleOutput}");
 
         var assemblies = Directory.GetFiles(sampleOutput, "*.dll").Select(Path.GetFileName).ToList();

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Platform.Actors.Configuration;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.Configuration;
 
@@ -82,19 +83,12 @@ public sealed partial class HoconPathsInSourceSpecs
 
     private static IEnumerable<(string File, string Text)> Sources(string project)
     {
-        var root = Path.Combine(RepositoryRoot(), project);
+        var root = Path.Combine(Repository.Root, project);
         var files = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToList();
         Assert.NotEmpty(files);
         return files.Select(f => (Path.GetRelativePath(root, f), File.ReadAllText(f)));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No Platform.sln above {AppContext.BaseDirectory}");
     }
 
     [GeneratedRegex(@"(?<![\w./-])platform(?:\.[a-z][a-z0-9-]*)+")]

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json;
+using Platform.Protocol.Messages;
+using Platform.Specs.Kafka;
 using Platform.Specs.Support;
 
 namespace Platform.Specs.EndToEnd;
@@ -63,6 +66,49 @@ public sealed class NodeLogProcessSpecs
         Assert.Equal("Information", created_.RootElement.GetProperty("LogLevel").GetString());
         foreach (var each in Lines(node.Stdout))
             using (JsonDocument.Parse(each)) { }
+    }
+
+    [Fact]
+    public async Task A_Kafka_client_at_the_remoting_port_is_one_warning_line_naming_it_and_the_node_runs_on()
+    {
+        var port = HostProcess.FreePort();
+        var kafkaPort = HostProcess.FreePort();
+        await using var node = await HostProcess.StartNodeAsync(TestNode.NewDataDir(), port, kafkaPort: kafkaPort);
+        // Three Kafka ApiVersions requests at the remoting port, as kcat -b <remoting port> sends them: DotNetty reads the
+        // big-endian size as a frame of hundreds of megabytes and refuses it.
+        var frame = RawKafkaConnection.Frame(ApiKey.ApiVersions, 3, 1, new ApiVersionsRequest { ClientSoftwareName = "kcat", ClientSoftwareVersion = "1.7" });
+        var clients = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port);
+            clients.Add($"127.0.0.1:{((System.Net.IPEndPoint)client.Client.LocalEndPoint!).Port}");
+            await client.GetStream().WriteAsync(frame);
+            // The node closes the connection: the read ends with 0 bytes (or a reset).
+            await Eventually.TrueAsync(async () =>
+            {
+                try
+                {
+                    return await client.GetStream().ReadAsync(new byte[16]) == 0;
+                }
+                catch (IOException)
+                {
+                    return true;
+                }
+            }, "the node closing the remoting connection");
+        }
+
+        var refused = await Eventually.ValueAsync(() => Lines(node.Stdout).Where(l => l.Contains("Remoting refused", StringComparison.Ordinal)).ToList(),
+            lines => lines.Count > 0, "the refusal logged");
+        // One line, a warning naming the first client; the other two are counted for the repeat line, not written.
+        var line = Assert.Single(refused);
+        Assert.Contains(" warn: ", line);
+        Assert.True(line.Contains(clients[0], StringComparison.Ordinal), $"not naming the first client {clients[0]}: {line}");
+        Assert.DoesNotContain(Lines(node.Stdout), l => l.Contains("fail:", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+
+        // The node runs on: its Kafka listener still creates a topic.
+        var created = await HostProcess.RunAsync(null, "topics", "create", "after-refusal", "--partitions", "1", "--bootstrap-server", $"127.0.0.1:{kafkaPort}");
+        Assert.True(created.ExitCode == 0, created.Stderr);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Reflection;
 using PublicApiGenerator;
+using Platform.Specs.Support;
 
 namespace Platform.Specs.PublicApi;
 
@@ -27,7 +28,7 @@ public sealed class PublicApiSpecs
         {
             ExcludeAttributes = ["System.Runtime.Versioning.TargetFrameworkAttribute", "System.Reflection.AssemblyMetadataAttribute"],
         }).ReplaceLineEndings("\n");
-        var folder = Path.Combine(SourceFolder(), "PublicApi");
+        var folder = Path.Combine(Repository.Root, "Platform.Specs", "PublicApi");
         var approvedPath = Path.Combine(folder, $"{assemblyName}.approved.txt");
         var receivedPath = Path.Combine(folder, $"{assemblyName}.received.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
@@ -38,13 +39,5 @@ public sealed class PublicApiSpecs
         }
         File.WriteAllText(receivedPath, api);
         Assert.Fail($"The public API of {assemblyName} changed. Review {receivedPath} and, if the change is meant, copy it over {approvedPath}.");
-    }
-
-    /// <summary>Platform.Specs' source folder, found from the build output by walking up to the solution.</summary>
-    private static string SourceFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) return Path.Combine(dir.FullName, "Platform.Specs");
-        throw new InvalidOperationException("Platform.sln not found above " + AppContext.BaseDirectory);
     }
 }
