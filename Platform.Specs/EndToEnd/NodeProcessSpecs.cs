@@ -97,7 +97,7 @@ public sealed class NodeProcessSpecs
         var partition = (await HostProcess.RunAsync(null, "topics", "describe", "t", "--bootstrap-server", server)).Stdout
             .Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .First(cols => cols.Length == 5 && cols[2] == "3")[0]; // keyless lines share one batch, so one partition
-        var fromOffset = await HostProcess.RunAsync(null, "consume", "t", "--partition", partition, "--offset", "1", "--timeout-ms", "1000", "--bootstrap-server", server);
+        var fromOffset = await HostProcess.RunAsync(null, "consume", "t", "--partition", partition, "--offset", "1", "--max-messages", "2", "--bootstrap-server", server);
         Assert.Equal(["two", "three"], fromOffset.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await ExpectError("OffsetOutOfRange", null, "consume", "t", "--partition", partition, "--offset", "99", "--timeout-ms", "1000");
 
