@@ -84,7 +84,7 @@ public sealed record ClientSettings(
     public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The one retry rule of every request this client sends, from the backoff settings.</summary>
-    internal RetryPolicy Retry => new(RetryBackoff, RetryBackoffMax);
+    internal RetryPolicy Retry => new(RetryBackoff, RetryBackoffMax) { StorageErrorTimeout = StorageErrorTimeout };
 
     /// <summary>How often a batch may be re-sent after a retriable error (Kafka's retries).</summary>
     public int Retries { get; init; } = int.MaxValue;

@@ -121,7 +121,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         _connection = connection;
         _settings = settings ?? connection.Settings;
-        _retry = new RetryPolicy(_settings.RetryBackoff, _settings.RetryBackoffMax) { StorageErrorTimeout = _settings.StorageErrorTimeout };
+        _retry = _settings.Retry;
         if (_settings.EnableIdempotence && _settings.MaxInFlight > MaxInFlightWithIdempotence)
             throw new ArgumentException($"max-in-flight must be at most {MaxInFlightWithIdempotence} with idempotence on");
         _lingerTicks = (long)(_settings.Linger.TotalSeconds * Stopwatch.Frequency);
