@@ -28,6 +28,10 @@ public sealed class WebConsoleBrowserSpecs
         await WorkloadAsync(node);
         using var browser = Chromium.Start();
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        // A form post navigates: an element found on the page being left goes stale when the next page replaces it
+        // (StaleElementReferenceException from the h1 read after "create", captured in a CI run). Waiting on the
+        // new page's content means trying again, as for an element not there yet.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
 
         // Overview: the member, the topic and the group with its lag (20 - 10 on partition 0, 10 - 5 on partition 1).
         await Eventually.TrueAsync(() =>
