@@ -183,6 +183,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 new PartitionMessageExtractor(partitionSettings.NumberOfShards),
                 sharding.DefaultShardAllocationStrategy(shardingSettings),
                 StopPartition.Instance);
+            system.ActorOf(DroppedRequestAnswerer.Props(), "dropped-request-answerer");
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.SupervisedProps(partitions, nodeSettings, TopicLimits.Of(nodeSettings, kafkaSettings)),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 

@@ -62,6 +62,38 @@ public sealed class PartitionSpecs(NodeFixture node) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public async Task A_produce_sent_to_a_partition_that_has_stopped_is_answered_NotLeaderOrFollower_instead_of_lost()
+    {
+        var topic = node.CreateTopic(Name());
+        node.Produce(topic, 0, "a");
+        var entity = await node.Node.System.ActorSelection(
+            $"/system/sharding/{PartitionEntity.TypeName}/*/{PartitionEntity.EntityId(topic.TopicId, 0)}").ResolveOne(TimeSpan.FromSeconds(5));
+        var probe = node.Probe();
+        probe.Watch(entity);
+        entity.Tell(StopPartition.Instance, probe.Ref);
+        probe.ExpectTerminated(entity, TimeSpan.FromSeconds(5));
+        // A request forwarded to the incarnation that has just stopped becomes a dead letter on its node.
+        entity.Tell(new Produce(topic.TopicId, 0, NodeFixture.Batch("b"), 7), probe.Ref);
+        var result = probe.FishForMessage<ProduceResult>(r => r.CorrelationId == 7, TimeSpan.FromSeconds(5));
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, result.Error);
+        Assert.Equal(1, node.Produce(topic, 0, "b").BaseOffset);
+    }
+
+    [Fact]
+    public void A_produce_sharding_drops_at_a_hand_off_is_answered_NotLeaderOrFollower()
+    {
+        var topic = node.CreateTopic(Name());
+        var probe = node.Probe();
+        // What a shard region does with the requests it buffered for a shard between BeginHandOff and HandOff
+        // (Akka's MessageBuffer.Drop "to avoid re-ordering"): each goes to dead letters as Dropped, with its sender.
+        node.Node.System.DeadLetters.Tell(new Akka.Event.Dropped(new Produce(topic.TopicId, 0, NodeFixture.Batch("a"), 8),
+            "Avoiding reordering of buffered messages at shard handoff", probe.Ref, ActorRefs.NoSender));
+        var result = probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(5));
+        Assert.Equal((ErrorCode.NotLeaderOrFollower, 8L), (result.Error, result.CorrelationId));
+        Assert.Equal(0, node.Produce(topic, 0, "a").BaseOffset); // it was never written: the retry is the first
+    }
+
+    [Fact]
     public void Fetch_at_log_end_waits_until_a_record_arrives()
     {
         var topic = node.CreateTopic(Name());
