@@ -65,7 +65,9 @@ public sealed class InProcessCluster : IAsyncDisposable
         var kafkaPorts = Enumerable.Range(0, count).Select(_ => HostProcess.FreePort()).ToList();
         // Every node is a seed, as in production, so that any of them can restart and find the others.
         var seeds = ports.Select(p => $"127.0.0.1:{p}").ToList();
-        var extra = ConfigurationFactory.ParseString(Hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        // PLATFORM_SPEC_LOGLEVEL=INFO shows the nodes' own timeline (shutdown phases, hand-offs) in the spec's output.
+        var logLevel = Environment.GetEnvironmentVariable("PLATFORM_SPEC_LOGLEVEL") is { Length: > 0 } level ? level : "WARNING";
+        var extra = ConfigurationFactory.ParseString(Hocon).WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}"));
         var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(Start));
         return new InProcessCluster([.. nodes], ports, kafkaPorts, Start);
 

@@ -184,6 +184,13 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
             Assert.Equal(Enumerable.Range(0, partition.Count()).Select(i => (long)i), partition.Select(r => r.Offset));
     }
 
+    /// <summary>The longest time within [start, end] that passed without one of <paramref name="times"/>.</summary>
+    private static long LongestGap(IEnumerable<long> times, long start, long end)
+    {
+        var inside = times.Where(t => t > start && t < end).Order().Prepend(start).Append(end).ToList();
+        return inside.Zip(inside.Skip(1), (a, b) => b - a).Max();
+    }
+
     [Fact]
     public async Task A_rolling_restart_of_every_node_under_a_steady_producer_and_consumer_loses_and_duplicates_nothing()
     {
@@ -220,15 +227,19 @@ public sealed class InProcessClusterSpecs(ITestOutputHelper output)
         await load.StopAsync();
         var acked = load.Acked.ToList();
         Assert.Equal(load.Sent, acked.Count);
-        // The producer's pause per node: the longest time without an acknowledgement from the start of the
-        // node's restart until the next node's (issue #13 asks for at most 2 s).
-        var times = acked.Select(a => a.AckedAtMs).Order().ToList();
+        // The producer's pause per node, as a Kafka producer sees it: per partition, the longest time without an
+        // acknowledgement from the start of the node's restart (its leave) until the next node's, which includes
+        // the rebalance of partitions back onto the restarted node (issue #13 asks for at most 2 s). Every
+        // partition must have been answered again in every window: none waited for the end of the run.
         for (var i = 0; i < restarts.Count; i++)
         {
-            var (start, end) = (restarts[i].StartMs, i + 1 < restarts.Count ? restarts[i + 1].StartMs : long.MaxValue);
-            var pause = times.Zip(times.Skip(1), (a, b) => (a, b)).Where(g => g.b >= start && g.a < end)
-                .Select(g => Math.Min(g.b, end) - Math.Max(g.a, start)).DefaultIfEmpty(0).Max();
-            output.WriteLine($"node {restarts[i].Node}: producer paused at most {pause} ms");
+            var (start, end) = (restarts[i].StartMs, i + 1 < restarts.Count ? restarts[i + 1].StartMs : load.Clock.ElapsedMilliseconds);
+            var pauses = acked.GroupBy(a => a.Delivery.Partition).OrderBy(p => p.Key)
+                .Select(p => (Partition: p.Key, Pause: LongestGap(p.Select(a => a.AckedAtMs), start, end),
+                    Answered: p.Any(a => a.AckedAtMs > start && a.AckedAtMs <= end))).ToList();
+            output.WriteLine($"node {restarts[i].Node}: producer paused at most {pauses.Max(p => p.Pause)} ms " +
+                             $"({string.Join(", ", pauses.Select(p => $"p{p.Partition} {p.Pause}"))} ms)");
+            Assert.All(pauses, p => Assert.True(p.Answered, $"partition {p.Partition} was not answered while node {restarts[i].Node} restarted"));
         }
         await Eventually.TrueAsync(() =>
         {
