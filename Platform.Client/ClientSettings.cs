@@ -81,7 +81,7 @@ public sealed record ClientSettings(
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The pause doubles with each failure in a row up to this (Kafka's retry.backoff.max.ms).</summary>
-    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The one retry rule of every request this client sends, from the backoff settings.</summary>
     internal RetryPolicy Retry => new(RetryBackoff, RetryBackoffMax) { StorageErrorTimeout = StorageErrorTimeout };
