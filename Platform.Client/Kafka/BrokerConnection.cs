@@ -189,12 +189,17 @@ internal sealed class BrokerConnection : IAsyncDisposable
 
     private void Complete(ReadOnlySequence<byte> frame)
     {
-        var bytes = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
-        var correlationId = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        Span<byte> id = stackalloc byte[4];
+        frame.Slice(0, 4).CopyTo(id);
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(id);
         if (!_pending.TryRemove(correlationId, out var pending)) return; // timed out or cancelled meanwhile
         try
         {
-            var reader = new KafkaReader(bytes);
+            // A Fetch response is copied once off the pipe into an array of its own, and its record sets are slices
+            // of that array (the consumer's records point into it); before, the frame was copied, then every
+            // partition's records again. Other responses are read in place when they sit in one segment.
+            var reader = pending.Key == ApiKey.Fetch ? new KafkaReader(frame.ToArray().AsMemory())
+                : frame.IsSingleSegment ? new KafkaReader(frame.FirstSpan) : new KafkaReader(frame.ToArray().AsSpan());
             ResponseHeader.Read(ref reader, ApiVersionsTable.ResponseHeaderVersion(pending.Key, pending.Version));
             pending.Completion.TrySetResult(ApiVersionsTable.ReadResponse(pending.Key, ref reader, pending.Version));
         }
