@@ -27,7 +27,7 @@ internal sealed class BrokerConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly string _clientId;
     private readonly ConcurrentDictionary<int, Pending> _pending = new();
-    private readonly Channel<ReadOnlyMemory<byte>> _outgoing = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<RentedFrame> _outgoing = Channel.CreateUnbounded<RentedFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private readonly Dictionary<ApiKey, ApiVersionRange> _versions = new();
     private readonly Task _readLoop;
@@ -112,11 +112,11 @@ internal sealed class BrokerConnection : IAsyncDisposable
         if (_failure is { } failure) throw Broken(failure);
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
         var header = new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = _clientId };
-        var buffer = new ArrayBufferWriter<byte>(); // sized once to the frame by WriteRequest
+        var buffer = new RentedFrame();
         KafkaFrame.WriteRequest(buffer, header, ApiVersionsTable.RequestHeaderVersion(key, version), request);
         var pending = new Pending(key, version, new TaskCompletionSource<IKafkaMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending[correlationId] = pending;
-        if (!_outgoing.Writer.TryWrite(buffer.WrittenMemory))
+        if (!_outgoing.Writer.TryWrite(buffer))
         {
             _pending.TryRemove(correlationId, out _);
             throw Broken(_failure ?? new IOException("closed"));
@@ -152,7 +152,11 @@ internal sealed class BrokerConnection : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(_closing.Token))
             {
-                while (batch.WrittenCount < 1024 * 1024 && reader.TryRead(out var frame)) batch.Write(frame.Span);
+                while (batch.WrittenCount < 1024 * 1024 && reader.TryRead(out var frame))
+                {
+                    batch.Write(frame.Written.Span);
+                    frame.Return();
+                }
                 await _stream.WriteAsync(batch.WrittenMemory, _closing.Token);
                 batch.ResetWrittenCount();
             }
