@@ -539,7 +539,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         }
         if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "Fetch failed");
         var byPartition = partitions.ToDictionary(p => p.State.Partition);
-        var decoded = new List<Record>();
+        var decoded = new List<RecordView>();
         var ranges = new List<(int Start, int Length)>();
         var backoff = false;
         foreach (var topic in response.Responses)
@@ -571,16 +571,18 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                 continue;
             }
             if (data.Records is not { Length: > 0 } set) continue;
-            var bytes = set.ToArray();
+            // The records' bytes as they came off the socket (a slice of the response's one copy); a set of several
+            // parts does not come from the wire, and is joined.
+            var bytes = set.Parts.Count == 1 ? set.Parts[0] : set.ToArray();
             ranges.Clear();
-            RecordBatch.Split(bytes, ranges); // a trailing partial batch (cut at the fetch size) is fetched again
+            RecordBatch.Split(bytes.Span, ranges); // a trailing partial batch (cut at the fetch size) is fetched again
             var records = new List<ConsumeResult>();
             var next = offset;
             try
             {
                 foreach (var (start, length) in ranges)
                 {
-                    var batch = bytes.AsSpan(start, length);
+                    var batch = bytes.Slice(start, length);
                     decoded.Clear();
                     RecordBatch.Decode(batch, decoded);
                     foreach (var record in decoded)
@@ -590,7 +592,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                             record.Headers, DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
                         next = record.Offset + 1;
                     }
-                    next = Math.Max(next, RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) + 1);
+                    next = Math.Max(next, RecordBatch.BaseOffset(batch.Span) + RecordBatch.LastOffsetDelta(batch.Span) + 1);
                 }
             }
             // ArgumentOutOfRange: a timestamp no DateTimeOffset can hold (stored before the broker validated them).

@@ -17,9 +17,14 @@ namespace Platform.Client;
 /// </summary>
 public sealed partial class PlatformProducer : IAsyncDisposable
 {
-    private sealed record Pending(TaskCompletionSource<DeliveryResult> Completion, long Timestamp);
+    /// <summary>A record's delivery and the timestamp its batch carries; the task's source itself, one object a record fewer.</summary>
+    private sealed class Pending(long timestamp) : TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long Timestamp { get; } = timestamp;
+    }
 
-    private sealed record Intake(string Topic, Message Message, int? Partition, int Size, Pending Pending);
+    /// <summary>A record waiting for its batch; a struct, since the intake queue holds it by value.</summary>
+    private readonly record struct Intake(string Topic, Message Message, int? Partition, int Size, Pending Pending);
 
     /// <summary>A topic's metadata, or the error of looking it up; guarded by the producer's lock.</summary>
     private sealed class MetadataEntry
@@ -153,17 +158,15 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         if (size + RecordBatchOverhead > _settings.MaxRequestSize)
             return Task.FromException<DeliveryResult>(new PlatformException(ErrorCode.MessageTooLarge,
                 $"The record is {size + RecordBatchOverhead} bytes with its batch's header, more than the producer's max.request.size of {_settings.MaxRequestSize} bytes (platform.client.producer.max-request-size)"));
-        var record = new Intake(topic, message, partition, size,
-            new Pending(new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously),
-                (message.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()));
+        var record = new Intake(topic, message, partition, size, new Pending((message.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()));
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(() => record.Pending.Completion.TrySetCanceled(cancellationToken));
+            cancellationToken.Register(() => record.Pending.TrySetCanceled(cancellationToken));
         lock (_lock)
         {
             _intake.Enqueue(record);
             Drain();
         }
-        return record.Pending.Completion.Task;
+        return record.Pending.Task;
     }
 
     /// <summary>Sends everything gathered so far and waits until all of it is acknowledged or failed.</summary>
@@ -204,7 +207,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
     {
         while (_intake.TryPeek(out var record))
         {
-            if (record.Pending.Completion.Task.IsCompleted)
+            if (record.Pending.Task.IsCompleted)
             {
                 _intake.Dequeue(); // cancelled while waiting
                 continue;
@@ -219,7 +222,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             {
                 _intake.Dequeue();
                 _metadata.Remove(record.Topic); // the next record asks again
-                record.Pending.Completion.TrySetException(error);
+                record.Pending.TrySetException(error);
                 continue;
             }
             if (_settings.EnableIdempotence && _producerId < 0)
@@ -227,7 +230,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 if (_producerIdError is { } failed)
                 {
                     _intake.Dequeue();
-                    record.Pending.Completion.TrySetException(failed);
+                    record.Pending.TrySetException(failed);
                     continue;
                 }
                 if (!_producerIdRequested) RequestProducerId();
@@ -308,7 +311,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         var target = record.Partition ?? (message.Key is { } key ? Murmur2.PartitionForKey(key, info.PartitionCount) : StickyPartition(info));
         if (target < 0 || target >= info.PartitionCount)
         {
-            record.Pending.Completion.TrySetException(new PlatformException(ErrorCode.UnknownTopicOrPartition,
+            record.Pending.TrySetException(new PlatformException(ErrorCode.UnknownTopicOrPartition,
                 $"Topic '{info.Name}' has no partition {target} (it has {info.PartitionCount})"));
             return;
         }
@@ -523,7 +526,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
         signal.TrySetResult();
         foreach (var batch in failed)
         foreach (var record in batch.Records)
-            record.Completion.TrySetException(error);
+            record.TrySetException(error);
     }
 
     private readonly record struct ProduceOutcome(ErrorCode Error, long BaseOffset, string? Message);
@@ -575,7 +578,7 @@ public sealed partial class PlatformProducer : IAsyncDisposable
             storageGaveUp = _retry.StorageGaveUp(result.Error, ref storageFailingSince);
             buffer.StorageFailingSince = storageFailingSince;
             retry = retriable && !storageGaveUp && batch.Attempts < _settings.Retries && now < batch.Deadline &&
-                    !batch.Records.TrueForAll(r => r.Completion.Task.IsCompleted);
+                    !batch.Records.TrueForAll(r => r.Task.IsCompleted);
             if (storageGaveUp)
             {
                 doomed = [.. buffer.Retry, .. buffer.Ready];
@@ -634,16 +637,16 @@ public sealed partial class PlatformProducer : IAsyncDisposable
                 error = _retry.StorageFailed(error, storageFailingSince!.Value, batch.Attempts + 1);
                 foreach (var queued in doomed!)
                 foreach (var record in queued.Records)
-                    record.Completion.TrySetException(error);
+                    record.TrySetException(error);
             }
             else if (retriable) error = RetryPolicy.GaveUp(error, batch.Attempts + 1, now - (batch.Deadline - _settings.DeliveryTimeout), _settings.DeliveryTimeout);
-            foreach (var record in batch.Records) record.Completion.TrySetException(error);
+            foreach (var record in batch.Records) record.TrySetException(error);
             return;
         }
         for (var i = 0; i < batch.Records.Count; i++)
         {
             var record = batch.Records[i];
-            record.Completion.TrySetResult(new DeliveryResult(buffer.Topic.Name, buffer.Partition, result.BaseOffset + i,
+            record.TrySetResult(new DeliveryResult(buffer.Topic.Name, buffer.Partition, result.BaseOffset + i,
                 DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
         }
     }

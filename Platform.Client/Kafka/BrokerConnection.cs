@@ -27,7 +27,7 @@ internal sealed class BrokerConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly string _clientId;
     private readonly ConcurrentDictionary<int, Pending> _pending = new();
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<RentedFrame> _outgoing = Channel.CreateUnbounded<RentedFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private readonly Dictionary<ApiKey, ApiVersionRange> _versions = new();
     private readonly Task _readLoop;
@@ -112,11 +112,11 @@ internal sealed class BrokerConnection : IAsyncDisposable
         if (_failure is { } failure) throw Broken(failure);
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
         var header = new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = _clientId };
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new RentedFrame();
         KafkaFrame.WriteRequest(buffer, header, ApiVersionsTable.RequestHeaderVersion(key, version), request);
         var pending = new Pending(key, version, new TaskCompletionSource<IKafkaMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending[correlationId] = pending;
-        if (!_outgoing.Writer.TryWrite(buffer.WrittenSpan.ToArray()))
+        if (!_outgoing.Writer.TryWrite(buffer))
         {
             _pending.TryRemove(correlationId, out _);
             throw Broken(_failure ?? new IOException("closed"));
@@ -152,7 +152,11 @@ internal sealed class BrokerConnection : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(_closing.Token))
             {
-                while (batch.WrittenCount < 1024 * 1024 && reader.TryRead(out var frame)) batch.Write(frame);
+                while (batch.WrittenCount < 1024 * 1024 && reader.TryRead(out var frame))
+                {
+                    batch.Write(frame.Written.Span);
+                    frame.Return();
+                }
                 await _stream.WriteAsync(batch.WrittenMemory, _closing.Token);
                 batch.ResetWrittenCount();
             }
@@ -189,12 +193,17 @@ internal sealed class BrokerConnection : IAsyncDisposable
 
     private void Complete(ReadOnlySequence<byte> frame)
     {
-        var bytes = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
-        var correlationId = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        Span<byte> id = stackalloc byte[4];
+        frame.Slice(0, 4).CopyTo(id);
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(id);
         if (!_pending.TryRemove(correlationId, out var pending)) return; // timed out or cancelled meanwhile
         try
         {
-            var reader = new KafkaReader(bytes);
+            // A Fetch response is copied once off the pipe into an array of its own, and its record sets are slices
+            // of that array (the consumer's records point into it); before, the frame was copied, then every
+            // partition's records again. Other responses are read in place when they sit in one segment.
+            var reader = pending.Key == ApiKey.Fetch ? new KafkaReader(frame.ToArray().AsMemory())
+                : frame.IsSingleSegment ? new KafkaReader(frame.FirstSpan) : new KafkaReader(frame.ToArray().AsSpan());
             ResponseHeader.Read(ref reader, ApiVersionsTable.ResponseHeaderVersion(pending.Key, pending.Version));
             pending.Completion.TrySetResult(ApiVersionsTable.ReadResponse(pending.Key, ref reader, pending.Version));
         }

@@ -137,6 +137,69 @@ public static class RecordBatch
     /// </summary>
     public static void Decode(ReadOnlySpan<byte> batch, List<Record> into)
     {
+        var (count, context, compression) = Open(batch);
+        var start = into.Count;
+        try
+        {
+            if (compression == CompressionType.None)
+            {
+                ParseRecords(batch[HeaderSize..], count, context, new CopyingSink(into));
+                return;
+            }
+            var buffer = RecordCompression.Decompress(compression, batch[HeaderSize..], out var length);
+            try
+            {
+                ParseRecords(buffer.AsSpan(0, length), count, context, new CopyingSink(into));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch
+        {
+            into.RemoveRange(start, into.Count - start);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/>, but each record's key and value are slices of
+    /// <paramref name="batch"/> instead of copies (of one array holding the decompressed records, for a compressed
+    /// batch): the consumer's decode path, which then copies nothing per record.
+    /// </summary>
+    public static void Decode(ReadOnlyMemory<byte> batch, List<RecordView> into)
+    {
+        var (count, context, compression) = Open(batch.Span);
+        var start = into.Count;
+        try
+        {
+            var records = batch[HeaderSize..];
+            if (compression != CompressionType.None)
+            {
+                // The records outlive this call, so they get an array of their own rather than the pooled buffer.
+                var buffer = RecordCompression.Decompress(compression, records.Span, out var length);
+                try
+                {
+                    records = buffer.AsSpan(0, length).ToArray();
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            ParseRecords(records.Span, count, context, new ViewSink(into, records));
+        }
+        catch
+        {
+            into.RemoveRange(start, into.Count - start);
+            throw;
+        }
+    }
+
+    /// <summary>Validates a batch for decoding (see <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/>): its record count, what its records share, its codec.</summary>
+    private static (int Count, Context Context, CompressionType Compression) Open(ReadOnlySpan<byte> batch)
+    {
         switch (Validate(batch))
         {
             case BatchError.None:
@@ -155,42 +218,15 @@ public static class RecordBatch
             case var error:
                 throw new InvalidDataException($"Invalid record batch: {error}");
         }
-
-        var count = RecordCount(batch);
         var attributes = Attributes(batch);
         var context = new Context(
             BaseOffset(batch),
             FirstTimestamp(batch),
             (attributes & LogAppendTimeFlag) != 0 ? MaxTimestamp(batch) : null);
         var compression = (CompressionType)(attributes & CompressionMask);
-        var start = into.Count;
-        try
-        {
-            switch (compression)
-            {
-                case CompressionType.None:
-                    ParseRecords(batch[HeaderSize..], count, context, into);
-                    break;
-                case CompressionType.Gzip or CompressionType.Snappy or CompressionType.Lz4 or CompressionType.Zstd:
-                    var buffer = RecordCompression.Decompress(compression, batch[HeaderSize..], out var length);
-                    try
-                    {
-                        ParseRecords(buffer.AsSpan(0, length), count, context, into);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-                    break;
-                default:
-                    throw new InvalidDataException($"Record batch has unknown compression codec id {(int)compression}");
-            }
-        }
-        catch
-        {
-            into.RemoveRange(start, into.Count - start);
-            throw;
-        }
+        if (compression is not (CompressionType.None or CompressionType.Gzip or CompressionType.Snappy or CompressionType.Lz4 or CompressionType.Zstd))
+            throw new InvalidDataException($"Record batch has unknown compression codec id {(int)compression}");
+        return (RecordCount(batch), context, compression);
     }
 
     /// <summary>
@@ -226,31 +262,65 @@ public static class RecordBatch
     /// <summary>What every record of a batch shares; LogAppendTimestamp is set when the broker's time replaces the records'.</summary>
     private readonly record struct Context(long BaseOffset, long FirstTimestamp, long? LogAppendTimestamp);
 
-    private static void ParseRecords(ReadOnlySpan<byte> records, int count, Context context, List<Record> into)
+    /// <summary>Where a record's key and value lie in its batch's records section; a length of -1 is a null.</summary>
+    private readonly record struct RecordLayout(long Offset, long Timestamp, int KeyStart, int KeyLength, int ValueStart, int ValueLength, IReadOnlyList<Header> Headers);
+
+    /// <summary>What a decoded record becomes: a <see cref="Record"/> with copies, or a <see cref="RecordView"/> with slices.</summary>
+    private interface IRecordSink
+    {
+        /// <summary>Room for this many more, once the count is known to fit the bytes (so a hostile count allocates nothing).</summary>
+        void Reserve(int count);
+
+        void Add(ReadOnlySpan<byte> records, in RecordLayout layout);
+    }
+
+    private readonly struct CopyingSink(List<Record> into) : IRecordSink
+    {
+        public void Reserve(int count) => into.EnsureCapacity(into.Count + count);
+
+        public void Add(ReadOnlySpan<byte> records, in RecordLayout r) =>
+            into.Add(new Record(r.Offset, r.Timestamp, Copy(records, r.KeyStart, r.KeyLength), Copy(records, r.ValueStart, r.ValueLength), r.Headers));
+
+        private static byte[]? Copy(ReadOnlySpan<byte> records, int start, int length) => length < 0 ? null : records.Slice(start, length).ToArray();
+    }
+
+    private readonly struct ViewSink(List<RecordView> into, ReadOnlyMemory<byte> memory) : IRecordSink
+    {
+        public void Reserve(int count) => into.EnsureCapacity(into.Count + count);
+
+        public void Add(ReadOnlySpan<byte> records, in RecordLayout r) =>
+            into.Add(new RecordView(r.Offset, r.Timestamp, Slice(r.KeyStart, r.KeyLength), Slice(r.ValueStart, r.ValueLength), r.Headers));
+
+        // Typed null: a bare null would convert to an empty ReadOnlyMemory through its implicit conversion from an array.
+        private ReadOnlyMemory<byte>? Slice(int start, int length) => length < 0 ? (ReadOnlyMemory<byte>?)null : memory.Slice(start, length);
+    }
+
+    private static void ParseRecords<TSink>(ReadOnlySpan<byte> records, int count, Context context, TSink sink) where TSink : struct, IRecordSink
     {
         if (count > records.Length / MinRecordSize)
             throw new InvalidDataException($"Record batch claims {count} records but holds only {records.Length} bytes of them");
-        into.EnsureCapacity(into.Count + count);
+        sink.Reserve(count);
         var position = 0;
         for (var i = 0; i < count; i++)
         {
             var length = VarInt.ReadVarInt(records, ref position);
             if (length <= 0 || length > records.Length - position)
                 throw new InvalidDataException($"Record {i} has length {length} but {records.Length - position} bytes remain");
-            into.Add(ParseRecord(records.Slice(position, length), i, context));
+            sink.Add(records, ParseRecord(records.Slice(position, length), position, i, context));
             position += length;
         }
         if (position != records.Length)
             throw new InvalidDataException($"Record batch has {records.Length - position} bytes after its {count} records");
     }
 
-    private static Record ParseRecord(ReadOnlySpan<byte> body, int index, Context context)
+    /// <summary>One record's fields; <paramref name="at"/> is where <paramref name="body"/> starts in the records section.</summary>
+    private static RecordLayout ParseRecord(ReadOnlySpan<byte> body, int at, int index, Context context)
     {
         var position = 1; // attributes: unused in v2
         var timestampDelta = VarInt.ReadVarLong(body, ref position);
         var offsetDelta = VarInt.ReadVarInt(body, ref position);
-        var key = ReadBytes(body, ref position, index, "key");
-        var value = ReadBytes(body, ref position, index, "value");
+        var (keyStart, keyLength) = ReadBytes(body, ref position, index, "key");
+        var (valueStart, valueLength) = ReadBytes(body, ref position, index, "value");
         var headerCount = VarInt.ReadVarInt(body, ref position);
         // Each header takes at least two bytes (two lengths), which bounds the array below.
         if (headerCount < 0 || headerCount > (body.Length - position) / 2)
@@ -261,33 +331,33 @@ public static class RecordBatch
             var array = new Header[headerCount];
             for (var h = 0; h < headerCount; h++)
             {
-                var keyLength = VarInt.ReadVarInt(body, ref position);
-                if (keyLength < 0 || keyLength > body.Length - position)
-                    throw new InvalidDataException($"Record {index} header {h} has key length {keyLength} with {body.Length - position} bytes left");
-                var headerKey = Encoding.UTF8.GetString(body.Slice(position, keyLength));
-                position += keyLength;
-                array[h] = new Header(headerKey, ReadBytes(body, ref position, index, "header value"));
+                var keyLengthOfHeader = VarInt.ReadVarInt(body, ref position);
+                if (keyLengthOfHeader < 0 || keyLengthOfHeader > body.Length - position)
+                    throw new InvalidDataException($"Record {index} header {h} has key length {keyLengthOfHeader} with {body.Length - position} bytes left");
+                var headerKey = Encoding.UTF8.GetString(body.Slice(position, keyLengthOfHeader));
+                position += keyLengthOfHeader;
+                var (headerStart, headerLength) = ReadBytes(body, ref position, index, "header value");
+                array[h] = new Header(headerKey, headerLength < 0 ? null : body.Slice(headerStart, headerLength).ToArray());
             }
             headers = array;
         }
         if (position != body.Length)
             throw new InvalidDataException($"Record {index} is {body.Length} bytes long but its fields take {position}");
-        return new Record(
+        return new RecordLayout(
             context.BaseOffset + offsetDelta,
             context.LogAppendTimestamp ?? context.FirstTimestamp + timestampDelta,
-            key,
-            value,
-            headers);
+            at + keyStart, keyLength, at + valueStart, valueLength, headers);
     }
 
-    private static byte[]? ReadBytes(ReadOnlySpan<byte> body, ref int position, int index, string field)
+    /// <summary>A length-prefixed byte field: where it starts in <paramref name="body"/> and its length (-1: null).</summary>
+    private static (int Start, int Length) ReadBytes(ReadOnlySpan<byte> body, ref int position, int index, string field)
     {
         var length = VarInt.ReadVarInt(body, ref position);
-        if (length == -1) return null;
+        if (length == -1) return (position, -1);
         if (length < -1 || length > body.Length - position)
             throw new InvalidDataException($"Record {index} has {field} length {length} with {body.Length - position} bytes left");
-        var bytes = body.Slice(position, length).ToArray();
+        var start = position;
         position += length;
-        return bytes;
+        return (start, length);
     }
 }

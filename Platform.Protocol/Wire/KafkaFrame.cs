@@ -53,16 +53,21 @@ public static class KafkaFrame
         WriteFrame(output, body, version, w => header.Write(w, headerVersion));
     }
 
-    /// <summary>Writes a whole request frame: size, request header at <paramref name="headerVersion"/>, body at the header's API version.</summary>
+    /// <summary>
+    /// Writes a whole request frame: size, request header at <paramref name="headerVersion"/>, body at the header's API
+    /// version. The output is asked for the whole frame at once (a client's buffer then grows once to the frame's size,
+    /// not by doubling through a produce request's megabyte of records); responses are not, as a fetch response goes
+    /// into a pipe's pooled segments.
+    /// </summary>
     public static void WriteRequest(IBufferWriter<byte> output, RequestHeader header, short headerVersion, IKafkaMessage body)
     {
         ArgumentNullException.ThrowIfNull(header);
-        WriteFrame(output, body, header.RequestApiVersion, w => header.Write(w, headerVersion));
+        WriteFrame(output, body, header.RequestApiVersion, w => header.Write(w, headerVersion), reserve: true);
     }
 
     // The message is written twice: once to a counter for the size prefix (record parts are counted, not copied),
     // then for real. Cheaper than buffering the frame when the body carries megabytes of fetched batches.
-    private static void WriteFrame(IBufferWriter<byte> output, IKafkaMessage body, short version, Action<KafkaWriter> writeHeader)
+    private static void WriteFrame(IBufferWriter<byte> output, IKafkaMessage body, short version, Action<KafkaWriter> writeHeader, bool reserve = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(body);
@@ -71,6 +76,7 @@ public static class KafkaFrame
         writeHeader(counting);
         body.Write(counting, version);
         if (counter.Count > int.MaxValue) throw new KafkaProtocolException($"Frame of {counter.Count} bytes does not fit a size prefix");
+        if (reserve) output.GetSpan((int)Math.Min(int.MaxValue, counter.Count + 4));
         var writer = new KafkaWriter(output);
         writer.WriteInt32((int)counter.Count);
         writeHeader(writer);

@@ -13,11 +13,27 @@ namespace Platform.Protocol.Wire;
 public ref struct KafkaReader
 {
     private readonly ReadOnlySpan<byte> _data;
+    /// <summary>The frame as memory when the caller owns it for good: <c>records</c> fields then point into it.</summary>
+    private readonly ReadOnlyMemory<byte> _owned;
+    private readonly bool _isOwned;
     private int _position;
 
     public KafkaReader(ReadOnlySpan<byte> data)
     {
         _data = data;
+        _position = 0;
+    }
+
+    /// <summary>
+    /// A reader over a frame the caller hands over for good (it is never reused): a <c>records</c> field is then a
+    /// slice of it instead of a copy, so a fetch response's record batches are copied once, off the socket, and
+    /// the records a consumer hands out point into that copy.
+    /// </summary>
+    public KafkaReader(ReadOnlyMemory<byte> ownedFrame)
+    {
+        _data = ownedFrame.Span;
+        _owned = ownedFrame;
+        _isOwned = true;
         _position = 0;
     }
 
@@ -115,11 +131,17 @@ public ref struct KafkaReader
         return length == -1 ? null : Take(length).ToArray();
     }
 
-    /// <summary>A <c>records</c> field: its bytes copied into a one-part <see cref="RecordSet"/>, or null.</summary>
+    /// <summary>
+    /// A <c>records</c> field as a one-part <see cref="RecordSet"/>, or null: a slice of an owned frame, else a copy
+    /// of its bytes (a span's memory may be reused once the reader is done).
+    /// </summary>
     public RecordSet? ReadRecords(bool compact)
     {
         var length = ReadLength(compact);
-        return length == -1 ? null : RecordSet.Of(Take(length).ToArray());
+        if (length == -1) return null;
+        var start = _position;
+        var bytes = Take(length);
+        return _isOwned ? RecordSet.Of(_owned.Slice(start, length)) : RecordSet.Of(bytes.ToArray());
     }
 
     /// <summary>

@@ -139,6 +139,32 @@ public class RecordBatchSpecs
         AssertSame(input, RecordBatch.Decode(batch));
     }
 
+    [Property(Arbitrary = new[] { typeof(CodecArbitraries) }, MaxTest = 300)]
+    public void Decoding_into_views_gives_the_records_of_the_copying_decode_with_uncompressed_values_pointing_into_the_batch(TestBatch input)
+    {
+        var batch = Build(input);
+        var views = new List<RecordView>();
+        RecordBatch.Decode(batch.AsMemory(), views);
+        AssertSame(input, views.Select(v => new Record(v.Offset, v.Timestamp, v.Key?.ToArray(), v.Value?.ToArray(), v.Headers)).ToList());
+        if (input.Compression != CompressionType.None) return;
+        // Uncompressed: every non-empty value is a slice of the batch itself, not a copy.
+        foreach (var value in views.Select(v => v.Value).OfType<ReadOnlyMemory<byte>>().Where(v => v.Length > 0))
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(value, out var segment));
+            Assert.Same(batch, segment.Array);
+        }
+    }
+
+    [Fact]
+    public void A_corrupt_batch_decoded_into_views_throws_and_leaves_nothing_behind()
+    {
+        var batch = Build(CompressionType.None, [1, 2, 3], [4, 5]);
+        batch[^1] ^= 0xFF;
+        var into = new List<RecordView> { new(-1, -1, null, null, []) };
+        Assert.Throws<InvalidDataException>(() => RecordBatch.Decode(batch.AsMemory(), into));
+        Assert.Single(into);
+    }
+
     [Property(Arbitrary = new[] { typeof(CodecArbitraries) }, MaxTest = 100)]
     public void Estimated_size_is_the_uncompressed_batch_size_and_clear_resets(TestBatch input)
     {

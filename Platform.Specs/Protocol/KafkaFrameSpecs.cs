@@ -17,6 +17,40 @@ public class KafkaFrameSpecs
         return bytes;
     }
 
+    /// <summary>A buffer writer that remembers the size hints it was asked for.</summary>
+    private sealed class HintRecorder : IBufferWriter<byte>
+    {
+        private readonly ArrayBufferWriter<byte> _inner = new();
+        public List<int> Hints { get; } = [];
+        public ReadOnlySpan<byte> Written => _inner.WrittenSpan;
+        public void Advance(int count) => _inner.Advance(count);
+        public Memory<byte> GetMemory(int sizeHint = 0) { Hints.Add(sizeHint); return _inner.GetMemory(sizeHint); }
+        public Span<byte> GetSpan(int sizeHint = 0) { Hints.Add(sizeHint); return _inner.GetSpan(sizeHint); }
+    }
+
+    [Fact]
+    public void A_request_asks_its_buffer_for_the_whole_frame_first_and_a_rented_frame_holds_the_same_bytes()
+    {
+        var records = new byte[300 * 1024];
+        Random.Shared.NextBytes(records);
+        var request = new ProduceRequest
+        {
+            Acks = -1, TimeoutMs = 1000,
+            TopicData = [new ProduceRequest.TopicProduceData { Name = "t", PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = RecordSet.Of(records) }] }],
+        };
+        var header = new RequestHeader { RequestApiKey = (short)ApiKey.Produce, RequestApiVersion = 9, CorrelationId = 7, ClientId = "c" };
+        var recorder = new HintRecorder();
+        KafkaFrame.WriteRequest(recorder, header, ProduceRequest.HeaderVersion(9), request);
+        // The first request is for the whole frame: a growing buffer is sized once, not doubled through the records.
+        Assert.Equal(recorder.Written.Length, recorder.Hints[0]);
+
+        var rented = new Platform.Client.Kafka.RentedFrame();
+        KafkaFrame.WriteRequest(rented, header, ProduceRequest.HeaderVersion(9), request);
+        Assert.True(recorder.Written.SequenceEqual(rented.Written.Span));
+        rented.Return();
+        Assert.Equal(0, rented.Written.Length);
+    }
+
     [Fact]
     public void A_frame_is_taken_only_when_it_is_whole()
     {
