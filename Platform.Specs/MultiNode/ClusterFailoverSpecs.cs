@@ -11,6 +11,7 @@ namespace Platform.Specs.MultiNode;
 /// journal on a real PostgreSQL server; one is killed with SIGKILL halfway through a `platform produce`
 /// that talks to it. Its partitions must come up on the survivors, produce must exit 0, and a checker
 /// (`platform consume --from-beginning`) must find every line exactly once, in order, with dense offsets.
+/// The survivors down it through the split-brain resolver's lease on that PostgreSQL (hocon/cluster.conf).
 /// </summary>
 [Trait("Category", "MultiNode")]
 [Trait("Category", "Postgres")]
@@ -143,6 +144,17 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
             var failover = killedAt.Elapsed;
             output.WriteLine($"failover: every partition served by a survivor {failover.TotalSeconds:N1} s after SIGKILL ({onDeadNode.Count} partitions moved)");
             output.WriteLine($"the victim as the cluster saw it: {await steps}");
+            // Downed through the lease on the cluster's PostgreSQL (hocon/cluster.conf: lease-majority): the
+            // split-brain resolver took it before downing, so its row names a survivor.
+            await using (var db = new Npgsql.NpgsqlConnection(database))
+            {
+                await db.OpenAsync();
+                await using var query = new Npgsql.NpgsqlCommand("SELECT owner FROM platform_lease", db);
+                // The owner is Akka's Address.HostPort(): system@host:port.
+                var owner = (string?)await query.ExecuteScalarAsync();
+                Assert.True(owner?.EndsWith($"@127.0.0.1:{a1}") == true || owner?.EndsWith($"@127.0.0.1:{a2}") == true,
+                    $"the lease's owner is {owner ?? "nobody"}, not a survivor (127.0.0.1:{a1} or 127.0.0.1:{a2})");
+            }
             await feeding;
             produce.Input.Close();
             Assert.Equal(0, await produce.WaitForExitAsync(TimeSpan.FromMinutes(2)));
