@@ -7,7 +7,7 @@ namespace Platform.Actors.Coordination;
 
 /// <summary>
 /// What a <see cref="PostgresLease"/> reads beyond Akka's <see cref="TimeoutSettings"/>, from its lease section
-/// (<c>platform.sbr-lease</c> for the split-brain resolver), once, when Akka.Coordination creates the lease.
+/// (<c>akka.coordination.lease.postgres</c> for the split-brain resolver), once, when Akka.Coordination creates the lease.
 /// </summary>
 /// <param name="ConnectionString">The database holding the lease table: the section's own, else the journal's
 /// (the cluster's shared PostgreSQL, which every node already reaches).</param>
@@ -17,7 +17,7 @@ internal sealed record PostgresLeaseSettings(string ConnectionString, string Tab
 {
     public static PostgresLeaseSettings Create(LeaseSettings lease, Config system)
     {
-        var section = SettingsSection.Within(lease.LeaseConfig, "the lease section (platform.sbr-lease)");
+        var section = SettingsSection.Within(lease.LeaseConfig, "the lease section (akka.coordination.lease.postgres)");
         var connectionString = section.String("connection-string");
         if (string.IsNullOrWhiteSpace(connectionString))
         {

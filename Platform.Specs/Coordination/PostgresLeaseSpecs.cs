@@ -127,7 +127,7 @@ public sealed class PostgresLeaseSpecs : IAsyncLifetime
     public void A_node_without_PostgreSQL_is_refused_at_start()
     {
         var system = System(PlatformConfig.Defaults); // SQLite, the single-node default
-        var error = Assert.ThrowsAny<Exception>(() => LeaseProvider.Get(system).GetLease(LeaseName, "platform.sbr-lease", "a"));
+        var error = Assert.ThrowsAny<Exception>(() => LeaseProvider.Get(system).GetLease(LeaseName, "akka.coordination.lease.postgres", "a"));
 
         Assert.Contains("needs the cluster's PostgreSQL", (error.InnerException ?? error).Message);
     }
@@ -136,7 +136,7 @@ public sealed class PostgresLeaseSpecs : IAsyncLifetime
     private Lease Lease(string owner, string? connectionString = null)
     {
         var config = ConfigurationFactory.ParseString($$"""
-            platform.sbr-lease {
+            akka.coordination.lease.postgres {
               heartbeat-interval = 300ms
               heartbeat-timeout = {{Ttl.TotalMilliseconds}}ms
               lease-operation-timeout = 2s
@@ -144,7 +144,7 @@ public sealed class PostgresLeaseSpecs : IAsyncLifetime
               connection-string = "{{connectionString ?? _database}}"
             }
             """).WithFallback(PlatformConfig.Defaults);
-        var lease = LeaseProvider.Get(System(config)).GetLease(LeaseName, "platform.sbr-lease", owner);
+        var lease = LeaseProvider.Get(System(config)).GetLease(LeaseName, "akka.coordination.lease.postgres", owner);
         Assert.IsType<PostgresLease>(lease);
         return lease;
     }

@@ -11,7 +11,6 @@ namespace Platform.Specs.MultiNode;
 /// journal on a real PostgreSQL server; one is killed with SIGKILL halfway through a `platform produce`
 /// that talks to it. Its partitions must come up on the survivors, produce must exit 0, and a checker
 /// (`platform consume --from-beginning`) must find every line exactly once, in order, with dense offsets.
-/// The survivors down it through the split-brain resolver's lease on that PostgreSQL (PostgresLease, lease-majority).
 /// </summary>
 [Trait("Category", "MultiNode")]
 [Trait("Category", "Postgres")]
@@ -38,8 +37,7 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
         var configFile = Path.Combine(dataDir, "cluster-test.conf");
         // PLATFORM_FAILOVER_PROFILE=production measures with hocon/cluster.conf as shipped (slower detection).
         var production = Environment.GetEnvironmentVariable("PLATFORM_FAILOVER_PROFILE") == "production";
-        // The spec profile also turns on the PostgreSQL lease (shipped configured but not active, hocon/cluster.conf).
-        await File.WriteAllTextAsync(configFile, production ? "" : ClusterHocon + "\nakka.cluster.split-brain-resolver.active-strategy = lease-majority\n");
+        await File.WriteAllTextAsync(configFile, production ? "" : ClusterHocon);
         output.WriteLine(production ? "profile: hocon/cluster.conf as shipped" : "profile: spec failure detection (heartbeat 0.5 s, pause 2 s, stable-after 3 s)");
         var nodes = new List<HostProcess>();
         try
@@ -145,18 +143,6 @@ public sealed class ClusterFailoverSpecs(Xunit.Abstractions.ITestOutputHelper ou
             var failover = killedAt.Elapsed;
             output.WriteLine($"failover: every partition served by a survivor {failover.TotalSeconds:N1} s after SIGKILL ({onDeadNode.Count} partitions moved)");
             output.WriteLine($"the victim as the cluster saw it: {await steps}");
-            // Downed through the lease on the cluster's PostgreSQL (lease-majority): the split-brain resolver
-            // took it before downing, so its row names a survivor.
-            if (!production)
-            {
-                await using var db = new Npgsql.NpgsqlConnection(database);
-                await db.OpenAsync();
-                await using var query = new Npgsql.NpgsqlCommand("SELECT owner FROM platform_lease", db);
-                // The owner is Akka's Address.HostPort(): system@host:port.
-                var owner = (string?)await query.ExecuteScalarAsync();
-                Assert.True(owner?.EndsWith($"@127.0.0.1:{a1}") == true || owner?.EndsWith($"@127.0.0.1:{a2}") == true,
-                    $"the lease's owner is {owner ?? "nobody"}, not a survivor (127.0.0.1:{a1} or 127.0.0.1:{a2})");
-            }
             await feeding;
             produce.Input.Close();
             Assert.Equal(0, await produce.WaitForExitAsync(TimeSpan.FromMinutes(2)));
