@@ -17,6 +17,12 @@ internal readonly struct SettingsSection
         Path = path;
     }
 
+    /// <summary>
+    /// A section a library has already picked out, e.g. the lease configuration Akka.Coordination hands to a lease
+    /// (its own keys over <c>akka.coordination.lease</c>); <paramref name="path"/> only names it in errors.
+    /// </summary>
+    public static SettingsSection Within(Config section, string path) => new(section, path);
+
     /// <summary>The section's full path, e.g. <c>platform.kafka</c>.</summary>
     public string Path { get; }
 
