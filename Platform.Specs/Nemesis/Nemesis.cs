@@ -38,14 +38,49 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
         log($"node logs: {string.Join(", ", cluster.Nodes.Select(n => Path.Combine(n.DataDir, "node.log")))}");
         await using var workload = await NemesisWorkload.StartAsync(cluster.BootstrapServers, history, options.Partitions);
         await nemesis.SettleAsync(history.Now, [], options.Partitions);
-        for (var i = 0; i < options.Faults && (options.Budget is not { } budget || history.Now < budget.TotalSeconds); i++)
+        try
         {
-            var fault = await nemesis.InjectAsync(options.Partitions);
-            log($"{fault.Start:N1}-{fault.End:N1} s {fault.Kind} {fault.Target}");
+            for (var i = 0; i < options.Faults && (options.Budget is not { } budget || history.Now < budget.TotalSeconds); i++)
+            {
+                var fault = await nemesis.InjectAsync(options.Partitions);
+                log($"{fault.Start:N1}-{fault.End:N1} s {fault.Kind} {fault.Target}");
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException)
+        {
+            // The history so far is still checked: a harness failure after half an hour of faults must not take the
+            // records of that half hour with it (seed 11's first run ended so at its 65th fault, nothing checked).
+            history.Notes.Enqueue($"{AbortedNote} at {history.Now:N1} s: {e}");
         }
         await workload.StopAsync();
         var stored = await NemesisWorkload.ReadLogAsync(cluster.BootstrapServers, options.Partitions, history);
         return (HistoryChecker.Check(history, stored, options.Partitions), nemesis.FalseDownings, history.Notes.ToList());
+    }
+
+    /// <summary>The note that says the faults stopped early because the harness failed; the spec fails on it.</summary>
+    public const string AbortedNote = "faults stopped early";
+
+    /// <summary>
+    /// Starts (or restarts) a node, trying again when it does not start within <see cref="HostProcess"/>'s minute: at
+    /// load 100 and more a start can take that long, and one slow start must not end a long run. Each failed start
+    /// is noted with the end of what the node printed, and kept in its log.
+    /// </summary>
+    private async Task StartAsync(NemesisCluster.Node node)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await cluster.StartAsync(node);
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 3)
+            {
+                await File.AppendAllTextAsync(Path.Combine(node.DataDir, "node.log"), $"{e.Message}\n");
+                var tail = e.Message.Length > 600 ? e.Message[^600..] : e.Message;
+                history.Notes.Enqueue($"{history.Now:N1} s {node.Name} did not start (attempt {attempt}), trying again: {tail}");
+            }
+        }
     }
 
     /// <summary>One fault: chosen, injected, held, healed, and recovered from.</summary>
@@ -95,8 +130,17 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
                 target.Postgres.Restore();
                 break;
             case "restart":
-                await target.Process!.TerminateAsync();
-                await cluster.StartAsync(target);
+                try
+                {
+                    await target.Process!.TerminateAsync();
+                }
+                catch (OperationCanceledException)
+                {
+                    // A graceful stop that hangs is a finding, not the end of the run: noted, then killed.
+                    history.Notes.Enqueue($"{history.Now:N1} s {target.Name} did not stop within 30 s of SIGTERM; killed");
+                    target.Process!.Kill();
+                }
+                await StartAsync(target);
                 break;
             case "slow-disk":
                 target.Postgres.Pause();
@@ -129,12 +173,53 @@ public sealed class Nemesis(NemesisCluster cluster, NemesisHistory history, Rand
                     history.Notes.Enqueue($"{history.Now:N1} s FALSE DOWNING: {node.Name} stopped although no fault targeted it");
                 }
                 else history.Notes.Enqueue($"{history.Now:N1} s {node.Name} stopped (downed), restarting");
-                await cluster.StartAsync(node);
+                await StartAsync(node);
                 since = history.Now;
             }
             await AllPartitionsAcknowledgedAfterAsync(since, partitions, TimeSpan.FromSeconds(Math.Max(1, deadline - history.Now)));
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
+        if (await RestartTargetsDownedLateAsync(targets, deadline))
+            await AllPartitionsAcknowledgedAfterAsync(history.Now, partitions, TimeSpan.FromSeconds(Math.Max(1, deadline - history.Now)));
+    }
+
+    /// <summary>
+    /// A target the cluster downed learns it by gossip and stops by itself seconds later, possibly after the rounds
+    /// of <see cref="SettleAsync"/>: seed 11's n3, isolated until 484.7 s, was downed at 485.7 s and stopped at
+    /// 490.5 s, during the next fault, which counted it as a false downing. So a fault is settled only once a node
+    /// it did not target lists every target Up and reachable; a target it does not list is waited for until it
+    /// stops, and restarted. Returns whether any was restarted.
+    /// </summary>
+    private async Task<bool> RestartTargetsDownedLateAsync(IReadOnlyList<NemesisCluster.Node> targets, double deadline)
+    {
+        var restarted = false;
+        var until = Math.Max(deadline, history.Now + 30);
+        while (history.Now < until)
+        {
+            if (cluster.Nodes.FirstOrDefault(n => !targets.Contains(n) && n.Running) is not { } observer) return restarted;
+            IReadOnlyList<ClusterMember> members;
+            try
+            {
+                await using var connection = await PlatformConnection.ConnectAsync(observer.KafkaAddress);
+                members = (await new PlatformAdmin(connection).ClusterStatusAsync()).Members;
+            }
+            catch (Exception e) when (e is PlatformException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+                continue;
+            }
+            var unlisted = targets.Where(t => !members.Any(m => m.Address == t.KafkaAddress && m is { Status: "Up", Reachable: true })).ToList();
+            if (unlisted.Count == 0) return restarted;
+            foreach (var node in unlisted.Where(n => !n.Running))
+            {
+                history.Notes.Enqueue($"{history.Now:N1} s {node.Name} stopped (downed) after the fault had settled, restarting");
+                await StartAsync(node);
+                restarted = true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+        history.Notes.Enqueue($"{history.Now:N1} s settle: not every target was listed Up and reachable in time");
+        return restarted;
     }
 
     /// <summary>

@@ -71,7 +71,14 @@ public sealed class NemesisCluster : IAsyncDisposable
     /// <summary>Starts (or restarts) a node on fresh local ports behind its unchanged proxies and waits until it is up.</summary>
     public async Task StartAsync(Node node)
     {
-        if (node.Process is { } old) await KeepLogAsync(node, old);
+        if (node.Process is { } old)
+        {
+            // Forgotten before the new start: a start that fails leaves the node down, not holding a disposed
+            // process that the next start or the cluster's disposal would dispose again (which threw, and hid why
+            // the start failed).
+            node.Process = null;
+            await KeepLogAsync(node, old);
+        }
         var (port, kafkaPort) = (HostProcess.FreePort(), HostProcess.FreePort());
         node.Remoting.Retarget(port);
         node.Kafka.Retarget(kafkaPort);

@@ -27,6 +27,7 @@ public sealed class NemesisSpecs(Xunit.Abstractions.ITestOutputHelper output)
         var text = $"seed {seed}\n{report.Render(notes)}false downings of a node no fault targeted: {falseDownings}\n";
         output.WriteLine(text);
         if (file is not null) await File.WriteAllTextAsync(file, text);
+        Assert.DoesNotContain(notes, n => n.StartsWith(Nemesis.AbortedNote, StringComparison.Ordinal));
         Assert.Empty(report.Anomalies);
         Assert.True(report.Acknowledged > 0, "the workload got records acknowledged");
         Assert.True(report.Consumed > 0, "the group consumed records");
