@@ -152,9 +152,15 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         // Held until the last of the node is gone, so that no second node opens the file while this one may still write.
         if (dataLock is not null) system.RegisterOnTermination(dataLock.Dispose);
-        // Stopped before the lock is released (termination callbacks run newest first).
-        if (SqliteStorage.Checkpointer(config, system.Settings.Setup.Get<StorageCommits>().Value, checkpoints, system.Log) is { } checkpointer)
-            system.RegisterOnTermination(checkpointer.Dispose);
+        // Stopped by the node's coordinated shutdown (its Dispose returns at once), not among the termination callbacks
+        // with the lock's release: registered there, a node restarted on the same directory found the lock still held.
+        var checkpointer = SqliteStorage.Checkpointer(config, system.Settings.Setup.Get<StorageCommits>().Value, checkpoints, system.Log);
+        if (checkpointer is not null)
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "sqlite-checkpointer", () =>
+            {
+                checkpointer.Dispose();
+                return Task.FromResult(Akka.Done.Instance);
+            });
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
@@ -244,6 +250,7 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         catch
         {
+            checkpointer?.Dispose();
             await kafka.DisposeAsync();
             await system.Terminate();
             throw;

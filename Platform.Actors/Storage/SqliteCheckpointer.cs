@@ -34,6 +34,7 @@ internal sealed class SqliteCheckpointer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private long _lastCommits = -1;
+    private int _stopped;
 
     public SqliteCheckpointer(string connectionString, SqliteSettings settings, StorageCommits commits, WalCheckpoints checkpoints, ILoggingAdapter log)
     {
@@ -64,9 +65,10 @@ internal sealed class SqliteCheckpointer : IDisposable
                     Pass(connection);
                     _lastCommits = commits;
                 }
-                catch (SqliteException e)
+                catch (Exception e)
                 {
-                    // The database may be briefly unavailable; the next interval tries again on a fresh connection.
+                    // The database may be briefly unavailable; the next interval tries again on a fresh connection. Never
+                    // rethrown: an exception escaping this thread would end the node's process.
                     _log.Warning("SQLite WAL checkpoint failed: {Reason}", e.Message);
                     connection?.Dispose();
                     connection = null;
@@ -100,10 +102,14 @@ internal sealed class SqliteCheckpointer : IDisposable
         _checkpoints.Passed(reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    /// <summary>
+    /// Tells the thread to stop and returns at once: it runs among the ActorSystem's termination callbacks, beside the
+    /// release of the data directory's lock, which must not wait for a pass in progress (a node restarted on the same
+    /// directory found the lock still held). A pass that finishes after it is harmless: it only copies committed pages.
+    /// </summary>
     public void Dispose()
     {
-        _stop.Cancel();
-        _thread.Join();
-        _stop.Dispose();
+        // The token source is left to the GC: the thread may still be reading its wait handle.
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) _stop.Cancel();
     }
 }
