@@ -4,13 +4,20 @@ namespace Platform.Actors.Configuration;
 
 /// <summary>The <c>platform.storage.sqlite</c> settings of a node on the embedded store, read once per node.</summary>
 /// <param name="BusyTimeout">How long a connection waits inside SQLite for the write lock (PRAGMA busy_timeout).</param>
-internal sealed record SqliteSettings(TimeSpan BusyTimeout)
+/// <param name="CheckpointInterval">How often the node's checkpointer copies the WAL into the database, off the journal's writer.</param>
+/// <param name="WalAutocheckpoint">WAL pages past which a committing connection checkpoints inline (PRAGMA wal_autocheckpoint): the bound.</param>
+internal sealed record SqliteSettings(TimeSpan BusyTimeout, TimeSpan CheckpointInterval, int WalAutocheckpoint)
 {
     public static SqliteSettings Create(Config config)
     {
-        var settings = new SqliteSettings(SettingsSection.Of(config, "platform.storage.sqlite").Duration("busy-timeout"));
+        var section = SettingsSection.Of(config, "platform.storage.sqlite");
+        var settings = new SqliteSettings(section.Duration("busy-timeout"), section.Duration("checkpoint-interval"), section.Int("wal-autocheckpoint"));
         if (settings.BusyTimeout < TimeSpan.Zero || settings.BusyTimeout.TotalMilliseconds > int.MaxValue)
             throw new ArgumentException($"platform.storage.sqlite.busy-timeout must be between 0 and {int.MaxValue} ms, got {settings.BusyTimeout}");
+        if (settings.CheckpointInterval <= TimeSpan.Zero)
+            throw new ArgumentException($"platform.storage.sqlite.checkpoint-interval must be positive, got {settings.CheckpointInterval}");
+        if (settings.WalAutocheckpoint < 1)
+            throw new ArgumentException($"platform.storage.sqlite.wal-autocheckpoint must be at least 1 page, got {settings.WalAutocheckpoint}");
         return settings;
     }
 }

@@ -135,13 +135,14 @@ public sealed class PlatformNode : IAsyncDisposable
             akka.cluster.seed-nodes = []
             """).WithFallback(config);
         ActorSystem system;
+        var checkpoints = new WalCheckpoints();
         try
         {
             StartupGuards.EnsureRemotingPortFree(config);
             // Kestrel binds for good later, once the ActorSystem runs; a taken port should stop the node before that.
             ExclusivePort.EnsureFree("The HTTP endpoint", StartupGuards.Resolve(httpSettings.Host), httpSettings.Port);
             var commits = new StorageCommits();
-            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config, commits)).And(commits));
+            system = ActorSystem.Create(SystemName, (remoting with { Config = config }).Setup(SqliteStorage.Setup(config, commits)).And(commits).And(checkpoints));
         }
         catch (Exception e)
         {
@@ -151,6 +152,15 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         // Held until the last of the node is gone, so that no second node opens the file while this one may still write.
         if (dataLock is not null) system.RegisterOnTermination(dataLock.Dispose);
+        // Stopped by the node's coordinated shutdown (its Dispose returns at once), not among the termination callbacks
+        // with the lock's release: registered there, a node restarted on the same directory found the lock still held.
+        var checkpointer = SqliteStorage.Checkpointer(config, system.Settings.Setup.Get<StorageCommits>().Value, checkpoints, system.Log);
+        if (checkpointer is not null)
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "sqlite-checkpointer", () =>
+            {
+                checkpointer.Dispose();
+                return Task.FromResult(Akka.Done.Instance);
+            });
         try
         {
             if (remoting.Exposure == RemotingExposure.Unprotected) system.Log.Warning(RemotingSecurity.UnprotectedWarning);
@@ -241,6 +251,7 @@ public sealed class PlatformNode : IAsyncDisposable
         }
         catch
         {
+            checkpointer?.Dispose();
             await kafka.DisposeAsync();
             await system.Terminate();
             throw;

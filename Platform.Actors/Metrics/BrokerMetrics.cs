@@ -34,9 +34,18 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
     private long _tailHitCount;
     private long _tailMissCount;
 
-    public BrokerMetrics(StorageCommits? commits = null)
+    public BrokerMetrics(StorageCommits? commits = null, WalCheckpoints? checkpoints = null)
     {
         Meter = new Meter(MeterName);
+        if (checkpoints is not null)
+        {
+            Meter.CreateObservableCounter("platform_wal_checkpoints", () => checkpoints.Passes, null,
+                "Checkpoint passes the node ran on the SQLite WAL beside the journal's writer, instead of inside its commits");
+            Meter.CreateObservableCounter("platform_wal_checkpoints_complete", () => checkpoints.CompletePasses, null,
+                "Of them, passes that found the whole WAL in the database file, so that the next commit starts the log over");
+            Meter.CreateObservableGauge("platform_wal_frames", () => checkpoints.WalFrames, null,
+                "Frames (pages) in the SQLite WAL at the last checkpoint pass");
+        }
         if (commits is not null)
         {
             Meter.CreateObservableCounter("platform_journal_transactions", () => commits.Journal, null,
@@ -172,5 +181,5 @@ internal sealed class BrokerMetrics : IDisposable, IExtension
 internal sealed class BrokerMetricsProvider : ExtensionIdProvider<BrokerMetrics>
 {
     public override BrokerMetrics CreateExtension(ExtendedActorSystem system) =>
-        new(system.Settings.Setup.Get<StorageCommits>().GetOrElse(null!));
+        new(system.Settings.Setup.Get<StorageCommits>().GetOrElse(null!), system.Settings.Setup.Get<WalCheckpoints>().GetOrElse(null!));
 }

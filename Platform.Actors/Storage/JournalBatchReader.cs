@@ -52,7 +52,7 @@ internal sealed class JournalBatchReader : IExtension
         var serializerId = system.Serialization.FindSerializerForType(typeof(RecordBatchAppended)).Identifier;
         var connectionString = journal.GetString("connection-string");
         return SqliteStorage.IsSqlite(config)
-            ? new JournalBatchReader(SqliteFactory.Instance, connectionString, SqliteStorage.Pragmas(SqliteSettings.Create(config).BusyTimeout), query, serializerId)
+            ? new JournalBatchReader(SqliteFactory.Instance, connectionString, SqliteStorage.Pragmas(SqliteSettings.Create(config)), query, serializerId)
             : new JournalBatchReader(NpgsqlFactory.Instance, connectionString, null, query, serializerId);
     }
 

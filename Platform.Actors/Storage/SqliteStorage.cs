@@ -10,7 +10,7 @@ namespace Platform.Actors.Storage;
 
 /// <summary>
 /// How a node uses its embedded SQLite file: WAL mode (set once, it persists in the file), and on every connection
-/// the journal and snapshot store open, a busy timeout and <c>synchronous = FULL</c>.
+/// the journal and snapshot store open, a busy timeout, <c>synchronous = FULL</c> and the WAL's checkpoint bound.
 /// <para>
 /// The busy timeout matters for latency. The journal and the snapshot store write through connections of their
 /// own, and SQLite lets one write at a time. Without a busy timeout SQLite answers SQLITE_BUSY at once, and
@@ -60,7 +60,7 @@ internal static class SqliteStorage
     public static Setup? Setup(Config config, StorageCommits? commits = null)
     {
         if (!IsSqlite(config)) return null;
-        var pragmas = Pragmas(SqliteSettings.Create(config).BusyTimeout);
+        var pragmas = Pragmas(SqliteSettings.Create(config));
         var setup = new MultiDataOptionsSetup();
         foreach (var plugin in Plugins)
         {
@@ -73,9 +73,19 @@ internal static class SqliteStorage
         return setup;
     }
 
-    /// <summary>What every connection runs once opened.</summary>
-    public static string Pragmas(TimeSpan busyTimeout) =>
-        $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;";
+    /// <summary>The node's WAL checkpointer, running from now on; null for other stores.</summary>
+    public static SqliteCheckpointer? Checkpointer(Config config, StorageCommits commits, WalCheckpoints checkpoints, Akka.Event.ILoggingAdapter log) =>
+        IsSqlite(config)
+            ? new SqliteCheckpointer(config.GetString($"{JournalPlugin}.connection-string"), SqliteSettings.Create(config), commits, checkpoints, log)
+            : null;
+
+    /// <summary>
+    /// What every connection runs once opened. wal_autocheckpoint is per connection: each one that commits would
+    /// otherwise checkpoint inline at SQLite's 1,000 pages; <see cref="SqliteCheckpointer"/> does it off their path
+    /// and this is only the bound.
+    /// </summary>
+    public static string Pragmas(SqliteSettings settings) =>
+        $"PRAGMA busy_timeout = {(long)settings.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = {settings.WalAutocheckpoint};";
 
     private static void Apply(System.Data.Common.DbConnection connection, string pragmas, delegate_commit? hook)
     {

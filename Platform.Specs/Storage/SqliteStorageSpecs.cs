@@ -12,7 +12,8 @@ namespace Platform.Specs.Storage;
 
 /// <summary>
 /// The connections Akka.Persistence.Sql opens to a node's SQLite file wait for SQLite's write lock inside SQLite
-/// (busy_timeout) and write with synchronous = FULL, set by the node rather than left to library defaults.
+/// (busy_timeout), write with synchronous = FULL and checkpoint inline only past the node's WAL bound, set by the node
+/// rather than left to library defaults.
 /// </summary>
 public sealed class SqliteStorageSpecs
 {
@@ -20,9 +21,9 @@ public sealed class SqliteStorageSpecs
         PlatformConfig.ForNode(new NodeOptions(dataDir, "127.0.0.1", 0, ConfigurationFactory.ParseString(extraHocon + "\nakka.loglevel = WARNING"), KafkaPort: 0, HttpPort: 0));
 
     [Fact]
-    public void Journal_and_snapshot_connections_get_the_busy_timeout_and_synchronous_FULL()
+    public void Journal_and_snapshot_connections_get_the_busy_timeout_synchronous_FULL_and_the_WAL_bound()
     {
-        var config = NodeConfig(TestNode.NewDataDir(), "platform.storage.sqlite.busy-timeout = 7s");
+        var config = NodeConfig(TestNode.NewDataDir(), "platform.storage.sqlite { busy-timeout = 7s, wal-autocheckpoint = 1234 }");
         SqliteStorage.Prepare(config);
         var setup = Assert.IsType<MultiDataOptionsSetup>(SqliteStorage.Setup(config));
         foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
@@ -32,6 +33,8 @@ public sealed class SqliteStorageSpecs
             Assert.Equal(7000, connection.Execute<long>("PRAGMA busy_timeout"));
             Assert.Equal(2, connection.Execute<long>("PRAGMA synchronous")); // 2 = FULL
             Assert.Equal("wal", connection.Execute<string>("PRAGMA journal_mode"));
+            // Inline checkpoints only past this bound; the node's SqliteCheckpointer copies the log before it.
+            Assert.Equal(1234, connection.Execute<long>("PRAGMA wal_autocheckpoint"));
         }
     }
 
