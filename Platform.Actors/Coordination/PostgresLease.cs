@@ -131,6 +131,13 @@ internal sealed class PostgresLease : Lease
         {
             // Released, lost, or the system terminated.
         }
+        catch (Exception e)
+        {
+            // Nothing awaits this loop: an unexpected failure must not end the renewals silently while CheckLease
+            // still says held; it is logged and the lease given up, as a failed renewal is.
+            _log.Error(e, "Lease {0}: renewal stopped by an unexpected error", Settings.LeaseName);
+            Lose(e, stop);
+        }
     }
 
     private void Lose(Exception cause, CancellationToken renewal)
