@@ -31,20 +31,37 @@ internal readonly struct SettingsSection
             ? new SettingsSection(section, path)
             : throw new ConfigurationException($"The setting {path} is missing (hocon/platform.conf has its defaults)");
 
-    public int Int(string key) => Required(key).GetInt(key);
+    public int Int(string key) => Read(key, (c, k) => c.GetInt(k));
 
-    public long Long(string key) => Required(key).GetLong(key);
+    public long Long(string key) => Read(key, (c, k) => c.GetLong(k));
 
-    public double Double(string key) => Required(key).GetDouble(key);
+    public double Double(string key) => Read(key, (c, k) => c.GetDouble(k));
 
-    public bool Bool(string key) => Required(key).GetBoolean(key);
+    public bool Bool(string key) => Read(key, (c, k) => c.GetBoolean(k));
 
-    public string String(string key) => Required(key).GetString(key);
+    public string String(string key) => Read(key, (c, k) => c.GetString(k));
 
-    public TimeSpan Duration(string key) => Required(key).GetTimeSpan(key);
+    public TimeSpan Duration(string key) => Read(key, (c, k) => c.GetTimeSpan(k));
 
     /// <summary>A size such as <c>64MiB</c>, in bytes.</summary>
-    public long Bytes(string key) => Required(key).GetByteSize(key) ?? throw Missing(key);
+    public long Bytes(string key) => Read(key, (c, k) => c.GetByteSize(k)) ?? throw Missing(key);
+
+    /// <summary>
+    /// Reads a key, naming it when its value does not parse: Akka's parsers throw a bare FormatException
+    /// ("The input string '-1s' was not in a correct format") that leaves an operator guessing which setting it was.
+    /// </summary>
+    private T Read<T>(string key, Func<Config, string, T> read)
+    {
+        var config = Required(key);
+        try
+        {
+            return read(config, key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
+        {
+            throw new ConfigurationException($"The setting {Path}.{key} has a value that is not valid here: {e.Message}");
+        }
+    }
 
     private Config Required(string key) => _config.HasPath(key) ? _config : throw Missing(key);
 

@@ -151,6 +151,21 @@ public sealed class SettingsSpecs
         Platform.Actors.Logging.LogSettings.Create(config);
     }
 
+    [Theory]
+    [InlineData("checkpoint-interval = 0s", "checkpoint-interval")]
+    [InlineData("checkpoint-interval = -1s", "checkpoint-interval")]
+    [InlineData("wal-autocheckpoint = 0", "wal-autocheckpoint")]
+    [InlineData("busy-timeout = -1s", "busy-timeout")]
+    public void Sqlite_settings_out_of_bounds_are_refused_naming_the_key(string setting, string key)
+    {
+        var config = ConfigurationFactory.ParseString($"platform.storage.sqlite.{setting}").WithFallback(Defaults);
+        // Out of bounds is an ArgumentException from the record, unparsable (Akka's durations are never negative) a
+        // ConfigurationException from the section: either names the key, and the node does not start.
+        var error = Assert.ThrowsAny<Exception>(() => SqliteSettings.Create(config));
+        Assert.True(error is ArgumentException or ConfigurationException, error.GetType().Name);
+        Assert.Contains($"platform.storage.sqlite.{key}", error.Message);
+    }
+
     /// <summary>A fresh parse of the embedded defaults with one key (or section) taken out.</summary>
     private static Config Without(string path)
     {
