@@ -94,6 +94,35 @@ public sealed class ConsumerSourceSpecs(StreamsNode node, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task After_a_commit_failed_DrainAndShutdown_does_not_wait_the_stop_timeout_for_commits_that_cannot_come()
+    {
+        // Issue #13: once a commit had failed, Shutdown still waited the whole stop-timeout for the stream's
+        // emitted offsets to be committed, which nothing would do any more.
+        var topic = await Node.CreateTopicAsync("commit-fails", 1);
+        await Node.ProduceAsync(topic, 100);
+        await using var proxy = await KafkaProxy.StartAsync(Node.Node);
+        var stopTimeout = TimeSpan.FromSeconds(60);
+        var settings = Consumer.WithBootstrapServers(proxy.Endpoint).WithGroupId(Group())
+            .WithCommitTimeout(TimeSpan.FromSeconds(2)).WithStopTimeout(stopTimeout);
+        // A coordinator that stops answering commits: the first commit times out, and with it the committer sink.
+        proxy.HoldCommits();
+        var control = PlatformConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
+            .Select(message => (ICommittable)message.CommittableOffset)
+            .ToMaterialized(Committer.Sink(CommitterSettings.Create(Sys)), DrainingControl<Done>.Create)
+            .Run(Materializer);
+        // The first commit comes once the group has assigned the partition: allow a loaded machine's join.
+        var failure = await Record.ExceptionAsync(() => control.StreamCompletion.WaitAsync(TimeSpan.FromSeconds(90)));
+        Assert.True(failure is PlatformException { Code: ErrorCode.RequestTimedOut }, $"the stream ended with {failure}");
+        // The held commit may now reach the node; the client gave up on it, so its offsets stay uncommitted to it.
+        proxy.Release();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<Exception>(() => control.DrainAndShutdown());
+        await control.IsShutdown.WaitAsync(stopTimeout);
+        Output.WriteLine($"DrainAndShutdown after the failed commit took {watch.Elapsed.TotalSeconds:0.0} s (stop-timeout {stopTimeout.TotalSeconds} s)");
+        Assert.True(watch.Elapsed < stopTimeout / 2, $"DrainAndShutdown took {watch.Elapsed}: it waited for commits that could not come");
+    }
+
+    [Fact]
     public async Task ConsumerSettings_from_a_plain_local_ActorSystem_connect_and_read()
     {
         var topic = await Node.CreateTopicAsync("plain-system", 1);

@@ -15,7 +15,7 @@ namespace Platform.Specs.Streams;
 /// A stand-in broker for client specs: a TCP listener on its own port that relays Kafka frames to a real
 /// node's Kafka listener and back. It advertises itself in Metadata and FindCoordinator answers (so clients
 /// keep talking through it), counts the records fetches carried back to the client (what a consumer took
-/// from the node), can hold produce requests back (a stalled node) and can be shut down (a node that goes
+/// from the node), can hold requests of one kind back (produces or offset commits: a stalled node) and can be shut down (a node that goes
 /// away: every relayed connection closes), all without touching the client.
 /// </summary>
 public sealed class KafkaProxy : IAsyncDisposable
@@ -28,7 +28,7 @@ public sealed class KafkaProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly object _holdLock = new();
     private TaskCompletionSource _released = Released();
-    private bool _holding;
+    private ApiKey? _held;
     private long _fetchedRecords;
     private long _fetches;
     private long _produces;
@@ -60,18 +60,23 @@ public sealed class KafkaProxy : IAsyncDisposable
     public static Task<KafkaProxy> StartAsync(PlatformNode node) => Task.FromResult(new KafkaProxy(node.KafkaEndpoint));
 
     /// <summary>Produce requests (and what follows them on their connection) wait in the proxy until <see cref="Release"/>.</summary>
-    public void HoldProduces()
+    public void HoldProduces() => Hold(ApiKey.Produce);
+
+    /// <summary>OffsetCommit requests (and what follows them on their connection) wait in the proxy until <see cref="Release"/>.</summary>
+    public void HoldCommits() => Hold(ApiKey.OffsetCommit);
+
+    private void Hold(ApiKey key)
     {
         lock (_holdLock)
         {
-            _holding = true;
+            _held = key;
             _released = Released();
         }
     }
 
     public void Release()
     {
-        lock (_holdLock) _holding = false;
+        lock (_holdLock) _held = null;
         _released.TrySetResult();
     }
 
@@ -144,13 +149,10 @@ public sealed class KafkaProxy : IAsyncDisposable
                     var key = (ApiKey)BinaryPrimitives.ReadInt16BigEndian(bytes);
                     var version = BinaryPrimitives.ReadInt16BigEndian(bytes.AsSpan(2));
                     requests[BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4))] = (key, version);
-                    if (key == ApiKey.Produce)
-                    {
-                        Interlocked.Increment(ref _produces);
-                        Task released;
-                        lock (_holdLock) released = _holding ? _released.Task : Task.CompletedTask;
-                        await released.WaitAsync(_stop.Token);
-                    }
+                    if (key == ApiKey.Produce) Interlocked.Increment(ref _produces);
+                    Task released;
+                    lock (_holdLock) released = _held == key ? _released.Task : Task.CompletedTask;
+                    await released.WaitAsync(_stop.Token);
                     var sized = new byte[bytes.Length + 4];
                     BinaryPrimitives.WriteInt32BigEndian(sized, bytes.Length);
                     bytes.CopyTo(sized, 4);
