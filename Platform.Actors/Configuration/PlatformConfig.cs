@@ -25,11 +25,15 @@ public static class PlatformConfig
     /// <summary>The whole configuration of a node started with <paramref name="options"/>.</summary>
     public static Config ForNode(NodeOptions options, Config? profile = null)
     {
-        var database = Path.GetFullPath(Path.Combine(options.DataDir, "platform.db"));
         var postgres = options.Storage == StorageKind.Postgres;
         if (postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new ArgumentException("PostgreSQL storage needs a connection string (--connection-string or PLATFORM_CONNECTION_STRING)");
-        var connection = postgres ? options.ConnectionString! : $"Data Source={database};Default Timeout=60;Pooling=True";
+        var connection = postgres ? options.ConnectionString! : SqliteConnectionString(options.DataDir, "platform.db");
+        // On SQLite the snapshot store has a file of its own: a file is one write lock, and a snapshot save that held
+        // the journal file's lock made the journal's commits behind it wait in SQLite's busy handler, whose sleeps
+        // (1, 2, 5 ms ...) were the paced run's slowest acknowledgements (issue #16; SqliteStorage.Prepare moves an
+        // older node's snapshots over).
+        var snapshotConnection = postgres ? connection : SqliteConnectionString(options.DataDir, "snapshots.db");
         // PostgreSQL takes concurrent writers; SQLite has one (platform.conf keeps parallelism = 1 for it).
         var storage = postgres
             ? """
@@ -50,7 +54,7 @@ public static class PlatformConfig
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Host)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
-            akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(snapshotConnection)}}
             {{storage}}
             {{kafka}}
             {{tls}}
@@ -60,6 +64,9 @@ public static class PlatformConfig
         if (profile is not null) config = config.WithFallback(profile);
         return config.WithFallback(Defaults).WithFallback(SqlPersistence.DefaultConfiguration);
     }
+
+    private static string SqliteConnectionString(string dataDir, string file) =>
+        $"Data Source={Path.GetFullPath(Path.Combine(dataDir, file))};Default Timeout=60;Pooling=True";
 
     /// <summary>host:port (or host alone) that Kafka clients are told to connect to.</summary>
     private static string AdvertisedHocon(string advertised)

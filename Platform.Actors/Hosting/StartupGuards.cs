@@ -39,7 +39,8 @@ internal static class StartupGuards
         catch (SqliteException e)
         {
             held.Dispose();
-            throw new NodeStartException($"The SQLite database {database} cannot be opened: {e.Message}", e);
+            // Prepare opens the journal's file and the snapshot store's (SqliteStorage.SnapshotDatabasePath) beside it.
+            throw new NodeStartException($"The SQLite database {database} or {SqliteStorage.SnapshotDatabasePath(config)} cannot be opened: {e.Message}", e);
         }
     }
 

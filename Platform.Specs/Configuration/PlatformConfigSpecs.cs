@@ -75,12 +75,13 @@ public sealed class PlatformConfigSpecs
     }
 
     [Fact]
-    public void SQLite_storage_is_a_file_in_the_data_directory_with_one_writer()
+    public void SQLite_storage_is_two_files_in_the_data_directory_with_one_writer()
     {
+        // The journal in platform.db, the snapshot store in snapshots.db: each file has its own write lock.
         var config = PlatformConfig.ForNode(Node);
-        var file = Path.GetFullPath(Path.Combine("node-data", "platform.db"));
-        foreach (var store in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        foreach (var (store, name) in new[] { ("akka.persistence.journal.sql", "platform.db"), ("akka.persistence.snapshot-store.sql", "snapshots.db") })
         {
+            var file = Path.GetFullPath(Path.Combine("node-data", name));
             Assert.Equal("SQLite.MS", config.GetString($"{store}.provider-name"));
             Assert.Equal($"Data Source={file};Default Timeout=60;Pooling=True", config.GetString($"{store}.connection-string"));
         }

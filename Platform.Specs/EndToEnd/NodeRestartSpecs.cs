@@ -42,17 +42,19 @@ public sealed class NodeRestartSpecs
     }
 
     [Fact]
-    public async Task The_journal_is_a_SQLite_file_in_WAL_mode_in_the_data_directory()
+    public async Task The_journal_and_the_snapshots_are_SQLite_files_in_WAL_mode_in_the_data_directory()
     {
         var dataDir = TestNode.NewDataDir();
         var node = await TestNode.StartAsync(dataDir);
         await node.StopAsync();
-        var file = Path.Combine(dataDir, "platform.db");
-        Assert.True(File.Exists(file));
-        await using var connection = new SqliteConnection($"Data Source={file}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode;";
-        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        foreach (var file in new[] { Path.Combine(dataDir, "platform.db"), Path.Combine(dataDir, "snapshots.db") })
+        {
+            Assert.True(File.Exists(file), file);
+            await using var connection = new SqliteConnection($"Data Source={file}");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        }
     }
 }

@@ -73,12 +73,11 @@ public sealed partial class JournalGroupCommitSpecs
             Assert.Equal(ErrorCode.None, probe.ExpectMsg<ProduceResult>(TimeSpan.FromSeconds(20)).Error);
         }
 
-        var database = SqliteStorage.DatabasePath(node.System.Settings.Config);
+        var database = SqliteStorage.SnapshotDatabasePath(node.System.Settings.Config);
         await Eventually.TrueAsync(() => Snapshots(database, PartitionEntity.PersistenceId(topic.TopicId, 0)) == 6,
             "the partition holds its 10th to 15th snapshots");
-        // Sixteen from the saves and the one delete; a commit or two of the node's other work may be counted here too
-        // (the journal and the snapshot store share one database file and Microsoft.Data.Sqlite's connection pool).
-        // Deleting after every save would be thirty.
+        // Sixteen from the saves and the one delete; a commit or two of the node's other snapshots may be counted here
+        // too. Deleting after every save would be thirty.
         Assert.InRange(commits.Snapshots - before, 16, 20);
     }
 
