@@ -202,7 +202,7 @@ internal sealed class BrokerConnection : IAsyncDisposable
             // A Fetch response is copied once off the pipe into an array of its own, and its record sets are slices
             // of that array (the consumer's records point into it); before, the frame was copied, then every
             // partition's records again. Other responses are read in place when they sit in one segment.
-            var reader = pending.Key == ApiKey.Fetch ? new KafkaReader(frame.ToArray().AsMemory())
+            var reader = pending.Key == ApiKey.Fetch ? new KafkaReader(CopyOut(frame))
                 : frame.IsSingleSegment ? new KafkaReader(frame.FirstSpan) : new KafkaReader(frame.ToArray().AsSpan());
             ResponseHeader.Read(ref reader, ApiVersionsTable.ResponseHeaderVersion(pending.Key, pending.Version));
             pending.Completion.TrySetResult(ApiVersionsTable.ReadResponse(pending.Key, ref reader, pending.Version));
@@ -211,6 +211,17 @@ internal sealed class BrokerConnection : IAsyncDisposable
         {
             pending.Completion.TrySetException(new PlatformException(ErrorCode.CorruptMessage, $"Malformed {pending.Key} response from {Endpoint}: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// A frame copied into an array of its own, left unzeroed before the copy overwrites it: a Fetch response is up to
+    /// several MiB on the large object heap, where zeroing a fresh array was a second pass over it (issue #16).
+    /// </summary>
+    private static ReadOnlyMemory<byte> CopyOut(ReadOnlySequence<byte> frame)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)frame.Length));
+        frame.CopyTo(bytes);
+        return bytes;
     }
 
     private void Fail(Exception cause)
