@@ -32,14 +32,69 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         /// <summary>Set after an error that stops this partition's fetching until it is sought or reassigned.</summary>
         public bool Stopped { get; set; }
         /// <summary>
+        /// Set when a fetched batch failed to decode on the application's side: the chunks fetched after it (the
+        /// fetcher ran ahead) are dropped, so no record beyond the corrupt one is handed out.
+        /// </summary>
+        public volatile bool Corrupt;
+        /// <summary>
         /// A Fetch for this partition is in flight. Only the fetcher touches it. When a leader moves, the old
         /// leader's Fetch may still be out; a second one to the new leader would hand the same records over twice.
         /// </summary>
         public volatile bool Fetching;
     }
 
-    /// <summary>Records fetched for a partition, or its error (a null partition: the group failed).</summary>
-    private sealed record Chunk(PartitionState? State, List<ConsumeResult>? Records, PlatformException? Error);
+    /// <summary>
+    /// A partition's part of a Fetch response, or its error (a null partition: the group failed). The batches stay
+    /// encoded until the application reaches them (Kafka's Java consumer parses its completed fetches in poll()
+    /// likewise): the fetcher reads only their headers for the next offset and sends the next Fetch at once, so
+    /// the node prepares it while the application's thread checks and decodes this one. Decoding before the next
+    /// Fetch left the node idle for it, and the application idle for the node's read (issue #16).
+    /// </summary>
+    private sealed class Chunk(PartitionState? state, ReadOnlyMemory<byte> bytes, List<(int Start, int Length)>? batches,
+        long fromOffset, int count, PlatformException? error)
+    {
+        public Chunk(PartitionState? state, PlatformException error) : this(state, default, null, 0, 0, error)
+        {
+        }
+
+        public PartitionState? State { get; } = state;
+        public PlatformException? Error { get; } = error;
+        /// <summary>What the chunk counts against <see cref="ClientSettings.BufferedRecords"/>: its batches' record counts.</summary>
+        public int Count { get; } = count;
+        /// <summary>The records, once decoded; null before.</summary>
+        public List<ConsumeResult>? Records { get; private set; }
+
+        /// <summary>Checks and decodes the batches into records from <c>fromOffset</c> on; a corrupt batch throws.</summary>
+        public List<ConsumeResult> Decode()
+        {
+            if (Records is { } done) return done;
+            var (topic, partition) = (State!.Partition.Topic, State.Partition.Partition);
+            var records = new List<ConsumeResult>(Count);
+            var views = new List<RecordView>();
+            var next = fromOffset;
+            try
+            {
+                foreach (var (start, length) in batches!)
+                {
+                    views.Clear();
+                    RecordBatch.Decode(bytes.Slice(start, length), views);
+                    foreach (var view in views)
+                    {
+                        if (view.Offset < next) continue;
+                        records.Add(new ConsumeResult(topic, partition, view.Offset, view.Key, view.Value, view.Headers,
+                            DateTimeOffset.FromUnixTimeMilliseconds(view.Timestamp)));
+                        next = view.Offset + 1;
+                    }
+                }
+            }
+            // ArgumentOutOfRange: a timestamp no DateTimeOffset can hold (stored before the broker validated them).
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentOutOfRangeException)
+            {
+                throw new PlatformException(ErrorCode.CorruptMessage, $"{State.Partition} at offset {next}: {e.Message}");
+            }
+            return Records = records;
+        }
+    }
 
     private readonly PlatformConnection _connection;
     private readonly ClientSettings _settings;
@@ -55,6 +110,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private TaskCompletionSource _space = NewSignal();
     private int _buffered;
+    private long _decoded;
     private long _nextEpoch;
     private Chunk? _current;
     private int _index;
@@ -202,7 +258,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     }
 
     /// <summary>A group error that retrying cannot fix (e.g. InvalidSessionTimeout) surfaces from ConsumeAsync.</summary>
-    internal void FailGroup(PlatformException error) => _buffer.Writer.TryWrite(new Chunk(null, null, error));
+    internal void FailGroup(PlatformException error) => _buffer.Writer.TryWrite(new Chunk(null, error));
 
     private long ResetSpec => _reset == AutoOffsetReset.Earliest ? TopicPartitionOffset.Beginning : TopicPartitionOffset.End;
 
@@ -262,6 +318,12 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         foreach (var p in partitions) Seek(new TopicPartitionOffset(p.Topic, p.Partition, TopicPartitionOffset.End));
     }
 
+    /// <summary>Records fetched and not yet handed out, as counted against <see cref="ClientSettings.BufferedRecords"/>.</summary>
+    internal int BufferedRecords => Volatile.Read(ref _buffered);
+
+    /// <summary>Records decoded so far: only chunks the application reached are (the mechanism specs read it).</summary>
+    internal long DecodedRecords => Interlocked.Read(ref _decoded);
+
     /// <summary>The offset of the next record the application will get from the partition, once known.</summary>
     public long? Position(TopicPartition partition)
     {
@@ -305,12 +367,16 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     {
         while (true)
         {
-            if (_current is { Records: { } records, State: { } state } && _index < records.Count && !state.Removed)
+            if (_current is { State: { } state, Error: null } current && !state.Removed && !state.Corrupt)
             {
-                record = records[_index++];
-                state.Position = record.Offset + 1;
-                if (_index == records.Count) Release();
-                return true;
+                var records = current.Records ?? DecodeCurrent(current, state);
+                if (_index < records.Count)
+                {
+                    record = records[_index++];
+                    state.Position = record.Offset + 1;
+                    if (_index == records.Count) Release();
+                    return true;
+                }
             }
             if (_current is not null) Release();
             if (!_buffer.Reader.TryRead(out var chunk))
@@ -328,10 +394,31 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Decodes the chunk the application reached. A corrupt batch stops its partition (as an error from the fetcher
+    /// would) and drops what was fetched after it; the error goes to the application.
+    /// </summary>
+    private List<ConsumeResult> DecodeCurrent(Chunk chunk, PartitionState state)
+    {
+        try
+        {
+            var records = chunk.Decode();
+            Interlocked.Add(ref _decoded, records.Count);
+            return records;
+        }
+        catch (PlatformException)
+        {
+            state.Corrupt = true;
+            lock (_lock) state.Stopped = true;
+            Release();
+            throw;
+        }
+    }
+
     /// <summary>Done with the current chunk: its records no longer count against the buffer.</summary>
     private void Release()
     {
-        var count = _current?.Records?.Count ?? 0;
+        var count = _current?.Count ?? 0;
         _current = null;
         if (count > 0 && Interlocked.Add(ref _buffered, -count) < _settings.BufferedRecords) Signal(ref _space);
     }
@@ -489,7 +576,7 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
     {
         lock (_lock) state.Stopped = true;
         if (_membership is not null && error.Code == ErrorCode.UnknownTopicOrPartition) return; // the next rebalance takes it away
-        _buffer.Writer.TryWrite(new Chunk(state, null, error));
+        _buffer.Writer.TryWrite(new Chunk(state, error));
     }
 
     /// <summary>One Fetch to a leader for its partitions; the records go to the buffer, positions move on.</summary>
@@ -539,8 +626,6 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
         }
         if (response.ErrorCode != 0) throw KafkaRequests.Error(response.ErrorCode, null, "Fetch failed");
         var byPartition = partitions.ToDictionary(p => p.State.Partition);
-        var decoded = new List<RecordView>();
-        var ranges = new List<(int Start, int Length)>();
         var backoff = false;
         foreach (var topic in response.Responses)
         foreach (var data in topic.Partitions)
@@ -572,34 +657,18 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
             }
             if (data.Records is not { Length: > 0 } set) continue;
             // The records' bytes as they came off the socket (a slice of the response's one copy); a set of several
-            // parts does not come from the wire, and is joined.
+            // parts does not come from the wire, and is joined. Only the batches' headers are read here: the next
+            // offset and the record count; the application's thread checks and decodes them (Chunk).
             var bytes = set.Parts.Count == 1 ? set.Parts[0] : set.ToArray();
-            ranges.Clear();
+            var ranges = new List<(int Start, int Length)>();
             RecordBatch.Split(bytes.Span, ranges); // a trailing partial batch (cut at the fetch size) is fetched again
-            var records = new List<ConsumeResult>();
             var next = offset;
-            try
+            var count = 0;
+            foreach (var (start, length) in ranges)
             {
-                foreach (var (start, length) in ranges)
-                {
-                    var batch = bytes.Slice(start, length);
-                    decoded.Clear();
-                    RecordBatch.Decode(batch, decoded);
-                    foreach (var record in decoded)
-                    {
-                        if (record.Offset < next) continue;
-                        records.Add(new ConsumeResult(state.Partition.Topic, state.Partition.Partition, record.Offset, record.Key, record.Value,
-                            record.Headers, DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp)));
-                        next = record.Offset + 1;
-                    }
-                    next = Math.Max(next, RecordBatch.BaseOffset(batch.Span) + RecordBatch.LastOffsetDelta(batch.Span) + 1);
-                }
-            }
-            // ArgumentOutOfRange: a timestamp no DateTimeOffset can hold (stored before the broker validated them).
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentOutOfRangeException)
-            {
-                Fail(state, new PlatformException(ErrorCode.CorruptMessage, $"{state.Partition} at offset {next}: {e.Message}"));
-                continue;
+                var header = bytes.Span.Slice(start, length);
+                next = Math.Max(next, RecordBatch.BaseOffset(header) + RecordBatch.LastOffsetDelta(header) + 1);
+                count += Math.Clamp(RecordBatch.RecordCount(header), 0, length); // a record takes a byte at least: no overflow
             }
             lock (_lock)
             {
@@ -607,9 +676,9 @@ public sealed partial class PlatformConsumer : IAsyncDisposable
                 if (state.Removed || state.FetchOffset != offset) continue;
                 state.FetchOffset = next;
             }
-            if (records.Count == 0) continue;
-            Interlocked.Add(ref _buffered, records.Count);
-            _buffer.Writer.TryWrite(new Chunk(state, records, null));
+            if (ranges.Count == 0) continue;
+            Interlocked.Add(ref _buffered, count);
+            _buffer.Writer.TryWrite(new Chunk(state, bytes, ranges, offset, count, null));
         }
         if (backoff) await Task.Delay(_retry.Backoff(1), token);
     }

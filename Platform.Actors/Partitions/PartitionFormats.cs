@@ -17,11 +17,19 @@ internal static class PartitionFormats
     /// </summary>
     public const string BatchManifest = "E-RB";
 
-    /// <summary>A stored batch as read back: its CRC still matches, or the read fails rather than serve corrupt bytes.</summary>
-    public static byte[] ReadStoredBatch(byte[] bytes) =>
-        RecordBatch.Validate(bytes) is var error and not BatchError.None
-            ? throw new InvalidDataException($"Stored record batch is unreadable: {error}")
-            : bytes;
+    /// <summary>A stored batch as recovered into a partition's state: its CRC still matches, or recovery fails rather than keep corrupt bytes.</summary>
+    public static byte[] ReadStoredBatch(byte[] bytes) => Readable(bytes, RecordBatch.Validate(bytes));
+
+    /// <summary>
+    /// A stored batch as a fetch serves it from the journal: one whole v2 batch (the header fields the fetch reads are
+    /// there), its CRC not computed again. It was checked when produced, and every consumer checks it on arrival (Kafka's
+    /// check.crcs; Platform.Client always), so a corrupt row still ends at the consumer as CORRUPT_MESSAGE; the node's
+    /// own pass over every byte served was 6 % of its CPU in a 1 KiB consume from the journal (issue #16).
+    /// </summary>
+    public static byte[] ServeStoredBatch(byte[] bytes) => Readable(bytes, RecordBatch.CheckFraming(bytes));
+
+    private static byte[] Readable(byte[] bytes, BatchError error) =>
+        error is not BatchError.None ? throw new InvalidDataException($"Stored record batch is unreadable: {error}") : bytes;
 
     public static void AddTo(MessageFormats formats)
     {

@@ -46,7 +46,8 @@ internal sealed class JournalBatchReader : IExtension
         var schema = new JournalTableConfig(journal).SchemaName;
         var c = table.ColumnNames;
         var name = string.IsNullOrEmpty(schema) ? table.Name : $"{schema}.{table.Name}";
-        var query = $"SELECT {c.Identifier}, {c.Manifest}, {c.Message} FROM {name} " +
+        // The ordering column (SQLite's rowid) lets a SQLite reader stream the message's blob (ReadBatch).
+        var query = $"SELECT {c.Identifier}, {c.Manifest}, {c.Message}, {c.Ordering} FROM {name} " +
                     $"WHERE {c.PersistenceId} = @pid AND {c.SequenceNumber} >= @from AND {c.SequenceNumber} <= @to AND {c.Deleted} = @deleted " +
                     $"ORDER BY {c.SequenceNumber}";
         var serializerId = system.Serialization.FindSerializerForType(typeof(RecordBatchAppended)).Identifier;
@@ -86,13 +87,27 @@ internal sealed class JournalBatchReader : IExtension
         {
             if (reader.IsDBNull(0) || reader.GetInt32(0) != _serializerId || reader.IsDBNull(1) || reader.GetString(1) != PartitionFormats.BatchManifest)
                 continue;
-            var batch = PartitionFormats.ReadStoredBatch(reader.GetFieldValue<byte[]>(2));
+            var batch = PartitionFormats.ServeStoredBatch(ReadBatch(reader));
             if (RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) < fromOffset) continue;
             if (batches.Count > 0 && bytes + batch.Length > maxBytes) break;
             batches.Add(batch);
             bytes += batch.Length;
         }
         return batches;
+    }
+
+    /// <summary>
+    /// The row's message. From SQLite through blob I/O (the query selects the rowid, so <c>GetStream</c> opens the
+    /// blob): its pages are read straight into an unzeroed array, where reading the column assembled the blob in a
+    /// buffer of SQLite's, then copied it into a zeroed array (8 % of the node's CPU in a 1 KiB consume, issue #16).
+    /// </summary>
+    private static byte[] ReadBatch(DbDataReader reader)
+    {
+        if (reader is not SqliteDataReader) return reader.GetFieldValue<byte[]>(2);
+        using var blob = reader.GetStream(2);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)blob.Length));
+        blob.ReadExactly(bytes);
+        return bytes;
     }
 
     private static void Add(DbCommand command, string name, object value)

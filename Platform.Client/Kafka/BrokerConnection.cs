@@ -177,6 +177,19 @@ internal sealed class BrokerConnection : IAsyncDisposable
                 var result = await reader.ReadAsync(_closing.Token);
                 var buffer = result.Buffer;
                 while (KafkaFrame.TryReadFrame(ref buffer, MaxResponseBytes, out var frame)) Complete(frame);
+                if (!result.IsCompleted && StartsLargeFetch(buffer) is { } size)
+                {
+                    // The rest of a large Fetch response goes from the socket straight into the array it is read from,
+                    // not through the pipe's segments and a copy out of them (24 % of a 1 KiB consumer's CPU, issue
+                    // #16). The pipe holds nothing afterwards and reads the socket again only when asked.
+                    var bytes = GC.AllocateUninitializedArray<byte>(size);
+                    var have = (int)buffer.Length - 4;
+                    buffer.Slice(4).CopyTo(bytes);
+                    reader.AdvanceTo(buffer.End);
+                    await _stream.ReadExactlyAsync(bytes.AsMemory(have), _closing.Token);
+                    Complete(bytes);
+                    continue;
+                }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted) throw new IOException("the broker closed the connection");
             }
@@ -191,19 +204,59 @@ internal sealed class BrokerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The size of the frame <paramref name="buffer"/> begins (and does not hold whole: TryReadFrame checked its size)
+    /// when it answers a pending Fetch and is larger than one read of the pipe; null otherwise.
+    /// </summary>
+    private int? StartsLargeFetch(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < 8) return null;
+        Span<byte> start = stackalloc byte[8];
+        buffer.Slice(0, 8).CopyTo(start);
+        var size = BinaryPrimitives.ReadInt32BigEndian(start);
+        return size >= DirectReadBytes && _pending.TryGetValue(BinaryPrimitives.ReadInt32BigEndian(start[4..]), out var pending) &&
+               pending.Key == ApiKey.Fetch
+            ? size
+            : null;
+    }
+
+    /// <summary>A Fetch response of this size or more is read from the socket into its own array directly.</summary>
+    private const int DirectReadBytes = 256 * 1024;
+
     private void Complete(ReadOnlySequence<byte> frame)
     {
-        Span<byte> id = stackalloc byte[4];
-        frame.Slice(0, 4).CopyTo(id);
-        var correlationId = BinaryPrimitives.ReadInt32BigEndian(id);
-        if (!_pending.TryRemove(correlationId, out var pending)) return; // timed out or cancelled meanwhile
+        // A Fetch response is copied once off the pipe into an array of its own, and its record sets are slices of that
+        // array (the consumer's records point into it); before, the frame was copied, then every partition's records
+        // again. Other responses are read in place when they sit in one segment.
+        if (TakePending(frame.FirstSpan.Length >= 4 ? frame.FirstSpan : frame.Slice(0, 4).ToArray()) is not { } pending) return;
+        if (pending.Key == ApiKey.Fetch)
+        {
+            var reader = new KafkaReader(CopyOut(frame));
+            Read(pending, ref reader);
+        }
+        else
+        {
+            var reader = frame.IsSingleSegment ? new KafkaReader(frame.FirstSpan) : new KafkaReader(frame.ToArray().AsSpan());
+            Read(pending, ref reader);
+        }
+    }
+
+    /// <summary>A whole response frame read into an array of its own (a large Fetch response).</summary>
+    private void Complete(byte[] frame)
+    {
+        if (TakePending(frame) is not { } pending) return;
+        var reader = new KafkaReader(frame.AsMemory());
+        Read(pending, ref reader);
+    }
+
+    /// <summary>The request a frame answers, by the correlation id it starts with; null when it timed out or was cancelled meanwhile.</summary>
+    private Pending? TakePending(ReadOnlySpan<byte> frameStart) =>
+        _pending.TryRemove(BinaryPrimitives.ReadInt32BigEndian(frameStart), out var pending) ? pending : null;
+
+    private void Read(Pending pending, ref KafkaReader reader)
+    {
         try
         {
-            // A Fetch response is copied once off the pipe into an array of its own, and its record sets are slices
-            // of that array (the consumer's records point into it); before, the frame was copied, then every
-            // partition's records again. Other responses are read in place when they sit in one segment.
-            var reader = pending.Key == ApiKey.Fetch ? new KafkaReader(frame.ToArray().AsMemory())
-                : frame.IsSingleSegment ? new KafkaReader(frame.FirstSpan) : new KafkaReader(frame.ToArray().AsSpan());
             ResponseHeader.Read(ref reader, ApiVersionsTable.ResponseHeaderVersion(pending.Key, pending.Version));
             pending.Completion.TrySetResult(ApiVersionsTable.ReadResponse(pending.Key, ref reader, pending.Version));
         }
@@ -211,6 +264,17 @@ internal sealed class BrokerConnection : IAsyncDisposable
         {
             pending.Completion.TrySetException(new PlatformException(ErrorCode.CorruptMessage, $"Malformed {pending.Key} response from {Endpoint}: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// A frame copied into an array of its own, left unzeroed before the copy overwrites it: a Fetch response is up to
+    /// several MiB on the large object heap, where zeroing a fresh array was a second pass over it (issue #16).
+    /// </summary>
+    private static ReadOnlyMemory<byte> CopyOut(ReadOnlySequence<byte> frame)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)frame.Length));
+        frame.CopyTo(bytes);
+        return bytes;
     }
 
     private void Fail(Exception cause)

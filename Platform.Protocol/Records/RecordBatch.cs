@@ -84,14 +84,24 @@ public static class RecordBatch
     public static int RecordCount(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadInt32BigEndian(batch[RecordCountAt..]);
 
     /// <summary>
+    /// Checks only that <paramref name="batch"/> is exactly one v2 batch (its length field and magic), so that its
+    /// header fields can be read; no checksum. For bytes already validated once, where the CRC pass would be the
+    /// cost (a broker serving stored batches: the consumer checks the CRC end to end, as Kafka's do).
+    /// </summary>
+    public static BatchError CheckFraming(ReadOnlySpan<byte> batch)
+    {
+        if (batch.Length < HeaderSize || (long)BatchLength(batch) + LogOverhead != batch.Length) return BatchError.Truncated;
+        return batch[MagicAt] != Magic ? BatchError.UnsupportedMagic : BatchError.None;
+    }
+
+    /// <summary>
     /// Checks that <paramref name="batch"/> is exactly one well-formed v2 batch with a matching CRC. It reads
     /// the header and checksums the rest but does not parse records (the broker stores batches as they are);
     /// <see cref="Decode(ReadOnlySpan{byte}, List{Record})"/> checks the records themselves.
     /// </summary>
     public static BatchError Validate(ReadOnlySpan<byte> batch)
     {
-        if (batch.Length < HeaderSize || (long)BatchLength(batch) + LogOverhead != batch.Length) return BatchError.Truncated;
-        if (batch[MagicAt] != Magic) return BatchError.UnsupportedMagic;
+        if (CheckFraming(batch) is var framing and not BatchError.None) return framing;
         if (StoredCrc(batch) != Crc32C.Compute(batch[CrcStart..])) return BatchError.CorruptMessage;
         var count = RecordCount(batch);
         if (count < 0 || (count > 0 && LastOffsetDelta(batch) != count - 1)) return BatchError.InvalidRecordCount;

@@ -10,7 +10,9 @@ namespace Platform.Specs.Client;
 /// The consumer's read path without timing (issue #16): a fetch response is copied once, off the socket, and the
 /// records handed out point into that copy. A consumer that copied the response again per partition, or each key
 /// and value into arrays of their own, fails it: the values would then not lie in an array that also holds the
-/// response's topic name. A real node over the Kafka listener.
+/// response's topic name. And the fetcher runs ahead of the application within its buffer, leaving the decoding to
+/// the application's thread: a consumer that decoded before its next fetch fails it. A real node over the Kafka
+/// listener.
 /// </summary>
 [Trait("Category", "Kafka")]
 public sealed class ConsumerFetchBufferSpecs
@@ -58,6 +60,49 @@ public sealed class ConsumerFetchBufferSpecs
                 var name = Encoding.UTF8.GetBytes(topic);
                 Assert.All(buffers.Distinct(), buffer => Assert.True(buffer!.AsSpan().IndexOf(name) >= 0));
             }
+        }
+        finally
+        {
+            await node.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_fetcher_runs_ahead_within_the_buffer_and_leaves_decoding_to_the_application()
+    {
+        var node = await TestNode.StartAsync();
+        try
+        {
+            // One record a batch and one batch a fetch (a fetch returns at least one batch, whatever its size limit),
+            // so the buffer's count moves a record at a time.
+            await using var connection = await PlatformConnection.ConnectAsync(node.KafkaEndpoint, Akka.Configuration.ConfigurationFactory.ParseString(
+                "platform.client.consumer { buffered-records = 5, max-partition-fetch-bytes = 1 }"));
+            const string topic = "fetch-ahead";
+            await new PlatformAdmin(connection).CreateTopicAsync(topic, 1);
+            await using (var producer = new PlatformProducer(connection))
+            {
+                for (var i = 0; i < 20; i++) await producer.ProduceAsync(topic, new Message(null, [(byte)i]));
+            }
+
+            await using var consumer = new PlatformConsumer(connection, AutoOffsetReset.Earliest);
+            consumer.Assign([new TopicPartitionOffset(topic, 0, TopicPartitionOffset.Beginning)]);
+            // Fetched ahead up to the buffer's bound without the application asking, and none of it decoded yet.
+            await Eventually.TrueAsync(() => consumer.BufferedRecords == 5, "the fetcher fills the buffer");
+            Assert.Equal(0, consumer.DecodedRecords);
+
+            var offsets = new List<long>();
+            var mostBuffered = 0;
+            while (offsets.Count < 20 && await consumer.ConsumeAsync(TimeSpan.FromSeconds(10)) is { } record)
+            {
+                offsets.Add(record.Offset);
+                Assert.Equal([(byte)record.Offset], record.Value!);
+                // Decoded as reached: this record's chunk, never the ones fetched after it.
+                Assert.Equal(offsets.Count, consumer.DecodedRecords);
+                mostBuffered = Math.Max(mostBuffered, consumer.BufferedRecords);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), offsets);
+            Assert.True(mostBuffered <= 5, $"{mostBuffered} records buffered, more than buffered-records (5)");
         }
         finally
         {
