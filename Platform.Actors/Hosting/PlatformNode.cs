@@ -194,6 +194,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 sharding.DefaultShardAllocationStrategy(shardingSettings),
                 StopPartition.Instance);
             system.ActorOf(DroppedRequestAnswerer.Props(), "dropped-request-answerer");
+            LeavingNodeWakeUp.Register(system, partitions, nodeSettings.PartitionWakeBatch);
             system.ActorOf(ClusterSingletonManager.Props(TopicRegistry.SupervisedProps(partitions, nodeSettings, TopicLimits.Of(nodeSettings, kafkaSettings)),
                 PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "topic-registry");
 

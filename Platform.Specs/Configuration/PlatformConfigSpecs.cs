@@ -1,3 +1,5 @@
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Platform.Actors.Configuration;
 
@@ -21,6 +23,21 @@ public sealed class PlatformConfigSpecs
         Assert.Equal("", config.GetString("platform.kafka.advertised-host"));
         Assert.Equal(9092, config.GetInt("platform.kafka.port"));
         Assert.Equal(PartitionSettings.Create(PlatformConfig.Defaults), PartitionSettings.Create(config));
+    }
+
+    /// <summary>
+    /// The shard coordinator reads and writes its state at a plain majority, as Akka's sharding reads the keys: a key
+    /// misspelt in platform.conf would silently keep Akka's "majority plus", and the next coordinator after the oldest
+    /// node's leave would again wait for the node that had just exited (docs/reliability.md, "Rolling restart").
+    /// </summary>
+    [Fact]
+    public void The_shard_coordinator_reads_and_writes_its_state_at_a_plain_majority()
+    {
+        var config = PlatformConfig.ForNode(Node).WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig());
+        var settings = ClusterShardingSettings.Create(config.GetConfig("akka.cluster.sharding"), config.GetConfig("akka.cluster.singleton"));
+        Assert.Equal(0, settings.TuningParameters.CoordinatorStateReadMajorityPlus);
+        Assert.Equal(0, settings.TuningParameters.CoordinatorStateWriteMajorityPlus);
+        Assert.Equal(1, config.GetInt("akka.cluster.sharding.distributed-data.majority-min-cap"));
     }
 
     [Fact]
