@@ -16,7 +16,8 @@ internal sealed record GroupSettings(
     TimeSpan OffsetsRetention,
     int SnapshotEvery,
     TimeSpan Tick,
-    TimeSpan RegistrationRetry)
+    TimeSpan RegistrationRetry,
+    TimeSpan JournalCheckTimeout)
 {
     public static GroupSettings Create(Config config)
     {
@@ -34,6 +35,7 @@ internal sealed record GroupSettings(
             g.Duration("offsets-retention"),
             g.Int("snapshot-every"),
             g.Duration("tick"),
-            g.Duration("registration-retry"));
+            g.Duration("registration-retry"),
+            g.Duration("journal-check-timeout"));
     }
 }

@@ -1,10 +1,13 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Akka.Remote;
 using Platform.Actors.Configuration;
 using Platform.Actors.Metrics;
+using Platform.Actors.Partitions;
+using Platform.Actors.Storage;
 using Platform.Protocol.Groups;
 using Platform.Actors.Topics;
 
@@ -18,6 +21,16 @@ namespace Platform.Actors.Groups;
 /// empty coordinator that gets no request for <c>passivate-idle-after</c> stops: a node holds coordinators
 /// for groups in use, not for every group id ever named.
 /// </summary>
+/// <remarks>
+/// Two incarnations of one group's coordinator can run at once: a node the cluster downed goes on until it learns
+/// it, while sharding has already started the group on a survivor. Both use the same journal, whose unique key on
+/// (persistence id, sequence number) is the fence, as for partitions: every incarnation writes
+/// <see cref="CoordinatorFenced"/> after its recovery and answers nothing before (requests wait in the stash), so
+/// an older incarnation's next commit is refused by the key and never acknowledged, or, when the older one wrote
+/// first, the fence is refused and the new one stops without answering wrongly and recovers again on the next
+/// request. An incarnation that is not written to would still answer OffsetFetch from what it recovered, so every
+/// OffsetFetch first asks the journal whether another incarnation has written since (see <see cref="HandleFetch"/>).
+/// </remarks>
 internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 {
     private sealed class Tick
@@ -53,7 +66,8 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
     /// <summary>Rebalances of <see cref="_state"/> already added to the node's counter.</summary>
     private long _rebalancesCounted;
-    private int _commitsSinceSnapshot;
+    /// <summary>Events since the last snapshot, those replayed at recovery too: each incarnation adds its fence.</summary>
+    private int _eventsSinceSnapshot;
     private int _commitsInFlight;
     private bool _registered;
     /// <summary>
@@ -63,12 +77,22 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     /// </summary>
     private bool _confirmed;
     private readonly List<(IActorRef ReplyTo, object Reply)> _heldReplies = [];
+    private readonly IJournalErrors _journalErrors;
+    /// <summary>Requests stashed until this incarnation's fence is written: refused (NOT_COORDINATOR) if it is refused.</summary>
+    private readonly List<(IGroupMessage Request, IActorRef ReplyTo)> _heldUntilFenced = [];
+    /// <summary>Requests whose journal write is under way (commits, a delete), oldest first: refused if the write fails.</summary>
+    private readonly Queue<(IGroupMessage Request, IActorRef ReplyTo)> _unwritten = new();
+    /// <summary>OffsetFetches answered when the journal check under way returns; non-empty while one runs.</summary>
+    private List<(OffsetFetch Request, IActorRef ReplyTo)> _checking = [];
+    /// <summary>OffsetFetches that arrived during a check, for the next one: that check's answer may predate them.</summary>
+    private List<(OffsetFetch Request, IActorRef ReplyTo)> _awaitingCheck = [];
     private int _ticksAwaitingTopics;
     private (GroupStateName State, string ProtocolType)? _reported;
 
-    public GroupCoordinator(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory)
+    public GroupCoordinator(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory, IJournalErrors journalErrors)
     {
         _settings = settings;
+        _journalErrors = journalErrors;
         _registry = registry;
         _directory = directory;
         _state = new GroupCoordinatorState(groupId, settings);
@@ -78,8 +102,17 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (offer.Snapshot is GroupSnapshot s) _state.Restore(s);
         });
-        Recover<OffsetsCommitted>(e => _state.ApplyCommitted(e.Offsets));
-        Recover<OffsetsRemoved>(e => _state.ApplyRemoved(e.Partitions));
+        Recover<OffsetsCommitted>(e =>
+        {
+            _state.ApplyCommitted(e.Offsets);
+            _eventsSinceSnapshot++;
+        });
+        Recover<OffsetsRemoved>(e =>
+        {
+            _state.ApplyRemoved(e.Partitions);
+            _eventsSinceSnapshot++;
+        });
+        Recover<CoordinatorFenced>(_ => _eventsSinceSnapshot++);
         Recover<RecoveryCompleted>(_ =>
         {
             _state.MarkRecovered(Now);
@@ -93,24 +126,55 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// Until the registry's topic list arrives, requests wait: assignment and commit validation need it, and
-    /// a new coordinator must not refuse a commit just because it started a moment ago.
+    /// a new coordinator must not refuse a commit just because it started a moment ago. Then the fence.
     /// </summary>
     private void AwaitingTopics()
     {
         Command<TopicsChanged>(changed =>
         {
             _state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now);
-            Become(Active);
-            ExpireOffsets();
-            UpdateTimers();
-            Stash.UnstashAll();
+            Fence();
         });
         // Ask again now and then in case the registry (a singleton) was moving when we first asked.
         Command<Tick>(_ =>
         {
             if (++_ticksAwaitingTopics % 20 == 0) _registry.Tell(SubscribeTopics.Instance);
         });
-        CommandAny(_ => Stash.Stash());
+        CommandAny(Hold);
+    }
+
+    /// <summary>
+    /// Writes this incarnation's <see cref="CoordinatorFenced"/> and only then answers: from here on no older
+    /// incarnation can write (the journal's unique key refuses its next sequence number), so nothing this one
+    /// answers can miss a commit acknowledged elsewhere. If the older one wrote first, this write fails and the
+    /// actor stops (<see cref="OnPersistFailure"/>); sharding starts it again on the next request, and that
+    /// incarnation recovers the older one's commit.
+    /// </summary>
+    private void Fence()
+    {
+        Become(Fencing);
+        PersistAsync(new CoordinatorFenced(Cluster.Get(Context.System).SelfAddress.ToString(), Now), _ =>
+        {
+            _heldUntilFenced.Clear();
+            if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
+            Become(Active);
+            ExpireOffsets();
+            UpdateTimers();
+            Stash.UnstashAll();
+        });
+    }
+
+    private void Fencing()
+    {
+        Command<Tick>(_ => { });
+        CommandAny(Hold);
+    }
+
+    /// <summary>Stashes a message until the coordinator is active, remembering who waits for a request's answer.</summary>
+    private void Hold(object message)
+    {
+        if (message is IGroupMessage request) _heldUntilFenced.Add((request, Sender));
+        Stash.Stash();
     }
 
     private void Active()
@@ -132,6 +196,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         });
         Handle<OffsetCommit>(HandleCommit);
         Handle<OffsetFetch>(HandleFetch);
+        Command<JournalHighest>(JournalChecked);
         Handle<DescribeGroup>(_ => Sender.Tell(Exists ? _state.Describe() : _state.Describe() with { State = nameof(GroupStateName.Dead) }));
         Handle<DeleteGroup>(HandleDelete);
         Handle<TopicsChanged>(changed => Apply(_state.UpdateTopics(changed.Topics.ToDictionary(t => t.Name, t => t.PartitionCount), Now)));
@@ -151,8 +216,8 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<IdleCheck>(_ =>
         {
-            // Only a group with nothing to lose stops: no members, no commit still being written.
-            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0 && _heldReplies.Count == 0)
+            // Only a group with nothing to lose stops: no members, no commit still being written, no fetch being checked.
+            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0 && _heldReplies.Count == 0 && _checking.Count == 0)
                 Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             else UpdateTimers();
         });
@@ -168,8 +233,8 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory) =>
-        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, registry, directory));
+    public static Props Props(string groupId, GroupSettings settings, IActorRef registry, IActorRef directory, IJournalErrors journalErrors) =>
+        Akka.Actor.Props.Create(() => new GroupCoordinator(groupId, settings, registry, directory, journalErrors));
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -304,28 +369,107 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         _commitsInFlight++;
+        _unwritten.Enqueue((commit, replyTo));
         PersistAsync(new OffsetsCommitted(accepted), e =>
         {
             _commitsInFlight--;
+            _unwritten.Dequeue();
             _state.ApplyCommitted(e.Offsets);
             if (_confirmed) replyTo.Tell(reply);
             else _heldReplies.Add((replyTo, reply));
             if (!_registered) Register();
             ReportState();
-            if (++_commitsSinceSnapshot >= _settings.SnapshotEvery)
-            {
-                _commitsSinceSnapshot = 0;
-                SaveSnapshot(_state.ToSnapshot());
-            }
+            if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
             UpdateTimers();
         });
     }
 
+    private void Snapshot()
+    {
+        _eventsSinceSnapshot = 0;
+        SaveSnapshot(_state.ToSnapshot());
+    }
+
+    /// <summary>
+    /// An OffsetFetch is answered once the journal has said that no other incarnation wrote since this one
+    /// recovered (one query for the highest sequence number, no write): a stale incarnation that is never written
+    /// to would otherwise answer the offsets it recovered, older than commits the live one acknowledged, and a
+    /// consumer would start below them. Every fetch, not only after a quiet while as a partition checks: the fence
+    /// makes the live incarnation write as soon as it starts, so this one's own recent writes prove nothing about
+    /// the moment of the fetch, and any time-based shortcut is a window in which a stale answer gets out. OffsetFetch
+    /// is rare next to commits (at assignment, and a lag exporter's polls); fetches arriving during a check share
+    /// the next one. A check the journal does not answer in time answers COORDINATOR_NOT_AVAILABLE (retriable).
+    /// </summary>
     private void HandleFetch(OffsetFetch fetch)
     {
+        _awaitingCheck.Add((fetch, Sender));
+        if (_checking.Count == 0) CheckJournal();
+    }
+
+    private void CheckJournal()
+    {
+        (_checking, _awaitingCheck) = (_awaitingCheck, []);
+        Context.ActorOf(JournalHighestProbe.Props(PersistenceId, LastSequenceNr + 1, _settings.JournalCheckTimeout));
+    }
+
+    private void JournalChecked(JournalHighest highest)
+    {
+        if (highest.WrittenByAnother(LastSequenceNr, _commitsInFlight))
+        {
+            _log.Warning("Group {GroupId}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +
+                         "another incarnation of the coordinator wrote since this one recovered; this one stops", _state.GroupId, highest.SequenceNr, LastSequenceNr);
+            RefuseEverythingWaiting(ErrorCode.NotCoordinator, $"This coordinator of group {_state.GroupId} was stale; the next request reaches one that recovers anew");
+            Context.Stop(Self);
+            return;
+        }
+        var answered = _checking;
+        _checking = [];
+        foreach (var (fetch, replyTo) in answered)
+            replyTo.Tell(highest.SequenceNr is null
+                ? GroupReplies.Refusal(fetch, ErrorCode.CoordinatorNotAvailable, $"The journal did not answer within {_settings.JournalCheckTimeout}; try again")
+                : Offsets(fetch));
+        if (_awaitingCheck.Count > 0) CheckJournal();
+    }
+
+    private OffsetFetchResult Offsets(OffsetFetch fetch)
+    {
         var wanted = fetch.Partitions ?? _state.Offsets.Keys.OrderBy(tp => tp).ToList();
-        Sender.Tell(new OffsetFetchResult(ErrorCode.None, null, wanted.Select(tp =>
-            _state.Offsets.TryGetValue(tp, out var o) ? o : new CommittedOffset(tp.Topic, tp.Partition, -1, null, -1)).ToList()));
+        return new OffsetFetchResult(ErrorCode.None, null, wanted.Select(tp =>
+            _state.Offsets.TryGetValue(tp, out var o) ? o : new CommittedOffset(tp.Topic, tp.Partition, -1, null, -1)).ToList());
+    }
+
+    /// <summary>
+    /// Answers every request this incarnation still owes an answer with <paramref name="code"/>, as it stops: the
+    /// held, the unwritten and the fetches waiting for a check. A commit written but held for the directory's
+    /// confirmation is not among them; its client times out and retries it, which is harmless.
+    /// </summary>
+    private void RefuseEverythingWaiting(ErrorCode code, string text)
+    {
+        var waiting = _unwritten.Concat(_heldUntilFenced)
+            .Concat(_checking.Select(c => ((IGroupMessage)c.Request, c.ReplyTo)))
+            .Concat(_awaitingCheck.Select(c => ((IGroupMessage)c.Request, c.ReplyTo)));
+        foreach (var (request, replyTo) in waiting) replyTo.Tell(GroupReplies.Refusal(request, code, text));
+        // The held requests are answered: their stashed copies must not reach dead letters as the actor stops, where
+        // DroppedRequestAnswerer would answer them a second time.
+        Stash.ClearStash();
+        _unwritten.Clear();
+        _heldUntilFenced.Clear();
+        _checking.Clear();
+        _awaitingCheck.Clear();
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // Akka stops the actor after this; sharding starts the group again on its next request, and that incarnation
+        // recovers what the journal really holds. A duplicate key is the fence at work: another incarnation took this
+        // sequence number (its fence, or a stale one's commit that got there first).
+        var taken = _journalErrors.IsDuplicateKey(cause);
+        _log.Error(cause, "Group {GroupId}: journal write {SequenceNr} ({Event}) failed{Why}; this coordinator stops",
+            _state.GroupId, sequenceNr, @event.GetType().Name, taken ? ": another incarnation of the coordinator wrote that sequence number first" : "");
+        RefuseEverythingWaiting(taken ? ErrorCode.NotCoordinator : ErrorCode.CoordinatorNotAvailable, taken
+            ? $"Another incarnation of group {_state.GroupId}'s coordinator wrote first; the next request reaches one that recovers anew"
+            : $"The journal write failed: {cause.Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     private void HandleDelete(DeleteGroup delete)
@@ -341,8 +485,10 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
+        _unwritten.Enqueue((delete, replyTo));
         Persist(new OffsetsRemoved(_state.Offsets.Keys.ToList()), e =>
         {
+            _unwritten.Dequeue();
             _state.ApplyRemoved(e.Partitions);
             DeleteMessages(LastSequenceNr - 1);
             DeleteSnapshots(SnapshotSelectionCriteria.Latest);

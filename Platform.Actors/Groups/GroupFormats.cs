@@ -191,6 +191,11 @@ internal static class GroupFormats
         formats.Add<OffsetsCommitted>("E-OC", (w, m) => w.List(m.Offsets, WriteCommitted), (ref WireReader r) => new OffsetsCommitted(ReadCommittedList(ref r)));
         formats.Add<OffsetsRemoved>("E-OR", (w, m) => w.List(m.Partitions, WriteTopicPartition),
             (ref WireReader r) => new OffsetsRemoved(ReadTopicPartitions(ref r)));
+        formats.Add<CoordinatorFenced>("E-GF", (w, m) =>
+        {
+            w.String(m.Node);
+            w.Int64(m.AtMs);
+        }, (ref WireReader r) => new CoordinatorFenced(r.String(), r.Int64()));
         formats.Add<GroupSnapshot>("S-G", (w, m) =>
         {
             w.List(m.Offsets, WriteCommitted);

@@ -132,6 +132,16 @@ internal sealed record OffsetsCommitted(IReadOnlyList<CommittedOffset> Offsets) 
 /// <summary>Offsets removed by retention (empty group past offsets.retention) or by deleting the group.</summary>
 internal sealed record OffsetsRemoved(IReadOnlyList<TopicPartition> Partitions) : IPlatformMessage;
 
+/// <summary>
+/// Written once by every incarnation of a group's coordinator, after its recovery and before its first answer: it
+/// takes the next sequence number, so the journal's unique key on (persistence id, sequence number) then refuses
+/// any later write of an older incarnation still running (a node the cluster downed that has not learnt it yet),
+/// whose commits are therefore never acknowledged; and if the older one wrote first, this write is the one
+/// refused and the new incarnation recovers again, seeing that commit. Recovery ignores it: it changes no state.
+/// <paramref name="Node"/> (the writer's cluster address) and <paramref name="AtMs"/> are for whoever reads a journal.
+/// </summary>
+internal sealed record CoordinatorFenced(string Node, long AtMs) : IPlatformMessage;
+
 internal sealed record GroupSnapshot(IReadOnlyList<CommittedOffset> Offsets, long EmptySinceMs) : IPlatformMessage;
 
 internal sealed record GroupRegistered(string GroupId) : IPlatformMessage;

@@ -208,7 +208,7 @@ public sealed class PlatformNode : IAsyncDisposable
             var directoryProxy = system.ActorOf(ClusterSingletonProxy.Props("/user/group-directory",
                 ClusterSingletonProxySettings.Create(system)), "group-directory-proxy");
             var groups = await sharding.StartAsync(GroupEntity.TypeName,
-                groupId => GroupCoordinator.Props(groupId, groupSettings, registryProxy, directoryProxy),
+                groupId => GroupCoordinator.Props(groupId, groupSettings, registryProxy, directoryProxy, journalErrors),
                 shardingSettings,
                 new GroupMessageExtractor(groupSettings.NumberOfShards));
             system.ActorOf(ClusterSingletonManager.Props(GroupDirectory.Props(groups), PoisonPill.Instance,

@@ -5,8 +5,8 @@ namespace Platform.Actors.Partitions;
 
 /// <summary>
 /// Asks the journal for a partition's highest sequence number and tells its parent (<see cref="JournalHighest"/>),
-/// without replaying events (max 0). A child, so the partition keeps serving while the database answers; the
-/// partition uses it to find out whether another incarnation has written since it recovered.
+/// without replaying events (max 0). A child, so its parent keeps serving while the database answers; a partition
+/// and a group coordinator use it to find out whether another incarnation has written since they recovered.
 /// </summary>
 internal sealed class JournalHighestProbe : ReceiveActor
 {
@@ -31,5 +31,12 @@ internal sealed class JournalHighestProbe : ReceiveActor
     }
 }
 
-/// <summary>The journal's highest sequence number of the partition; null when the journal could not answer.</summary>
-internal sealed record JournalHighest(long? SequenceNr);
+/// <summary>The journal's highest sequence number of the persistence id; null when the journal could not answer.</summary>
+internal sealed record JournalHighest(long? SequenceNr)
+{
+    /// <summary>
+    /// Whether the journal holds events beyond this incarnation's <paramref name="lastSequenceNr"/> and its
+    /// <paramref name="inFlight"/> own writes still under way: another incarnation wrote, so this one is stale.
+    /// </summary>
+    public bool WrittenByAnother(long lastSequenceNr, int inFlight) => SequenceNr is { } journal && journal > lastSequenceNr + inFlight;
+}

@@ -312,7 +312,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         // Writes still in flight are this incarnation's own: only events beyond them were written by another.
         _probing = false;
-        var stale = highest.SequenceNr is { } journal && journal > LastSequenceNr + _unwritten.Count;
+        var stale = highest.WrittenByAnother(LastSequenceNr, _unwritten.Count);
         if (!stale && highest.SequenceNr is not null) _knownCurrentMs = NowMs;
         if (stale)
             _log.Warning("Partition {TopicId}-{Partition}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +

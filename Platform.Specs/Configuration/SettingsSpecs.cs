@@ -69,7 +69,8 @@ public sealed class SettingsSpecs
             OffsetsRetention: TimeSpan.FromDays(7),
             SnapshotEvery: 1000,
             Tick: TimeSpan.FromMilliseconds(100),
-            RegistrationRetry: TimeSpan.FromSeconds(1)), GroupSettings.Create(Defaults));
+            RegistrationRetry: TimeSpan.FromSeconds(1),
+            JournalCheckTimeout: TimeSpan.FromSeconds(5)), GroupSettings.Create(Defaults));
 
     [Fact]
     public void Kafka_settings_load_from_the_embedded_defaults_and_bind_the_remoting_host_unless_given_one() =>

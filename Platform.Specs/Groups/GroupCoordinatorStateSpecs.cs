@@ -10,7 +10,8 @@ public class GroupCoordinatorStateSpecs
 {
     private static readonly GroupSettings Settings = new(NumberOfShards: 10, InitialRebalanceDelay: TimeSpan.Zero, MinSessionTimeoutMs: 1000,
         MaxSessionTimeoutMs: 60_000, MaxRebalanceTimeoutMs: 120_000, MaxSize: 3, OffsetMetadataMaxBytes: 16, MaxGroupIdLength: 249,
-        PassivateIdleAfter: TimeSpan.FromMinutes(1), OffsetsRetention: TimeSpan.FromMinutes(10), SnapshotEvery: 100, Tick: TimeSpan.FromMilliseconds(100), RegistrationRetry: TimeSpan.FromSeconds(1));
+        PassivateIdleAfter: TimeSpan.FromMinutes(1), OffsetsRetention: TimeSpan.FromMinutes(10), SnapshotEvery: 100, Tick: TimeSpan.FromMilliseconds(100), RegistrationRetry: TimeSpan.FromSeconds(1),
+        JournalCheckTimeout: TimeSpan.FromSeconds(5));
 
     private readonly GroupCoordinatorState _group = new("g", Settings);
     private int _ids;

@@ -121,7 +121,8 @@ public sealed class NoForkSpecs
         probe.ExpectTerminated(stale, TimeSpan.FromSeconds(10));
     }
 
-    private static Task<PlatformNode> StartNodeAsync(StorageKind storage, string? connectionString) =>
+    /// <summary>One node on <paramref name="storage"/>, quiet, on ports of its own (<see cref="GroupNoForkSpecs"/> starts its nodes here too).</summary>
+    internal static Task<PlatformNode> StartNodeAsync(StorageKind storage, string? connectionString) =>
         PlatformNode.StartAsync(PlatformConfig.ForNode(new NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0,
             ConfigurationFactory.ParseString("akka.loglevel = OFF"), null, storage, connectionString, KafkaPort: 0, HttpPort: 0)));
 

@@ -120,6 +120,7 @@ public sealed class SerializerSpecs : IDisposable
         yield return new OffsetsCommitted([committed]);
         yield return new OffsetsRemoved([tp]);
         yield return new GroupSnapshot([committed], 77);
+        yield return new CoordinatorFenced("akka.tcp://platform@127.0.0.1:4053", 1_700_000_000_000);
         yield return new GroupRegistered("g");
         yield return new GroupUnregistered("g");
         yield return new GroupDirectorySnapshot(["g"]);
