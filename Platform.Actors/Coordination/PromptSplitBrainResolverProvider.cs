@@ -21,8 +21,9 @@ namespace Platform.Actors.Coordination;
 /// cluster's safety rests on, and its classes are internal, so a copy would drift from it. What the extra ticks
 /// change: a tick only checks whether the stable deadline has passed (and whether a lease is due for release);
 /// it counts nothing, and ticks arriving while the resolver waits for a lease are ignored by it. The tick is
-/// Akka's internal message, found by name: if an Akka upgrade renames it, the node refuses to start
-/// (<see cref="ConfigurationException"/>) instead of silently deciding a second later.
+/// Akka's internal message, found by name: if an Akka upgrade renames it, this provider throws a
+/// <see cref="ConfigurationException"/> when Akka.Cluster creates it, which stops the node's cluster (the member
+/// never comes Up), instead of silently deciding a second later; a spec checks the name on every build.
 /// </para>
 /// </summary>
 internal sealed class PromptSplitBrainResolverProvider : IDowningProvider

@@ -80,6 +80,37 @@ public sealed class PromptSplitBrainResolverSpecs(ITestOutputHelper output) : IA
         Assert.False(_nodes[0].System.WhenTerminated.IsCompleted);
     }
 
+    [Fact]
+    public void The_resolvers_tick_is_found_in_this_Akka_Cluster()
+    {
+        // Akka's internal message, found by name: an upgrade that renames it fails here and at every node's start.
+        Assert.Equal("Akka.Cluster.SBR.SplitBrainResolverBase+Tick", PromptSplitBrainResolverProvider.ResolverTick().GetType().FullName);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("2s")]
+    public async Task A_tick_interval_out_of_bounds_is_refused_naming_the_key(string interval)
+    {
+        // Akka.Cluster creates the downing provider when its daemon starts; a refusal there stops the cluster with it
+        // (logged), so the member never comes Up. Here the provider is created directly, on a cluster system.
+        var system = ActorSystem.Create("sbr", ConfigurationFactory.ParseString($$"""
+            akka.loglevel = OFF
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+            akka.cluster.split-brain-resolver.tick-interval = {{interval}}
+            """));
+        try
+        {
+            var error = Assert.Throws<ConfigurationException>(() => new PromptSplitBrainResolverProvider(system, Cluster.Get(system)));
+            Assert.Contains("akka.cluster.split-brain-resolver.tick-interval", error.Message);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
