@@ -161,13 +161,15 @@ internal sealed class KafkaCluster : IAsyncDisposable
         foreach (var topic in response.Topics)
         {
             if (topic.ErrorCode == 0 && topic.Name is { } name)
-                _topics[name] = new TopicRoute(name, topic.TopicId,
-                    topic.Partitions.OrderBy(p => p.PartitionIndex).Select(p => p.LeaderId).ToList());
+                _topics[name] = RouteOf(topic);
             else if (topic.Name is { } gone)
                 _topics.TryRemove(gone, out _);
         }
         return response;
     }
+
+    private static TopicRoute RouteOf(MetadataResponse.MetadataResponseTopic topic) =>
+        new(topic.Name!, topic.TopicId, topic.Partitions.OrderBy(p => p.PartitionIndex).Select(p => p.LeaderId).ToList());
 
     /// <summary>A topic's metadata, from the cache unless <paramref name="refresh"/>; an unknown topic throws its Kafka error.</summary>
     public async Task<TopicRoute> TopicAsync(string topic, bool allowAutoCreate = false, bool refresh = false)
@@ -179,7 +181,9 @@ internal sealed class KafkaCluster : IAsyncDisposable
         if (entry.ErrorCode != 0)
             throw new PlatformException((ErrorCode)entry.ErrorCode, (ErrorCode)entry.ErrorCode == ErrorCode.UnknownTopicOrPartition
                 ? $"Topic '{topic}' does not exist" : $"Metadata for topic '{topic}' failed");
-        return _topics[topic];
+        // From this response, not the cache: another partition's retry may have invalidated the topic in between
+        // (a KeyNotFoundException that failed a producer's batches while its partitions moved).
+        return RouteOf(entry);
     }
 
     /// <summary>Forgets what is cached about <paramref name="topic"/>, after an error that says it moved.</summary>

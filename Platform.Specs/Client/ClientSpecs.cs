@@ -43,6 +43,34 @@ public sealed class ClientSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_topic_lookup_survives_another_partitions_retry_forgetting_the_topic_meanwhile()
+    {
+        // A producer retrying several partitions at once forgets the topic's route on each retry while others look
+        // it up again; a lookup that read its answer back from the shared cache found it gone (KeyNotFoundException,
+        // which failed a PostgresOutageSpecs producer's batches with UnknownServerError after a database cut).
+        await _admin.CreateTopicAsync("forgotten", 6);
+        var cluster = _connection.Cluster;
+        using var stop = new CancellationTokenSource();
+        var forgetting = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested) cluster.Invalidate("forgotten");
+        });
+        try
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                var route = await cluster.TopicAsync("forgotten", refresh: true);
+                Assert.Equal(6, route.PartitionCount);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await forgetting;
+        }
+    }
+
+    [Fact]
     public async Task Admin_creates_lists_describes_alters_and_deletes_topics()
     {
         await _admin.CreateTopicAsync("orders", 3, new Dictionary<string, string> { ["retention.ms"] = "60000" });
