@@ -68,7 +68,6 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private long _rebalancesCounted;
     /// <summary>Events since the last snapshot, those replayed at recovery too: each incarnation adds its fence.</summary>
     private int _eventsSinceSnapshot;
-    private int _commitsInFlight;
     private bool _registered;
     /// <summary>
     /// The directory confirmed it has persisted this group. Until then, commit acknowledgements are held: a group
@@ -80,7 +79,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private readonly IJournalErrors _journalErrors;
     /// <summary>Requests stashed until this incarnation's fence is written: refused (NOT_COORDINATOR) if it is refused.</summary>
     private readonly List<(IGroupMessage Request, IActorRef ReplyTo)> _heldUntilFenced = [];
-    /// <summary>Requests whose journal write is under way (commits, a delete), oldest first: refused if the write fails.</summary>
+    /// <summary>Requests whose journal write is under way (commits, a delete), oldest first: refused if the write fails; its count is the events in flight.</summary>
     private readonly Queue<(IGroupMessage Request, IActorRef ReplyTo)> _unwritten = new();
     /// <summary>OffsetFetches answered when the journal check under way returns; non-empty while one runs.</summary>
     private List<(OffsetFetch Request, IActorRef ReplyTo)> _checking = [];
@@ -217,7 +216,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
         Command<IdleCheck>(_ =>
         {
             // Only a group with nothing to lose stops: no members, no commit still being written, no fetch being checked.
-            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _commitsInFlight == 0 && _heldReplies.Count == 0 && _checking.Count == 0)
+            if (_state.Members.Count == 0 && _state.State == GroupStateName.Empty && _unwritten.Count == 0 && _heldReplies.Count == 0 && _checking.Count == 0)
                 Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             else UpdateTimers();
         });
@@ -330,7 +329,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
     private void ExpireOffsets()
     {
         var expired = _state.ExpiredOffsets(Now);
-        if (_commitsInFlight > 0) return; // the commit's completion sets the timers again
+        if (_unwritten.Count > 0) return; // the commit's completion sets the timers again
         if (expired.Count == 0)
         {
             UpdateTimers();
@@ -368,11 +367,9 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
             replyTo.Tell(reply);
             return;
         }
-        _commitsInFlight++;
         _unwritten.Enqueue((commit, replyTo));
         PersistAsync(new OffsetsCommitted(accepted), e =>
         {
-            _commitsInFlight--;
             _unwritten.Dequeue();
             _state.ApplyCommitted(e.Offsets);
             if (_confirmed) replyTo.Tell(reply);
@@ -414,7 +411,7 @@ internal sealed class GroupCoordinator : ReceivePersistentActor, IWithTimers
 
     private void JournalChecked(JournalHighest highest)
     {
-        if (highest.WrittenByAnother(LastSequenceNr, _commitsInFlight))
+        if (highest.WrittenByAnother(LastSequenceNr, _unwritten.Count))
         {
             _log.Warning("Group {GroupId}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +
                          "another incarnation of the coordinator wrote since this one recovered; this one stops", _state.GroupId, highest.SequenceNr, LastSequenceNr);
