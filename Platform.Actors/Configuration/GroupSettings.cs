@@ -22,7 +22,7 @@ internal sealed record GroupSettings(
     public static GroupSettings Create(Config config)
     {
         var g = SettingsSection.Of(config, "platform.group");
-        return new GroupSettings(
+        var settings = new GroupSettings(
             g.Int("number-of-shards"),
             g.Duration("initial-rebalance-delay"),
             (int)g.Duration("min-session-timeout").TotalMilliseconds,
@@ -37,5 +37,9 @@ internal sealed record GroupSettings(
             g.Duration("tick"),
             g.Duration("registration-retry"),
             g.Duration("journal-check-timeout"));
+        // Every OffsetFetch waits on this check: zero would answer each one COORDINATOR_NOT_AVAILABLE, for good.
+        if (settings.JournalCheckTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"platform.group.journal-check-timeout must be positive, got {settings.JournalCheckTimeout}");
+        return settings;
     }
 }

@@ -167,6 +167,14 @@ public sealed class SettingsSpecs
         Assert.Contains($"platform.storage.sqlite.{key}", error.Message);
     }
 
+    [Fact]
+    public void A_group_journal_check_timeout_of_zero_is_refused_naming_the_key()
+    {
+        var config = ConfigurationFactory.ParseString("platform.group.journal-check-timeout = 0s").WithFallback(Defaults);
+        var error = Assert.Throws<ArgumentException>(() => GroupSettings.Create(config));
+        Assert.Contains("platform.group.journal-check-timeout", error.Message);
+    }
+
     /// <summary>A fresh parse of the embedded defaults with one key (or section) taken out.</summary>
     private static Config Without(string path)
     {
