@@ -6,12 +6,14 @@ namespace Platform.Actors.Configuration;
 /// <param name="BusyTimeout">How long a connection waits inside SQLite for the write lock (PRAGMA busy_timeout).</param>
 /// <param name="CheckpointInterval">How often the node's checkpointer copies the WAL into the database, off the journal's writer.</param>
 /// <param name="WalAutocheckpoint">WAL pages past which a committing connection checkpoints inline (PRAGMA wal_autocheckpoint): the bound.</param>
-internal sealed record SqliteSettings(TimeSpan BusyTimeout, TimeSpan CheckpointInterval, int WalAutocheckpoint)
+/// <param name="DirectPartitionWrites">Whether partitions append through the node's own journal writer (<see cref="Storage.SqliteJournalWriter"/>) rather than Akka.Persistence's one write in flight.</param>
+internal sealed record SqliteSettings(TimeSpan BusyTimeout, TimeSpan CheckpointInterval, int WalAutocheckpoint, bool DirectPartitionWrites)
 {
     public static SqliteSettings Create(Config config)
     {
         var section = SettingsSection.Of(config, "platform.storage.sqlite");
-        var settings = new SqliteSettings(section.Duration("busy-timeout"), section.Duration("checkpoint-interval"), section.Int("wal-autocheckpoint"));
+        var settings = new SqliteSettings(section.Duration("busy-timeout"), section.Duration("checkpoint-interval"), section.Int("wal-autocheckpoint"),
+            section.Bool("direct-partition-writes"));
         if (settings.BusyTimeout < TimeSpan.Zero || settings.BusyTimeout.TotalMilliseconds > int.MaxValue)
             throw new ArgumentException($"platform.storage.sqlite.busy-timeout must be between 0 and {int.MaxValue} ms, got {settings.BusyTimeout}");
         if (settings.CheckpointInterval <= TimeSpan.Zero)

@@ -15,7 +15,8 @@ namespace Platform.Actors.Partitions;
 /// <summary>
 /// One partition's log: a sharded persistent actor whose home node is the partition's leader. It is the
 /// thin shell around <see cref="PartitionState"/>, which decides: the actor persists what the state
-/// decides (each batch as one journal event, acknowledged after the write), replies, parks fetches at the
+/// decides (each batch as one journal event, acknowledged after the write; on SQLite through the node's
+/// <see cref="SqliteJournalWriter"/>, see <see cref="Append{TEvent}"/>), replies, parks fetches at the
 /// log end (long poll) with timers, starts a <see cref="JournalReader"/> child for reads the in-memory tail
 /// cannot serve, and runs retention on a timer.
 /// </summary>
@@ -42,6 +43,15 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         public static readonly StopNow Instance = new();
     }
 
+    /// <summary>A direct append sent to the node's journal writer and not yet answered.</summary>
+    private sealed class PendingAppend(long sequenceNr, Action<long> written)
+    {
+        public long SequenceNr { get; } = sequenceNr;
+        public Action<long> Written { get; } = written;
+        /// <summary>What waits for this append and every one before it (see <see cref="AfterWrites"/>).</summary>
+        public List<Action>? After { get; set; }
+    }
+
     private readonly Guid _topicId;
     private readonly int _partition;
     private readonly IActorRef _registry;
@@ -66,6 +76,20 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private readonly Stopwatch _recoveryWatch = Stopwatch.StartNew();
     private readonly BrokerMetrics _metrics = BrokerMetrics.For(Context.System);
     private readonly string _leader;
+    /// <summary>
+    /// The node's own journal writer on SQLite, where a batch goes as soon as it is decided, any number in flight;
+    /// null where writes go through Akka.Persistence (PostgreSQL, or the setting off), one in flight at a time.
+    /// </summary>
+    private readonly SqliteJournalWriter? _writer;
+    /// <summary>This incarnation's appends: the writer refuses the rest of them after one fails.</summary>
+    private readonly SqliteJournalWriter.WriteStream _stream = new();
+    private readonly Queue<PendingAppend> _appending = new();
+    private PendingAppend? _lastAppend;
+    /// <summary>Direct writes: the last sequence number handed to the writer, and the last one it committed.</summary>
+    private long _appendedSequenceNr;
+    private long _writtenSequenceNr;
+    /// <summary>A moved log start is being written: deletes of records wait for it, retention skips its tick.</summary>
+    private bool _logStartPending;
     private TopicConfig? _config;
     private long _nextParkedId;
     private long _recoveryMs;
@@ -84,6 +108,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         var self = Cluster.Get(Context.System).SelfAddress;
         _leader = $"{self.Host}:{self.Port}";
         PersistenceId = PartitionEntity.PersistenceId(topicId, partition);
+        _writer = SqliteJournalWriter.For(Context.System);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -98,6 +123,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             _recoveryMs = _recoveryWatch.ElapsedMilliseconds;
+            _appendedSequenceNr = _writtenSequenceNr = LastSequenceNr;
             _log.Debug("Partition {TopicId}-{Partition} recovered at offset {Offset} in {RecoveryMs} ms",
                 _topicId, _partition, _state.NextOffset, _recoveryMs);
         });
@@ -155,7 +181,12 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         {
             if (_parked.Remove(expired.Id, out var parked)) parked.ReplyTo.Tell(_state.Empty(parked.Request));
         });
-        Command<RetentionTick>(_ => ApplyRetention());
+        Command<RetentionTick>(_ =>
+        {
+            if (!_logStartPending) ApplyRetention();
+        });
+        Command<JournalAppended>(Appended);
+        Command<JournalAppendFailed>(AppendFailed);
         Command<JournalHighest>(JournalChecked);
         // A journal reader finished: the oldest read waiting for one is decided again (the tail may now hold it).
         Command<Terminated>(_ =>
@@ -180,7 +211,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             Become(Stopping);
             foreach (var (_, parked) in _parked) parked.ReplyTo.Tell(_state.Empty(parked.Request));
             _parked.Clear();
-            DeferAsync(stop, _ => Self.Tell(StopNow.Instance));
+            AfterWrites(stop, () => Self.Tell(StopNow.Instance));
         });
         Command<WakePartition>(_ => { });
         Command<TopicByIdResult>(result =>
@@ -188,7 +219,11 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             if (result.Topic is { } topic) _config = topic.Config;
         });
         Command<ApplyTopicConfig>(apply => _config = apply.Config);
-        Command<DeleteRecordsBefore>(HandleDeleteRecords);
+        Command<DeleteRecordsBefore>(request =>
+        {
+            if (_logStartPending) Stash.Stash();
+            else HandleDeleteRecords(request);
+        });
         Command<AskTopicAgain>(_ => { });
         // The older snapshots go once per snapshot-delete-every saves: each delete is a write transaction that the
         // journal's commits would wait for.
@@ -211,6 +246,8 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     private void Stopping()
     {
         Command<StopNow>(_ => Context.Stop(Self));
+        Command<JournalAppended>(Appended);
+        Command<JournalAppendFailed>(AppendFailed);
         CommandAny(message =>
         {
             // Persist callbacks of writes accepted before the hand-off still run; anything else has nothing left to do.
@@ -237,6 +274,13 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 case StopPartition:
                     Context.Stop(Self);
                     break;
+                // Writes accepted before the topic went are still answered.
+                case JournalAppended appended:
+                    Appended(appended);
+                    break;
+                case JournalAppendFailed failed:
+                    AppendFailed(failed);
+                    break;
             }
         });
     }
@@ -254,7 +298,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             case ProduceDecision.Duplicate duplicate:
                 // A retry of a batch already taken: acknowledge it with its first offset, once that write is done.
                 var retryFrom = Sender;
-                DeferAsync(produce, _ => retryFrom.Tell(_state.Acknowledge(produce, duplicate.OriginalBaseOffset)));
+                AfterWrites(produce, () => retryFrom.Tell(_state.Acknowledge(produce, duplicate.OriginalBaseOffset)));
                 break;
             case ProduceDecision.Append append:
                 PersistBatch(produce, _state.Accept(append, NowMs), append.BaseOffset);
@@ -263,25 +307,112 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Writes an accepted batch as one journal event and acknowledges it once written. Writes are pipelined
-    /// (<see cref="Eventsourced.PersistAsync{TEvent}(TEvent, Action{TEvent})"/>): the next batch is decided
-    /// while this one is in flight, and acknowledgements keep the order of the writes.
+    /// Writes an accepted batch as one journal event and acknowledges it once written. Writes are pipelined: the
+    /// next batch is decided while this one is in flight, and acknowledgements keep the order of the writes.
     /// </summary>
     private void PersistBatch(Produce produce, RecordBatchAppended appended, long baseOffset)
     {
         var replyTo = Sender;
         _unwritten.Enqueue((produce, replyTo));
         var started = Stopwatch.GetTimestamp();
-        PersistAsync(appended, written =>
+        Append(appended, sequenceNr =>
         {
-            _metrics.JournalWritten(started, written.Batch.Length, Platform.Protocol.Records.RecordBatch.RecordCount(written.Batch));
+            _metrics.JournalWritten(started, appended.Batch.Length, Platform.Protocol.Records.RecordBatch.RecordCount(appended.Batch));
             _unwritten.TryDequeue(out _);
             _knownCurrentMs = NowMs;
-            _state.Apply(written, LastSequenceNr, NowMs);
+            _state.Apply(appended, sequenceNr, NowMs);
             replyTo.Tell(_state.Acknowledge(produce, baseOffset));
             ServeParked();
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery) Snapshot();
         });
+    }
+
+    /// <summary>
+    /// Appends <paramref name="event"/> after everything this incarnation appended before, and calls
+    /// <paramref name="written"/> with its sequence number once it is durable. Through the node's journal writer, every
+    /// append is sent at once; through Akka.Persistence, PersistAsync sends the next only when the previous is written
+    /// (Akka's rule for a persistent actor). Callbacks run in the order of the appends either way.
+    /// </summary>
+    private void Append<TEvent>(TEvent @event, Action<long> written) where TEvent : notnull
+    {
+        if (_writer is null)
+        {
+            PersistAsync(@event, _ => written(LastSequenceNr));
+            return;
+        }
+        var pending = new PendingAppend(++_appendedSequenceNr, written);
+        _appending.Enqueue(pending);
+        _lastAppend = pending;
+        _writer.Append(_stream, PersistenceId, pending.SequenceNr, @event, Self);
+    }
+
+    /// <summary>Runs <paramref name="action"/> once every append made so far is written (at once when none is pending).</summary>
+    private void AfterWrites<TToken>(TToken token, Action action) where TToken : notnull
+    {
+        if (_writer is null) DeferAsync(token, _ => action());
+        else if (_lastAppend is null) action();
+        else (_lastAppend.After ??= []).Add(action);
+    }
+
+    /// <summary>The writer committed the oldest pending append (it answers in the order of the appends).</summary>
+    private void Appended(JournalAppended appended)
+    {
+        if (!_appending.TryDequeue(out var pending) || pending.SequenceNr != appended.SequenceNr)
+        {
+            // Cannot happen while the writer keeps its order; a partition that lost track of its writes must not go on.
+            _log.Error("Partition {TopicId}-{Partition}: the journal writer answered append {SequenceNr}, expected {Expected}; restarting from the journal",
+                _topicId, _partition, appended.SequenceNr, pending?.SequenceNr);
+            Context.Stop(Self);
+            return;
+        }
+        _writtenSequenceNr = appended.SequenceNr;
+        if (_appending.Count == 0) _lastAppend = null;
+        pending.Written(appended.SequenceNr);
+        if (pending.After is { } after)
+            foreach (var action in after) action();
+    }
+
+    /// <summary>
+    /// The writer did not store an append, and refuses every later one of this incarnation: as after a failed
+    /// PersistAsync, the waiting producers are told and the partition stops, to recover from what the journal holds.
+    /// </summary>
+    private void AppendFailed(JournalAppendFailed failed)
+    {
+        JournalWriteFailed(failed.Cause, failed.SequenceNr);
+        Context.Stop(Self);
+    }
+
+    /// <summary>The highest sequence number this incarnation knows written.</summary>
+    private long WrittenSequenceNr => _writer is null ? LastSequenceNr : _writtenSequenceNr;
+
+    /// <summary>This incarnation's own writes still under way, as the journal's highest sequence number may count them.</summary>
+    private int WritesInFlight => _writer is null ? _unwritten.Count : _appending.Count;
+
+    /// <summary>
+    /// A moved log start is written before it applies, and nothing else moves it meanwhile: record deletes wait in the
+    /// stash and retention skips its tick (through Akka.Persistence, Persist stashes every command meanwhile).
+    /// </summary>
+    private void PersistLogStart(LogStartAdvanced advance, Action<LogStartAdvanced> applied)
+    {
+        if (_writer is null)
+        {
+            Persist(advance, applied);
+            return;
+        }
+        _logStartPending = true;
+        Append(advance, _ =>
+        {
+            _logStartPending = false;
+            applied(advance);
+            Stash.UnstashAll();
+        });
+    }
+
+    /// <summary>Deletes this partition's events up to <paramref name="toSequenceNr"/>, behind its appends.</summary>
+    private void DeleteJournal(long toSequenceNr)
+    {
+        if (_writer is null) DeleteMessages(toSequenceNr);
+        else _writer.Delete(_stream, PersistenceId, toSequenceNr, Self);
     }
 
     /// <summary>
@@ -305,18 +436,18 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         if (_probing) return;
         _probing = true;
-        Context.ActorOf(JournalHighestProbe.Props(PersistenceId, LastSequenceNr + 1, _settings.JournalReadTimeout));
+        Context.ActorOf(JournalHighestProbe.Props(PersistenceId, WrittenSequenceNr + 1, _settings.JournalReadTimeout));
     }
 
     private void JournalChecked(JournalHighest highest)
     {
         // Writes still in flight are this incarnation's own: only events beyond them were written by another.
         _probing = false;
-        var stale = highest.WrittenByAnother(LastSequenceNr, _unwritten.Count);
+        var stale = highest.WrittenByAnother(WrittenSequenceNr, WritesInFlight);
         if (!stale && highest.SequenceNr is not null) _knownCurrentMs = NowMs;
         if (stale)
             _log.Warning("Partition {TopicId}-{Partition}: the journal holds sequence number {JournalSequenceNr} beyond this incarnation's {SequenceNr}: " +
-                         "another incarnation wrote since this one recovered; this one stops", _topicId, _partition, highest.SequenceNr, LastSequenceNr);
+                         "another incarnation wrote since this one recovered; this one stops", _topicId, _partition, highest.SequenceNr, WrittenSequenceNr);
         foreach (var (produce, replyTo, gap) in _awaitingProbe)
             replyTo.Tell(stale
                 ? produce.Reject(ErrorCode.NotLeaderOrFollower, "This incarnation of the partition was stale; it restarts from the journal")
@@ -388,10 +519,10 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
                 break;
             case DeleteRecordsDecision.Advance advance:
                 var replyTo = Sender;
-                Persist(advance.Event, e =>
+                PersistLogStart(advance.Event, e =>
                 {
                     _state.Apply(e);
-                    if (e.DeletedToSequenceNr > 0) DeleteMessages(e.DeletedToSequenceNr);
+                    if (e.DeletedToSequenceNr > 0) DeleteJournal(e.DeletedToSequenceNr);
                     Snapshot();
                     _log.Info("Partition {TopicId}-{Partition}: records before {LogStartOffset} deleted on request", _topicId, _partition, e.LogStartOffset);
                     replyTo.Tell(_state.RecordsDeleted());
@@ -405,18 +536,19 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         var now = NowMs;
         _state.ExpireProducers(now);
         if (_state.DecideRetention(_config!, now) is not { } advance) return;
-        Persist(advance, e =>
+        PersistLogStart(advance, e =>
         {
             _state.Apply(e);
-            DeleteMessages(e.DeletedToSequenceNr);
+            DeleteJournal(e.DeletedToSequenceNr);
             Snapshot();
             _log.Info("Partition {TopicId}-{Partition}: retention moved the log start to {LogStartOffset}", _topicId, _partition, e.LogStartOffset);
         });
     }
 
+    /// <summary>The snapshot's sequence number is the last written event's, whichever way the events were written.</summary>
     private void Snapshot()
     {
-        SaveSnapshot(_state.ToSnapshot());
+        SnapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(PersistenceId, WrittenSequenceNr, Context.System.Scheduler.Now.UtcDateTime), _state.ToSnapshot()));
         _eventsSinceSnapshot = 0;
     }
 
@@ -431,7 +563,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         while (_waitingReads.TryDequeue(out var waiting))
             waiting.ReplyTo.Tell(waiting.Request.Reject(ErrorCode.UnknownTopicOrPartition, "The topic was deleted"));
         _state.ClearTail();
-        DeleteMessages(long.MaxValue);
+        DeleteJournal(long.MaxValue);
         DeleteSnapshots(SnapshotSelectionCriteria.Latest);
         Become(Deleted);
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
@@ -447,6 +579,12 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     {
         // Akka stops the actor after this; the write was never acknowledged, and the next incarnation
         // recovers from what the journal really holds.
+        JournalWriteFailed(cause, sequenceNr);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    private void JournalWriteFailed(Exception cause, long sequenceNr)
+    {
         _log.Error(cause, "Partition {TopicId}-{Partition}: journal write {SequenceNr} failed; restarting from the journal", _topicId, _partition, sequenceNr);
         // Tell every producer waiting on this incarnation, so it retries now instead of at its timeout. A
         // duplicate key means the journal's unique key on (persistence id, sequence number) refused the write:
@@ -456,7 +594,6 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             ? (ErrorCode.NotLeaderOrFollower, $"Another incarnation of this partition wrote sequence number {sequenceNr} first; this one stops")
             : (ErrorCode.KafkaStorageError, $"The journal write failed: {cause.Message}");
         while (_unwritten.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(waiting.Request.Reject(error, message));
-        base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)

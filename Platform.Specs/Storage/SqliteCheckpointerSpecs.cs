@@ -22,7 +22,7 @@ public sealed partial class SqliteCheckpointerSpecs
     public async Task A_pass_beside_the_writer_copies_the_WAL_and_the_next_commit_starts_the_log_over()
     {
         var database = Path.Combine(TestNode.NewDataDir(), "wal.db");
-        var settings = new SqliteSettings(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), WalAutocheckpoint: 1_000_000);
+        var settings = new SqliteSettings(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), WalAutocheckpoint: 1_000_000, DirectPartitionWrites: true);
         await using var writer = new SqliteConnection($"Data Source={database};Pooling=False");
         writer.Open();
         Execute(writer, "PRAGMA journal_mode=WAL; " + SqliteStorage.Pragmas(settings) + " CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB);");
