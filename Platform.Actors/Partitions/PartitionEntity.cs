@@ -42,16 +42,34 @@ internal static class PartitionEntity
     }
 }
 
-/// <summary>Routes <see cref="IPartitionMessage"/>s to their entity and shard.</summary>
+/// <summary>
+/// Routes <see cref="IPartitionMessage"/>s to their entity and shard. The ids are remembered per partition: sharding
+/// asks for them on every message, in the region and again in the shard, and building the strings each time was 12 %
+/// of what a node allocated at 10,000 records/s (issue #16's paced run: each allocation brings the next collection,
+/// and its pause, nearer).
+/// </summary>
 internal sealed class PartitionMessageExtractor(int numberOfShards) : IMessageExtractor
 {
-    public string? EntityId(object message) =>
-        message is IPartitionMessage m ? PartitionEntity.EntityId(m.TopicId, m.Partition) : null;
+    /// <summary>Beyond this many partitions remembered (deleted topics' among them) the cache starts over.</summary>
+    private const int MaxRemembered = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid TopicId, int Partition), (string EntityId, string ShardId)> _ids = new();
+
+    public string? EntityId(object message) => message is IPartitionMessage m ? Ids(m.TopicId, m.Partition).EntityId : null;
 
     public object EntityMessage(object message) => message;
 
-    public string ShardId(object message) =>
-        ShardId(EntityId(message) ?? throw new ArgumentException($"Not a partition message: {message.GetType()}"));
+    public string ShardId(object message) => message is IPartitionMessage m
+        ? Ids(m.TopicId, m.Partition).ShardId
+        : throw new ArgumentException($"Not a partition message: {message.GetType()}");
+
+    private (string EntityId, string ShardId) Ids(Guid topicId, int partition)
+    {
+        if (_ids.TryGetValue((topicId, partition), out var ids)) return ids;
+        if (_ids.Count >= MaxRemembered) _ids.Clear();
+        var entityId = PartitionEntity.EntityId(topicId, partition);
+        return _ids[(topicId, partition)] = (entityId, ShardId(entityId));
+    }
 
     public string ShardId(string entityId, object? messageHint = null) =>
         PartitionEntity.ShardOf(entityId, numberOfShards).ToString(CultureInfo.InvariantCulture);
