@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence;
 
-namespace Platform.Actors.Partitions;
+namespace Platform.Actors.Storage;
 
 /// <summary>
 /// Asks the journal for a partition's highest sequence number and tells its parent (<see cref="JournalHighest"/>),
