@@ -17,7 +17,7 @@ namespace Platform.Actors.Partitions;
 /// thin shell around <see cref="PartitionState"/>, which decides: the actor persists what the state
 /// decides (each batch as one journal event, acknowledged after the write; on SQLite through the node's
 /// <see cref="SqliteJournalWriter"/>, see <see cref="Append{TEvent}"/>), replies, parks fetches at the
-/// log end (long poll) with timers, starts a <see cref="JournalReader"/> child for reads the in-memory tail
+/// log end (long poll) with timers, starts a <see cref="JournalReader"/> task for reads the in-memory tail
 /// cannot serve, and runs retention on a timer.
 /// </summary>
 internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
@@ -63,6 +63,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
     /// <summary>Journal reads waiting for one of the max-journal-readers readers to finish, oldest first.</summary>
     private readonly Queue<(Fetch Request, IActorRef ReplyTo)> _waitingReads = new();
     private int _readers;
+    /// <summary>Cancelled when the partition stops: its journal reads are abandoned, as a child's would be.</summary>
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly JournalBatchReader _journal = JournalBatchReader.For(Context.System);
     /// <summary>Produces accepted but not yet in the journal, oldest first: told of a failed write.</summary>
     private readonly Queue<(Produce Request, IActorRef ReplyTo)> _unwritten = new();
     /// <summary>
@@ -189,8 +192,9 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
         Command<JournalAppendFailed>(AppendFailed);
         Command<JournalHighest>(JournalChecked);
         // A journal reader finished: the oldest read waiting for one is decided again (the tail may now hold it).
-        Command<Terminated>(_ =>
+        Command<JournalReader.Done>(_ =>
         {
+            if (_readers == 0) return; // a read of an incarnation before a restart
             _readers--;
             if (_waitingReads.TryDequeue(out var next)) Carry(_state.Decide(next.Request), next.Request, next.ReplyTo);
         });
@@ -492,8 +496,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
             case FetchDecision.ReadJournal read:
                 _metrics.TailCacheRead(hit: false);
                 _readers++;
-                Context.Watch(Context.ActorOf(JournalReader.Props(PersistenceId, read.FromSequenceNr, read.ToSequenceNr, fetch,
-                    read.HighWatermark, read.LogStartOffset, replyTo, _settings.JournalReadTimeout)));
+                JournalReader.Start(_journal, PersistenceId, read, fetch, replyTo, Self, _settings.JournalReadTimeout, _stopping.Token);
                 break;
         }
     }
@@ -571,6 +574,7 @@ internal sealed class PartitionActor : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        _stopping.Cancel();
         _state.ClearTail();
         base.PostStop();
     }

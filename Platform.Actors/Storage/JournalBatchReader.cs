@@ -24,14 +24,16 @@ internal sealed class JournalBatchReader : IExtension
     private readonly DbProviderFactory _factory;
     private readonly string _connectionString;
     private readonly string? _afterOpen;
+    private readonly string? _afterRead;
     private readonly string _query;
     private readonly int _serializerId;
 
-    private JournalBatchReader(DbProviderFactory factory, string connectionString, string? afterOpen, string query, int serializerId)
+    private JournalBatchReader(DbProviderFactory factory, string connectionString, string? afterOpen, string? afterRead, string query, int serializerId)
     {
         _factory = factory;
         _connectionString = connectionString;
         _afterOpen = afterOpen;
+        _afterRead = afterRead;
         _query = query;
         _serializerId = serializerId;
     }
@@ -52,9 +54,15 @@ internal sealed class JournalBatchReader : IExtension
                     $"ORDER BY {c.SequenceNumber}";
         var serializerId = system.Serialization.FindSerializerForType(typeof(RecordBatchAppended)).Identifier;
         var connectionString = journal.GetString("connection-string");
-        return SqliteStorage.IsSqlite(config)
-            ? new JournalBatchReader(SqliteFactory.Instance, connectionString, SqliteStorage.Pragmas(SqliteSettings.Create(config)), query, serializerId)
-            : new JournalBatchReader(NpgsqlFactory.Instance, connectionString, null, query, serializerId);
+        if (!SqliteStorage.IsSqlite(config)) return new JournalBatchReader(NpgsqlFactory.Instance, connectionString, null, null, query, serializerId);
+        // The file is mapped for the read and unmapped after it (platform.storage.sqlite.read-mmap-size): SQLite then
+        // copies a batch's overflow pages out of the page cache instead of one pread call per 4 KiB page, and the pages
+        // a read touched leave the node's RSS once it is done, as the pooled connection would otherwise keep them mapped.
+        var settings = SqliteSettings.Create(config);
+        var (map, unmap) = settings.ReadMmapSize > 0
+            ? ($" PRAGMA mmap_size = {settings.ReadMmapSize};", "PRAGMA mmap_size = 0;")
+            : ("", null);
+        return new JournalBatchReader(SqliteFactory.Instance, connectionString, SqliteStorage.Pragmas(settings) + map, unmap, query, serializerId);
     }
 
     /// <summary>
@@ -81,17 +89,25 @@ internal sealed class JournalBatchReader : IExtension
         Add(command, "from", fromSequenceNr);
         Add(command, "to", toSequenceNr);
         Add(command, "deleted", false);
-        await using var reader = await command.ExecuteReaderAsync(token);
-        long bytes = 0;
-        while (await reader.ReadAsync(token))
+        await using (var reader = await command.ExecuteReaderAsync(token))
         {
-            if (reader.IsDBNull(0) || reader.GetInt32(0) != _serializerId || reader.IsDBNull(1) || reader.GetString(1) != PartitionFormats.BatchManifest)
-                continue;
-            var batch = PartitionFormats.ServeStoredBatch(ReadBatch(reader));
-            if (RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) < fromOffset) continue;
-            if (batches.Count > 0 && bytes + batch.Length > maxBytes) break;
-            batches.Add(batch);
-            bytes += batch.Length;
+            long bytes = 0;
+            while (await reader.ReadAsync(token))
+            {
+                if (reader.IsDBNull(0) || reader.GetInt32(0) != _serializerId || reader.IsDBNull(1) || reader.GetString(1) != PartitionFormats.BatchManifest)
+                    continue;
+                var batch = PartitionFormats.ServeStoredBatch(ReadBatch(reader));
+                if (RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) < fromOffset) continue;
+                if (batches.Count > 0 && bytes + batch.Length > maxBytes) break;
+                batches.Add(batch);
+                bytes += batch.Length;
+            }
+        }
+        if (_afterRead is not null)
+        {
+            await using var after = connection.CreateCommand();
+            after.CommandText = _afterRead;
+            await after.ExecuteNonQueryAsync(token);
         }
         return batches;
     }

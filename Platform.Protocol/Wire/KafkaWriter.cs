@@ -158,7 +158,13 @@ public sealed class KafkaWriter
         }
         WriteLength(value.Length, compact);
         var parts = value.Parts;
-        for (var i = 0; i < parts.Count; i++) WriteRaw(parts[i].Span);
+        var segments = _output as FrameSegments;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            // Into frame segments, a stored batch is referenced rather than copied; it is counted as written all the same.
+            if (segments is not null && segments.TryReference(parts[i])) _written += parts[i].Length;
+            else WriteRaw(parts[i].Span);
+        }
     }
 
     /// <summary>An array's element count: int32, or unsigned varint count+1 when compact.</summary>

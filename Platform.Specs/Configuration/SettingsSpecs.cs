@@ -156,6 +156,7 @@ public sealed class SettingsSpecs
     [InlineData("checkpoint-interval = 0s", "checkpoint-interval")]
     [InlineData("checkpoint-interval = -1s", "checkpoint-interval")]
     [InlineData("wal-autocheckpoint = 0", "wal-autocheckpoint")]
+    [InlineData("read-mmap-size = -1", "read-mmap-size")]
     [InlineData("busy-timeout = -1s", "busy-timeout")]
     public void Sqlite_settings_out_of_bounds_are_refused_naming_the_key(string setting, string key)
     {

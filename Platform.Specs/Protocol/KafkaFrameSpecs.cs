@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Platform.Protocol.Messages;
 using Platform.Protocol.Wire;
 
@@ -111,6 +112,48 @@ public class KafkaFrameSpecs
         var partition = Assert.Single(Assert.Single(read.Responses).Partitions);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, partition.Records!.ToArray());
         Assert.Equal(5, partition.HighWatermark);
+    }
+
+    [Fact]
+    public void Frame_segments_reference_the_stored_batches_of_a_fetch_response_and_hold_the_bytes_a_buffer_would()
+    {
+        var large = new byte[64 * 1024];
+        var other = new byte[5000];
+        Random.Shared.NextBytes(large);
+        Random.Shared.NextBytes(other);
+        byte[] small = [7, 8, 9];
+        FetchResponse Response(int partitions) => new()
+        {
+            Responses =
+            [
+                new FetchResponse.FetchableTopicResponse
+                {
+                    Topic = "t",
+                    Partitions = [.. Enumerable.Range(0, partitions).Select(p => new FetchResponse.PartitionData
+                        { PartitionIndex = p, HighWatermark = 5, Records = RecordSet.Of(p == 0 ? [large, small] : [other]) })],
+                },
+            ],
+        };
+        var expected = new ArrayBufferWriter<byte>();
+        var segments = new FrameSegments();
+        // Two responses in a row, as the connection writes everything already answered in one pass.
+        foreach (var (correlation, partitions) in new[] { (1, 2), (2, 1) })
+        {
+            KafkaFrame.WriteResponse(expected, correlation, FetchResponse.HeaderVersion(12), Response(partitions), 12);
+            KafkaFrame.WriteResponse(segments, correlation, FetchResponse.HeaderVersion(12), Response(partitions), 12);
+        }
+
+        Assert.Equal(expected.WrittenCount, segments.Length);
+        Assert.Equal(expected.WrittenSpan.ToArray(), segments.Segments.SelectMany(s => s.ToArray()).ToArray());
+        // The batches of 4 KiB and more are the stored arrays themselves, once per response that carries them; the
+        // 3-byte one was copied among the fields.
+        var referenced = segments.Segments.Select(s => MemoryMarshal.TryGetArray(s, out var array) ? array.Array : null).ToList();
+        Assert.Equal(2, referenced.Count(a => ReferenceEquals(a, large)));
+        Assert.Equal(1, referenced.Count(a => ReferenceEquals(a, other)));
+        Assert.DoesNotContain(referenced, a => ReferenceEquals(a, small));
+        segments.Clear();
+        Assert.Equal(0, segments.Length);
+        Assert.Empty(segments.Segments);
     }
 
     [Fact]
