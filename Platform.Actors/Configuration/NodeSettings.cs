@@ -12,6 +12,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
 /// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
 /// <param name="RegistryRestart">How the topic registry is started again after it stopped on a journal failure.</param>
+/// <param name="ReleaseStartupMemoryAfter">How long after the node is up <see cref="Hosting.PlatformNode.ReleaseStartupMemoryAsync"/> gives back what start-up no longer needs; null: never.</param>
 internal sealed record NodeSettings(
     bool AutoCreateTopics,
     int AutoCreatePartitions,
@@ -25,7 +26,8 @@ internal sealed record NodeSettings(
     TimeSpan RegistryResubscribeDelay,
     TimeSpan RegistryResubscribeInterval,
     TimeSpan ShardStatsGrace,
-    RestartBackoff RegistryRestart)
+    RestartBackoff RegistryRestart,
+    TimeSpan? ReleaseStartupMemoryAfter)
 {
     public static NodeSettings Create(Config config)
     {
@@ -49,6 +51,7 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
-            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")));
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")),
+            node.String("release-startup-memory-after") == "off" ? null : node.Duration("release-startup-memory-after"));
     }
 }

@@ -29,9 +29,12 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
+    private readonly TimeSpan? _releaseStartupMemoryAfter;
+
     private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
-        RemotingExposure remoting, OperatorEndpoint http, string clusterId)
+        RemotingExposure remoting, OperatorEndpoint http, string clusterId, TimeSpan? releaseStartupMemoryAfter)
     {
+        _releaseStartupMemoryAfter = releaseStartupMemoryAfter;
         ClusterId = clusterId;
         Http = http;
         System = system;
@@ -248,7 +251,8 @@ public sealed class PlatformNode : IAsyncDisposable
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId,
+                nodeSettings.ReleaseStartupMemoryAfter);
         }
         catch
         {
@@ -257,6 +261,24 @@ public sealed class PlatformNode : IAsyncDisposable
             await system.Terminate();
             throw;
         }
+    }
+
+    /// <summary>
+    /// For a process that runs this node and nothing else (<c>platform node</c>): once
+    /// <c>platform.node.release-startup-memory-after</c> has passed, gives back to the OS what start-up used and no
+    /// longer needs (a compacting collection and glibc's free native heap pages, <see cref="StartupMemory"/>) and logs
+    /// what it gave back. Not part of <see cref="StartAsync"/> because both are process-wide: a node embedded in
+    /// another process (the specs run dozens in one) leaves that process's heaps to it. Returns at once when the
+    /// setting is off, and without releasing anything when the node stops first.
+    /// </summary>
+    public async Task ReleaseStartupMemoryAsync()
+    {
+        if (_releaseStartupMemoryAfter is not { } after) return;
+        if (await Task.WhenAny(Task.Delay(after), System.WhenTerminated) == System.WhenTerminated) return;
+        var report = await Task.Run(StartupMemory.Release); // a blocking collection: on a pool thread, never an actor's
+        System.Log.Info("Released start-up memory in {ElapsedMs} ms: RSS {RssBeforeMiB} -> {RssAfterMiB} MiB; managed heap {HeapMiB} MiB " +
+            "of {CommittedMiB} MiB committed; native heap trimmed: {NativeHeapTrimmed}", (long)report.Elapsed.TotalMilliseconds,
+            report.RssBefore >> 20, report.RssAfter >> 20, report.HeapBytes >> 20, report.CommittedBytes >> 20, report.NativeHeapTrimmed);
     }
 
     /// <summary>Leaves the cluster, hands off shards and terminates the ActorSystem.</summary>
