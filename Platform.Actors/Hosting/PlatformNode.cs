@@ -29,12 +29,12 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
-    private readonly TimeSpan? _releaseStartupMemoryAfter;
+    private readonly QuietReleaseSettings? _quietRelease;
 
     private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
-        RemotingExposure remoting, OperatorEndpoint http, string clusterId, TimeSpan? releaseStartupMemoryAfter)
+        RemotingExposure remoting, OperatorEndpoint http, string clusterId, QuietReleaseSettings? quietRelease)
     {
-        _releaseStartupMemoryAfter = releaseStartupMemoryAfter;
+        _quietRelease = quietRelease;
         ClusterId = clusterId;
         Http = http;
         System = system;
@@ -252,7 +252,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
             return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId,
-                nodeSettings.ReleaseStartupMemoryAfter);
+                nodeSettings.ReleaseMemoryWhenQuiet);
         }
         catch
         {
@@ -264,21 +264,41 @@ public sealed class PlatformNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// For a process that runs this node and nothing else (<c>platform node</c>): once
-    /// <c>platform.node.release-startup-memory-after</c> has passed, gives back to the OS what start-up used and no
-    /// longer needs (a compacting collection and glibc's free native heap pages, <see cref="StartupMemory"/>) and logs
-    /// what it gave back. Not part of <see cref="StartAsync"/> because both are process-wide: a node embedded in
-    /// another process (the specs run dozens in one) leaves that process's heaps to it. Returns at once when the
-    /// setting is off, and without releasing anything when the node stops first.
+    /// For a process that runs this node and nothing else (<c>platform node</c>), until the node stops: gives memory the
+    /// node no longer needs back to the OS (a compacting collection and glibc's free native heap pages,
+    /// <see cref="MemoryRelease"/>) each time it goes quiet after being busy, start-up included
+    /// (<c>platform.node.release-memory-when-quiet</c>, <see cref="QuietWatch"/>), and logs what it gave back. Not part
+    /// of <see cref="StartAsync"/> because both are process-wide: a node embedded in another process (the specs run
+    /// dozens in one) leaves that process's heaps to it. Returns at once when the setting is off.
     /// </summary>
-    public async Task ReleaseStartupMemoryAsync()
+    public async Task ReleaseMemoryWhenQuietAsync()
     {
-        if (_releaseStartupMemoryAfter is not { } after) return;
-        if (await Task.WhenAny(Task.Delay(after), System.WhenTerminated) == System.WhenTerminated) return;
-        var report = await Task.Run(StartupMemory.Release); // a blocking collection: on a pool thread, never an actor's
-        System.Log.Info("Released start-up memory in {ElapsedMs} ms: RSS {RssBeforeMiB} -> {RssAfterMiB} MiB; managed heap {HeapMiB} MiB " +
-            "of {CommittedMiB} MiB committed; native heap trimmed: {NativeHeapTrimmed}", (long)report.Elapsed.TotalMilliseconds,
-            report.RssBefore >> 20, report.RssAfter >> 20, report.HeapBytes >> 20, report.CommittedBytes >> 20, report.NativeHeapTrimmed);
+        if (_quietRelease is not { } settings) return;
+        // Not disposed: the continuation may cancel it after this method has returned, and it holds no timer.
+        var stopped = new CancellationTokenSource();
+        _ = System.WhenTerminated.ContinueWith(_ => stopped.Cancel(), TaskScheduler.Default);
+        using var windows = new PeriodicTimer(settings.Window);
+        var watch = new QuietWatch(settings.QuietAllocation);
+        var allocated = GC.GetTotalAllocatedBytes();
+        try
+        {
+            while (await windows.WaitForNextTickAsync(stopped.Token))
+            {
+                var now = GC.GetTotalAllocatedBytes();
+                var inWindow = now - allocated;
+                allocated = now;
+                if (!watch.ReleaseAfter(inWindow)) continue;
+                var report = MemoryRelease.Run(); // a blocking collection: on this pool thread, never in an actor
+                System.Log.Info("Quiet ({AllocatedKiB} KiB allocated in the last window): released memory in {ElapsedMs} ms, RSS {RssBeforeMiB} -> " +
+                    "{RssAfterMiB} MiB, managed heap {CommittedMiB} MiB committed, native heap trimmed: {NativeHeapTrimmed}", inWindow >> 10,
+                    (long)report.Elapsed.TotalMilliseconds, report.RssBefore >> 20, report.RssAfter >> 20, report.CommittedBytes >> 20, report.NativeHeapTrimmed);
+                allocated = GC.GetTotalAllocatedBytes(); // the release's own allocations are not the next window's
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stopped.
+        }
     }
 
     /// <summary>Leaves the cluster, hands off shards and terminates the ActorSystem.</summary>
