@@ -53,7 +53,8 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
             new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")),
-            release.Bool("enabled") ? new QuietReleaseSettings(release.Duration("window"), release.Bytes("quiet-allocation")) : null);
+            release.Bool("enabled") ? new QuietReleaseSettings(release.Duration("window"), release.Bytes("quiet-allocation"),
+                release.Bytes("reclaimable")) : null);
         // Each window is a timer's period: zero would measure nothing and release at every tick.
         if (settings.ReleaseMemoryWhenQuiet is { Window: var window } && window <= TimeSpan.Zero)
             throw new ArgumentException($"platform.node.release-memory-when-quiet.window must be positive, got {window}");

@@ -6,4 +6,5 @@ namespace Platform.Actors.Configuration;
 /// </summary>
 /// <param name="Window">How long each measure of the process's allocation runs; a release follows a quiet window.</param>
 /// <param name="QuietAllocation">The most a window may allocate and still be quiet, in bytes.</param>
-internal sealed record QuietReleaseSettings(TimeSpan Window, long QuietAllocation);
+/// <param name="Reclaimable">The least the process must have allocated since the last release for another, in bytes.</param>
+internal sealed record QuietReleaseSettings(TimeSpan Window, long QuietAllocation, long Reclaimable);

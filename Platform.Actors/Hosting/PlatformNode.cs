@@ -266,7 +266,7 @@ public sealed class PlatformNode : IAsyncDisposable
     /// <summary>
     /// For a process that runs this node and nothing else (<c>platform node</c>), until the node stops: gives memory the
     /// node no longer needs back to the OS (a compacting collection and glibc's free native heap pages,
-    /// <see cref="MemoryRelease"/>) each time it goes quiet after being busy, start-up included
+    /// <see cref="MemoryRelease"/>) when it is quiet and has allocated enough since the last release, start-up included
     /// (<c>platform.node.release-memory-when-quiet</c>, <see cref="QuietWatch"/>), and logs what it gave back. Not part
     /// of <see cref="StartAsync"/> because both are process-wide: a node embedded in another process (the specs run
     /// dozens in one) leaves that process's heaps to it. Returns at once when the setting is off.
@@ -278,8 +278,8 @@ public sealed class PlatformNode : IAsyncDisposable
         var stopped = new CancellationTokenSource();
         _ = System.WhenTerminated.ContinueWith(_ => stopped.Cancel(), TaskScheduler.Default);
         using var windows = new PeriodicTimer(settings.Window);
-        var watch = new QuietWatch(settings.QuietAllocation);
         var allocated = GC.GetTotalAllocatedBytes();
+        var watch = new QuietWatch(settings.QuietAllocation, settings.Reclaimable, allocatedBefore: allocated);
         try
         {
             while (await windows.WaitForNextTickAsync(stopped.Token))

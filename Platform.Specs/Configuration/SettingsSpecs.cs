@@ -26,7 +26,7 @@ public sealed class SettingsSpecs
         Assert.Equal(TimeSpan.FromSeconds(1), node.RegistryResubscribeDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), node.RegistryResubscribeInterval);
         Assert.Equal(TimeSpan.FromSeconds(1), node.ShardStatsGrace);
-        Assert.Equal(new QuietReleaseSettings(TimeSpan.FromSeconds(10), 1024 * 1024), node.ReleaseMemoryWhenQuiet);
+        Assert.Equal(new QuietReleaseSettings(TimeSpan.FromSeconds(10), 512 * 1024, 8 * 1024 * 1024), node.ReleaseMemoryWhenQuiet);
     }
 
     [Fact]
