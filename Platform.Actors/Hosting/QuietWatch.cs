@@ -6,8 +6,8 @@ namespace Platform.Actors.Hosting;
 /// reclaimable amount since the last release. What it allocated since then is what the GC holds committed for gen 0
 /// until its next collection (up to its budget, ~20 MiB and more here): start-up's tens of MiB, a benchmark's heap, or
 /// an idle node's few KiB a second adding up. So a node releases at the end of its first quiet window after start-up,
-/// after each busy stretch once it is quiet again, and while idle only every so often (8 MiB at ~12 KiB/s: every ~11
-/// minutes). Never in a busy window: the collection stops every request in flight for its duration. Allocation, not
+/// after each busy stretch once it is quiet again, and while idle only every so often (8 MiB at 10-12 KiB/s: every
+/// 11-14 minutes). Never in a busy window: the collection stops every request in flight for its duration. Allocation, not
 /// requests, is the measure of quiet, because it is what the collection is about: a consumer long-polling an idle
 /// topic sends requests but allocates little.
 /// </summary>
