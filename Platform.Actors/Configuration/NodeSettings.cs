@@ -12,6 +12,7 @@ namespace Platform.Actors.Configuration;
 /// <param name="RegistryResubscribeInterval">How often they subscribe again after that (the registry singleton may have moved).</param>
 /// <param name="ShardStatsGrace">How much longer than sharding's statistics timeout an asker waits for its (partial) answer.</param>
 /// <param name="RegistryRestart">How the topic registry is started again after it stopped on a journal failure.</param>
+/// <param name="ReleaseMemoryWhenQuiet">When <see cref="Hosting.PlatformNode.ReleaseMemoryWhenQuietAsync"/> gives memory back; null: never.</param>
 internal sealed record NodeSettings(
     bool AutoCreateTopics,
     int AutoCreatePartitions,
@@ -25,14 +26,16 @@ internal sealed record NodeSettings(
     TimeSpan RegistryResubscribeDelay,
     TimeSpan RegistryResubscribeInterval,
     TimeSpan ShardStatsGrace,
-    RestartBackoff RegistryRestart)
+    RestartBackoff RegistryRestart,
+    QuietReleaseSettings? ReleaseMemoryWhenQuiet)
 {
     public static NodeSettings Create(Config config)
     {
         var node = SettingsSection.Of(config, "platform.node");
         var topics = SettingsSection.Of(config, "platform.topic-defaults");
         var restart = SettingsSection.Of(config, "platform.node.registry-restart-backoff");
-        return new NodeSettings(
+        var release = SettingsSection.Of(config, "platform.node.release-memory-when-quiet");
+        var settings = new NodeSettings(
             node.Bool("auto-create-topics"),
             node.Int("auto-create-partitions"),
             new TopicConfig(
@@ -49,6 +52,12 @@ internal sealed record NodeSettings(
             node.Duration("registry-resubscribe-delay"),
             node.Duration("registry-resubscribe-interval"),
             node.Duration("shard-stats-grace"),
-            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")));
+            new RestartBackoff(restart.Duration("min"), restart.Duration("max"), restart.Double("random-factor"), restart.Int("max-waiting")),
+            release.Bool("enabled") ? new QuietReleaseSettings(release.Duration("window"), release.Bytes("quiet-allocation"),
+                release.Bytes("reclaimable")) : null);
+        // Each window is a timer's period: zero would measure nothing and release at every tick.
+        if (settings.ReleaseMemoryWhenQuiet is { Window: var window } && window <= TimeSpan.Zero)
+            throw new ArgumentException($"platform.node.release-memory-when-quiet.window must be positive, got {window}");
+        return settings;
     }
 }

@@ -29,9 +29,12 @@ public sealed class PlatformNode : IAsyncDisposable
 {
     public const string SystemName = "platform";
 
+    private readonly QuietReleaseSettings? _quietRelease;
+
     private PlatformNode(ActorSystem system, IActorRef gateway, IActorRef partitions, IActorRef registry, IActorRef producerIds, KafkaListener kafka,
-        RemotingExposure remoting, OperatorEndpoint http, string clusterId)
+        RemotingExposure remoting, OperatorEndpoint http, string clusterId, QuietReleaseSettings? quietRelease)
     {
+        _quietRelease = quietRelease;
         ClusterId = clusterId;
         Http = http;
         System = system;
@@ -248,7 +251,8 @@ public sealed class PlatformNode : IAsyncDisposable
             if (await Task.WhenAny(up.Task, Task.Delay(timeout)) != up.Task)
                 throw new TimeoutException($"The node did not become an Up cluster member within {timeout}");
             kafka.Start(KafkaServer.CreateApis(services), Akka.Event.Logging.GetLogger(system, "kafka"));
-            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId);
+            return new PlatformNode(system, gateway, partitions, registryProxy, producerIds, kafka, remoting.Exposure, http, clusterId,
+                nodeSettings.ReleaseMemoryWhenQuiet);
         }
         catch
         {
@@ -256,6 +260,44 @@ public sealed class PlatformNode : IAsyncDisposable
             await kafka.DisposeAsync();
             await system.Terminate();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// For a process that runs this node and nothing else (<c>platform node</c>), until the node stops: gives memory the
+    /// node no longer needs back to the OS (a compacting collection and glibc's free native heap pages,
+    /// <see cref="MemoryRelease"/>) when it is quiet and has allocated enough since the last release, start-up included
+    /// (<c>platform.node.release-memory-when-quiet</c>, <see cref="QuietWatch"/>), and logs what it gave back. Not part
+    /// of <see cref="StartAsync"/> because both are process-wide: a node embedded in another process (the specs run
+    /// dozens in one) leaves that process's heaps to it. Returns at once when the setting is off.
+    /// </summary>
+    public async Task ReleaseMemoryWhenQuietAsync()
+    {
+        if (_quietRelease is not { } settings) return;
+        // Not disposed: the continuation may cancel it after this method has returned, and it holds no timer.
+        var stopped = new CancellationTokenSource();
+        _ = System.WhenTerminated.ContinueWith(_ => stopped.Cancel(), TaskScheduler.Default);
+        using var windows = new PeriodicTimer(settings.Window);
+        var allocated = GC.GetTotalAllocatedBytes();
+        var watch = new QuietWatch(settings.QuietAllocation, settings.Reclaimable, allocatedBefore: allocated);
+        try
+        {
+            while (await windows.WaitForNextTickAsync(stopped.Token))
+            {
+                var now = GC.GetTotalAllocatedBytes();
+                var inWindow = now - allocated;
+                allocated = now;
+                if (!watch.ReleaseAfter(inWindow)) continue;
+                var report = MemoryRelease.Run(); // a blocking collection: on this pool thread, never in an actor
+                System.Log.Info("Quiet ({AllocatedKiB} KiB allocated in the last window): released memory in {ElapsedMs} ms, RSS {RssBeforeMiB} -> " +
+                    "{RssAfterMiB} MiB, managed heap {CommittedMiB} MiB committed, native heap trimmed: {NativeHeapTrimmed}", inWindow >> 10,
+                    (long)report.Elapsed.TotalMilliseconds, report.RssBefore >> 20, report.RssAfter >> 20, report.CommittedBytes >> 20, report.NativeHeapTrimmed);
+                allocated = GC.GetTotalAllocatedBytes(); // the release's own allocations are not the next window's
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stopped.
         }
     }
 

@@ -119,7 +119,10 @@ internal static class NodeCommand
         };
         // The PID, so that an operator (and the README) can stop or kill this very process, whatever started it.
         Console.Error.WriteLine($"Platform node up (PID {Environment.ProcessId}) at {node.Endpoint} ({remoting}), Kafka listener at {node.KafkaEndpoint} ({where}). Web console: {node.HttpEndpoint}/ (health and metrics at {node.HttpEndpoint}). Ctrl-C stops it.");
+        // This process is the node's alone: memory the node no longer needs goes back to the OS whenever it is quiet.
+        var released = node.ReleaseMemoryWhenQuietAsync();
         await node.WhenTerminated;
+        await released;
         Console.Error.WriteLine("Platform node stopped.");
         return 0;
     }

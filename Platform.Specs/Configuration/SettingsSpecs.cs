@@ -26,6 +26,17 @@ public sealed class SettingsSpecs
         Assert.Equal(TimeSpan.FromSeconds(1), node.RegistryResubscribeDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), node.RegistryResubscribeInterval);
         Assert.Equal(TimeSpan.FromSeconds(1), node.ShardStatsGrace);
+        Assert.Equal(new QuietReleaseSettings(TimeSpan.FromSeconds(10), 512 * 1024, 8 * 1024 * 1024), node.ReleaseMemoryWhenQuiet);
+    }
+
+    [Fact]
+    public void Releasing_memory_when_quiet_can_be_turned_off_and_a_window_of_zero_is_refused_naming_the_key()
+    {
+        Assert.Null(NodeSettings.Create(ConfigurationFactory.ParseString("platform.node.release-memory-when-quiet.enabled = off").WithFallback(Defaults))
+            .ReleaseMemoryWhenQuiet);
+        var config = ConfigurationFactory.ParseString("platform.node.release-memory-when-quiet.window = 0s").WithFallback(Defaults);
+        var error = Assert.Throws<ArgumentException>(() => NodeSettings.Create(config));
+        Assert.Contains("platform.node.release-memory-when-quiet.window", error.Message);
     }
 
     [Fact]
