@@ -18,8 +18,11 @@ namespace Platform.Specs.Storage;
 /// </summary>
 public sealed class SqliteJournalWriterSpecs
 {
+    /// <summary>The writer is off by default (hocon/platform.conf says why).</summary>
+    private const string Direct = "platform.storage.sqlite.direct-partition-writes = on";
+
     /// <summary>Long enough that the writer waits for the spec's lock rather than failing its transaction.</summary>
-    private const string LongBusyTimeout = "platform.storage.sqlite.busy-timeout = 60s";
+    private const string LongBusyTimeout = "platform.storage.sqlite.busy-timeout = 60s\n" + Direct;
 
     [Fact]
     public async Task A_partition_hands_its_next_batches_to_the_writer_while_the_first_is_not_yet_written()
@@ -54,7 +57,7 @@ public sealed class SqliteJournalWriterSpecs
     [Fact]
     public async Task After_an_append_fails_no_later_append_of_that_incarnation_is_stored()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartAsync(extraHocon: Direct);
         using var kit = new TestKit(node.System);
         var writer = SqliteJournalWriter.For(node.System)!;
         var database = SqliteStorage.DatabasePath(node.System.Settings.Config);
@@ -85,7 +88,7 @@ public sealed class SqliteJournalWriterSpecs
     [Fact]
     public async Task Its_rows_and_deletes_are_the_plugins_own_which_recovery_reads()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartAsync(extraHocon: Direct);
         using var kit = new TestKit(node.System);
         var writer = SqliteJournalWriter.For(node.System)!;
         var database = SqliteStorage.DatabasePath(node.System.Settings.Config);
@@ -120,6 +123,13 @@ public sealed class SqliteJournalWriterSpecs
         Assert.Equal([4L], SequenceNumbers(database, persistenceId));
         journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, persistenceId, probe.Ref));
         Assert.Equal(4, probe.ExpectMsg<RecoverySuccess>(TimeSpan.FromSeconds(10)).HighestSequenceNr);
+    }
+
+    [Fact]
+    public void It_is_off_by_default_and_partitions_then_persist_through_the_plugin()
+    {
+        var config = Platform.Actors.Configuration.PlatformConfig.ForNode(new Platform.Actors.Configuration.NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0, null, KafkaPort: 0, HttpPort: 0));
+        Assert.False(Platform.Actors.Configuration.SqliteSettings.Create(config).DirectPartitionWrites);
     }
 
     private static void Insert(string database, string persistenceId, long sequenceNr)
