@@ -120,6 +120,34 @@ internal sealed class SqliteJournalWriter : IDisposable
     }
 
     /// <summary>
+    /// Queues one of the journal plugin's writes (an AtomicWrite: all its events or none), behind everything queued
+    /// before it: the plugin's writes and the partitions' appends share this one writer, so no second connection takes
+    /// SQLite's write lock from it. The task fails with the database's error (the plugin then fails the write, and its
+    /// actor stops, as with Akka.Persistence.Sql's own writes).
+    /// </summary>
+    public Task Write(IReadOnlyList<(string PersistenceId, long SequenceNr, object Event)> events)
+    {
+        var rows = new List<Row>(events.Count);
+        foreach (var (persistenceId, sequenceNr, @event) in events)
+        {
+            var serializer = _serialization.FindSerializerFor(@event);
+            rows.Add(new Row(persistenceId, sequenceNr, serializer.ToBinary(@event), Akka.Serialization.Serialization.ManifestFor(serializer, @event),
+                serializer.Identifier));
+        }
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Job(new WriteStream(), null, null, ActorRefs.Nobody) { Atomic = rows, Completion = completion });
+        return completion.Task;
+    }
+
+    /// <summary>The plugin's delete, through this writer as <see cref="Write"/> is; the task fails with the database's error.</summary>
+    public Task Delete(string persistenceId, long toSequenceNr)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Job(new WriteStream(), null, new DeleteTo(persistenceId, toSequenceNr), ActorRefs.Nobody) { Completion = completion });
+        return completion.Task;
+    }
+
+    /// <summary>
     /// Queues the deletion of <paramref name="persistenceId"/>'s events up to <paramref name="toSequenceNr"/> behind its
     /// appends, answering <paramref name="replyTo"/> as Akka's journal does (<see cref="DeleteMessagesSuccess"/> or
     /// <see cref="DeleteMessagesFailure"/>). Through this writer rather than the plugin, so that it never deletes
@@ -247,12 +275,25 @@ internal sealed class SqliteJournalWriter : IDisposable
                 {
                     if (job.Row is { } row)
                     {
-                        insert.Parameters["$pid"].Value = row.PersistenceId;
-                        insert.Parameters["$seq"].Value = row.SequenceNr;
-                        insert.Parameters["$message"].Value = row.Message;
-                        insert.Parameters["$manifest"].Value = row.Manifest;
-                        insert.Parameters["$identifier"].Value = row.Identifier;
-                        insert.ExecuteNonQuery();
+                        Insert(insert, row);
+                    }
+                    else if (job.Atomic is { } rows)
+                    {
+                        // All or none: a savepoint undoes the rows already inserted when a later one fails.
+                        Execute(connection.Sqlite, transaction, "SAVEPOINT atomic");
+                        try
+                        {
+                            foreach (var atomicRow in rows) Insert(insert, atomicRow);
+                        }
+                        catch
+                        {
+                            Execute(connection.Sqlite, transaction, "ROLLBACK TO atomic");
+                            throw;
+                        }
+                        finally
+                        {
+                            Execute(connection.Sqlite, transaction, "RELEASE atomic");
+                        }
                     }
                     else if (job.Delete is { } delete)
                     {
@@ -281,6 +322,24 @@ internal sealed class SqliteJournalWriter : IDisposable
         }
     }
 
+    private static void Insert(SqliteCommand insert, Row row)
+    {
+        insert.Parameters["$pid"].Value = row.PersistenceId;
+        insert.Parameters["$seq"].Value = row.SequenceNr;
+        insert.Parameters["$message"].Value = row.Message;
+        insert.Parameters["$manifest"].Value = row.Manifest;
+        insert.Parameters["$identifier"].Value = row.Identifier;
+        insert.ExecuteNonQuery();
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
@@ -298,6 +357,12 @@ internal sealed class SqliteJournalWriter : IDisposable
     private void Answer(Job job, Exception? failure)
     {
         Interlocked.Decrement(ref _inFlight);
+        if (job.Completion is { } completion)
+        {
+            if (failure is null) completion.TrySetResult();
+            else completion.TrySetException(failure);
+            return;
+        }
         switch (job)
         {
             case { Row: { } row }:
@@ -329,7 +394,12 @@ internal sealed class SqliteJournalWriter : IDisposable
 
     private sealed record DeleteTo(string PersistenceId, long ToSequenceNr);
 
-    private sealed record Job(WriteStream Stream, Row? Row, DeleteTo? Delete, IActorRef ReplyTo);
+    private sealed record Job(WriteStream Stream, Row? Row, DeleteTo? Delete, IActorRef ReplyTo)
+    {
+        /// <summary>The plugin's writes: rows stored all or none (one AtomicWrite), answered through a task.</summary>
+        public IReadOnlyList<Row>? Atomic { get; init; }
+        public TaskCompletionSource? Completion { get; init; }
+    }
 
     /// <summary>
     /// One incarnation's appends: after one of them fails, the writer refuses the rest. Only the writer's thread reads or

@@ -126,10 +126,42 @@ public sealed class SqliteJournalWriterSpecs
     }
 
     [Fact]
-    public void It_is_off_by_default_and_partitions_then_persist_through_the_plugin()
+    public async Task The_plugins_own_writes_queue_at_the_same_writer_instead_of_competing_for_the_lock()
     {
-        var config = Platform.Actors.Configuration.PlatformConfig.ForNode(new Platform.Actors.Configuration.NodeOptions(TestNode.NewDataDir(), "127.0.0.1", 0, null, KafkaPort: 0, HttpPort: 0));
-        Assert.False(Platform.Actors.Configuration.SqliteSettings.Create(config).DirectPartitionWrites);
+        await using var node = await TestNode.StartAsync(extraHocon: LongBusyTimeout);
+        using var kit = new TestKit(node.System);
+        var writer = SqliteJournalWriter.For(node.System)!;
+        var probe = kit.CreateTestProbe();
+        await using (var blocker = new SqliteConnection($"Data Source={SqliteStorage.DatabasePath(node.System.Settings.Config)};Pooling=False"))
+        {
+            blocker.Open();
+            await using var held = blocker.BeginTransaction(deferred: false);
+            // The topic registry persists the new topic through Akka.Persistence: the write waits in the writer's queue.
+            node.Gateway.Tell(new CreateTopic($"jw-{Guid.NewGuid():N}"[..12], 1, new Dictionary<string, string>()), probe.Ref);
+            await Eventually.TrueAsync(() => writer.InFlight == 1, "the registry's write is with the node's journal writer");
+            held.Rollback();
+        }
+        Assert.Equal(ErrorCode.None, probe.ExpectMsg<TopicCommandResult>(TimeSpan.FromSeconds(20)).Error);
+        Assert.Equal(0, writer.InFlight);
+    }
+
+    [Fact]
+    public async Task A_write_of_several_events_is_stored_whole_or_not_at_all()
+    {
+        await using var node = await TestNode.StartAsync(extraHocon: Direct);
+        var writer = SqliteJournalWriter.For(node.System)!;
+        var database = SqliteStorage.DatabasePath(node.System.Settings.Config);
+        var persistenceId = $"spec-{Guid.NewGuid():N}";
+        Insert(database, persistenceId, 2);
+
+        // Akka's PersistAll is one AtomicWrite: 1 alone must not stay when 2 is refused.
+        var refused = await Assert.ThrowsAsync<SqliteException>(() => writer.Write(
+            [(persistenceId, 1L, new RecordBatchAppended(NodeFixture.Batch("one"))), (persistenceId, 2L, new RecordBatchAppended(NodeFixture.Batch("two")))]));
+        Assert.True(new SqliteJournalErrors().IsDuplicateKey(refused));
+        Assert.Equal([2L], SequenceNumbers(database, persistenceId));
+
+        await writer.Write([(persistenceId, 3L, new RecordBatchAppended(NodeFixture.Batch("three"))), (persistenceId, 4L, new RecordBatchAppended(NodeFixture.Batch("four")))]);
+        Assert.Equal([2L, 3L, 4L], SequenceNumbers(database, persistenceId));
     }
 
     private static void Insert(string database, string persistenceId, long sequenceNr)
