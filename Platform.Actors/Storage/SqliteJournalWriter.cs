@@ -29,8 +29,9 @@ namespace Platform.Actors.Storage;
 /// the others in the transaction are committed.
 /// </para>
 /// <para>
-/// Everything else (other actors' events, replays, snapshots) stays with Akka.Persistence.Sql: they are rare beside
-/// the batches, and SQLite's busy timeout covers the moments both write.
+/// The journal plugin's own writes and deletes come through here too (<see cref="SqliteWriteJournal"/>), so one
+/// connection writes the journal's file; replays and reads of the highest sequence number stay the plugin's (reads
+/// take no write lock), snapshots have a file of their own.
 /// </para>
 /// </summary>
 internal sealed class SqliteJournalWriter : IDisposable
