@@ -114,10 +114,7 @@ internal sealed class SqliteJournalWriter : IDisposable
     /// </summary>
     public void Append(WriteStream stream, string persistenceId, long sequenceNr, object @event, IActorRef replyTo)
     {
-        var serializer = _serialization.FindSerializerFor(@event);
-        var row = new Row(persistenceId, sequenceNr, serializer.ToBinary(@event), Akka.Serialization.Serialization.ManifestFor(serializer, @event),
-            serializer.Identifier);
-        Enqueue(new Job(stream, row, null, replyTo));
+        Enqueue(new Job(stream, Serialize(persistenceId, sequenceNr, @event), null, replyTo));
     }
 
     /// <summary>
@@ -128,13 +125,7 @@ internal sealed class SqliteJournalWriter : IDisposable
     /// </summary>
     public Task Write(IReadOnlyList<(string PersistenceId, long SequenceNr, object Event)> events)
     {
-        var rows = new List<Row>(events.Count);
-        foreach (var (persistenceId, sequenceNr, @event) in events)
-        {
-            var serializer = _serialization.FindSerializerFor(@event);
-            rows.Add(new Row(persistenceId, sequenceNr, serializer.ToBinary(@event), Akka.Serialization.Serialization.ManifestFor(serializer, @event),
-                serializer.Identifier));
-        }
+        var rows = events.Select(e => Serialize(e.PersistenceId, e.SequenceNr, e.Event)).ToList();
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Enqueue(new Job(new WriteStream(), null, null, ActorRefs.Nobody) { Atomic = rows, Completion = completion });
         return completion.Task;
@@ -159,6 +150,14 @@ internal sealed class SqliteJournalWriter : IDisposable
 
     /// <summary>Appends and deletes queued or in the transaction under way: not yet answered.</summary>
     internal int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The row Akka.Persistence.Sql would write for the event: its serializer's bytes, manifest and id.</summary>
+    private Row Serialize(string persistenceId, long sequenceNr, object @event)
+    {
+        var serializer = _serialization.FindSerializerFor(@event);
+        return new Row(persistenceId, sequenceNr, serializer.ToBinary(@event), Akka.Serialization.Serialization.ManifestFor(serializer, @event),
+            serializer.Identifier);
+    }
 
     private void Enqueue(Job job)
     {
